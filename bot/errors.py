@@ -1,0 +1,50 @@
+"""Named errors. Messages are written for the person who will read them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CdsError(Exception):
+    """Base of every error cds-bot raises on purpose."""
+
+
+class KnowledgeError(CdsError):
+    """A knowledge source cannot be loaded; names the file and the line or entry."""
+
+    def __init__(self, path: Path | str, detail: str, where: str | None = None) -> None:
+        self.path = str(path)
+        self.detail = detail
+        self.where = where
+        location = f"{self.path} ({where})" if where else self.path
+        super().__init__(f"{location}: {detail}")
+
+
+class IndexMissingError(CdsError):
+    """No built index where one was expected."""
+
+    def __init__(self, index_dir: Path | str) -> None:
+        super().__init__(
+            f"No index found in {index_dir}. Build it first with:\n"
+            f"    python -m bot build-index --out {index_dir}"
+        )
+
+
+class IndexMismatchError(CdsError):
+    """The index was built with another embedder or format than the one configured."""
+
+    def __init__(self, index_dir: Path | str, built_with: str, configured: str) -> None:
+        super().__init__(
+            f"The index in {index_dir} was built with embedder '{built_with}', "
+            f"but the configured embedder is '{configured}'. Rebuild it with:\n"
+            f"    python -m bot build-index --out {index_dir} --embedder '{configured}'\n"
+            f"or set CDS_EMBEDDER='{built_with}'."
+        )
+
+
+class EmbedderError(CdsError):
+    """The embedder cannot be created or loaded."""
+
+
+class ChannelError(CdsError):
+    """A messaging platform rejected a call or could not be reached."""

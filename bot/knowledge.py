@@ -1,0 +1,388 @@
+"""Loading knowledge sources: Markdown documents, YAML FAQ entries, JSONL, PDF and DOCX.
+
+Every problem is a KnowledgeError naming the file and the line or entry, raised before
+anything is written, so a bad edit never reaches the index that is serving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import KnowledgeError
+from .text import nfc, normalize
+
+TOPICS: dict[str, str] = {
+    "vneid": "VNeID và định danh điện tử",
+    "dich-vu-cong": "Dịch vụ công trực tuyến",
+    "thanh-toan-so": "Thanh toán không dùng tiền mặt",
+    "an-toan-mang": "An toàn trên không gian mạng",
+    "binh-dan-hoc-vu-so": "Bình dân học vụ số",
+    "to-cong-nghe-so": "Tổ công nghệ số cộng đồng",
+    "nghi-quyet-57": "Nghị quyết 57 và Kế hoạch của tỉnh",
+    "dich-vu-so": "Dịch vụ số thiết yếu",
+    "chatbot": "Về trợ lý cds-bot",
+}
+MAX_ANSWER_CHARS = 1200
+MIN_PHRASINGS = 3
+SKIPPED_NAMES = {"readme.md"}
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: str
+    topic: str
+    questions: tuple[str, ...]
+    answer: str
+    source: str
+    updated: str
+    url: str | None
+    path: str
+
+
+@dataclass(frozen=True)
+class Section:
+    headings: tuple[str, ...]  # heading path below the document title
+    text: str
+
+    @property
+    def path(self) -> str:
+        return " › ".join(self.headings)
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    sections: tuple[Section, ...]
+    url: str | None
+    path: str
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Knowledge:
+    faqs: list[FaqEntry] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    file_hashes: dict[str, str] = field(default_factory=dict)
+
+
+def source_files(paths: Iterable[Path]) -> list[Path]:
+    """Knowledge files under the given files or folders, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and p.name.lower() not in SKIPPED_NAMES
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise KnowledgeError(path, "no such file or folder")
+    return found
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_knowledge(paths: Iterable[Path]) -> Knowledge:
+    """Load every source under `paths`; raise KnowledgeError on the first problem."""
+    knowledge = Knowledge()
+    seen: dict[str, str] = {}
+    for path in source_files(paths):
+        knowledge.file_hashes[str(path)] = file_hash(path)
+        faqs, documents = load_file(path)
+        for item in [*faqs, *documents]:
+            if item.id in seen:
+                raise KnowledgeError(
+                    path, f"duplicate id '{item.id}' (already used in {seen[item.id]})"
+                )
+            seen[item.id] = str(path)
+        knowledge.faqs.extend(faqs)
+        knowledge.documents.extend(documents)
+    _check_shared_phrasings(knowledge.faqs)
+    return knowledge
+
+
+def load_file(path: Path) -> tuple[list[FaqEntry], list[Document]]:
+    """Load one knowledge file, choosing the loader by its extension."""
+    suffix = path.suffix.lower()
+    if suffix in {".yaml", ".yml"}:
+        return load_faq_yaml(path), []
+    if suffix == ".md":
+        return [], [load_markdown(path)]
+    if suffix == ".jsonl":
+        return [], load_jsonl(path)
+    if suffix == ".pdf":
+        return [], [load_pdf(path)]
+    if suffix == ".docx":
+        return [], [load_docx(path)]
+    raise KnowledgeError(
+        path, "unknown file type (expected .md, .yaml, .yml, .jsonl, .pdf or .docx)"
+    )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return nfc(path.read_text("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError(path, f"not UTF-8 text (byte {exc.start})") from None
+
+
+def _yaml_error(path: Path, exc: yaml.YAMLError) -> KnowledgeError:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}" if mark is not None else None
+    problem = getattr(exc, "problem", None) or str(exc)
+    return KnowledgeError(path, f"invalid YAML: {problem}", where)
+
+
+# FAQ -----------------------------------------------------------------------------------
+
+
+def load_faq_yaml(path: Path) -> list[FaqEntry]:
+    """Load a YAML list of FAQ entries."""
+    try:
+        data = yaml.safe_load(_read_text(path))
+    except yaml.YAMLError as exc:
+        raise _yaml_error(path, exc) from None
+    if not isinstance(data, list):
+        raise KnowledgeError(path, "an FAQ file must be a YAML list of entries")
+    entries = [_faq_entry(path, number, raw) for number, raw in enumerate(data, start=1)]
+    ids = [entry.id for entry in entries]
+    for entry_id in ids:
+        if ids.count(entry_id) > 1:
+            raise KnowledgeError(path, f"duplicate id '{entry_id}'")
+    return entries
+
+
+def _faq_entry(path: Path, number: int, raw: Any) -> FaqEntry:
+    where = f"entry {number}"
+    if not isinstance(raw, dict):
+        raise KnowledgeError(path, "an entry must be a mapping with id, topic, questions…", where)
+    if isinstance(raw.get("id"), str):
+        where = f"entry {number}, id '{raw['id']}'"
+    missing = [key for key in ("id", "topic", "questions", "answer", "source") if not raw.get(key)]
+    if missing:
+        raise KnowledgeError(path, f"missing field(s): {', '.join(missing)}", where)
+    unknown = set(raw) - {"id", "topic", "questions", "answer", "source", "url", "updated"}
+    if unknown:
+        raise KnowledgeError(path, f"unknown field(s): {', '.join(sorted(unknown))}", where)
+    entry_id = str(raw["id"])
+    if not _ID.match(entry_id):
+        raise KnowledgeError(path, "id must be lowercase letters, digits and '-'", where)
+    topic = str(raw["topic"])
+    if topic not in TOPICS:
+        raise KnowledgeError(
+            path, f"unknown topic '{topic}' (expected one of: {', '.join(TOPICS)})", where
+        )
+    questions = raw["questions"]
+    if not isinstance(questions, list) or not all(
+        isinstance(q, str) and q.strip() for q in questions
+    ):
+        raise KnowledgeError(path, "questions must be a list of non-empty strings", where)
+    if len(questions) < MIN_PHRASINGS:
+        raise KnowledgeError(path, f"needs at least {MIN_PHRASINGS} phrasings", where)
+    answer = nfc(str(raw["answer"]).strip())
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise KnowledgeError(
+            path, f"answer is {len(answer)} characters (at most {MAX_ANSWER_CHARS})", where
+        )
+    updated = raw.get("updated")
+    if isinstance(updated, dt.date):
+        updated = updated.isoformat()
+    if not updated:
+        raise KnowledgeError(path, "missing field(s): updated", where)
+    return FaqEntry(
+        id=entry_id,
+        topic=topic,
+        questions=tuple(nfc(q.strip()) for q in questions),
+        answer=answer,
+        source=nfc(str(raw["source"]).strip()),
+        updated=str(updated),
+        url=str(raw["url"]) if raw.get("url") else None,
+        path=str(path),
+    )
+
+
+def _check_shared_phrasings(entries: list[FaqEntry]) -> None:
+    owner: dict[str, FaqEntry] = {}
+    for entry in entries:
+        for question in entry.questions:
+            key = normalize(question)
+            other = owner.setdefault(key, entry)
+            if other.id != entry.id:
+                raise KnowledgeError(
+                    entry.path,
+                    f"phrasing '{question}' is also a phrasing of '{other.id}' ({other.path})",
+                    f"id '{entry.id}'",
+                )
+
+
+# Documents -----------------------------------------------------------------------------
+
+
+def load_markdown(path: Path) -> Document:
+    """Load a Markdown document with YAML front matter (id and title required)."""
+    text = _read_text(path)
+    if not text.startswith("---"):
+        raise KnowledgeError(
+            path, "missing front matter (a '---' block with id and title)", "line 1"
+        )
+    end = text.find("\n---", 3)
+    if end == -1:
+        raise KnowledgeError(path, "front matter is not closed by '---'", "line 1")
+    try:
+        meta = yaml.safe_load(text[3:end]) or {}
+    except yaml.YAMLError as exc:
+        raise _yaml_error(path, exc) from None
+    if not isinstance(meta, dict):
+        raise KnowledgeError(path, "front matter must be a mapping", "line 1")
+    for key in ("id", "title"):
+        if not meta.get(key):
+            raise KnowledgeError(path, f"front matter lacks '{key}'", "line 1")
+    doc_id = str(meta["id"])
+    if not _ID.match(doc_id):
+        raise KnowledgeError(path, "id must be lowercase letters, digits and '-'", "front matter")
+    body_start = text.find("\n", end + 1) + 1
+    title = str(meta["title"]).strip()
+    sections = parse_sections(text[body_start:], title)
+    if not sections:
+        raise KnowledgeError(path, "the document has no text")
+    return Document(
+        id=doc_id,
+        title=title,
+        sections=tuple(sections),
+        url=str(meta["url"]) if meta.get("url") else None,
+        path=str(path),
+        meta={key: str(value) for key, value in meta.items() if value is not None},
+    )
+
+
+def parse_sections(body: str, title: str) -> list[Section]:
+    """Split Markdown into sections by heading; the `#` title heading is not part of paths."""
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    lines: list[str] = []
+
+    def flush() -> None:
+        text = "\n".join(lines).strip()
+        if text:
+            sections.append(Section(tuple(h for _, h in stack), text))
+        lines.clear()
+
+    for line in body.splitlines():
+        match = _HEADING.match(line)
+        if not match:
+            lines.append(line)
+            continue
+        flush()
+        level, heading = len(match.group(1)), match.group(2).strip()
+        if level == 1 and not stack and heading.lower() == title.lower():
+            continue
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, heading))
+    flush()
+    return sections
+
+
+def load_jsonl(path: Path) -> list[Document]:
+    """Load one document a line: {"id", "title", "text", "url"?}."""
+    documents: list[Document] = []
+    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"line {number}"
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise KnowledgeError(path, f"invalid JSON: {exc.msg}", where) from None
+        if not isinstance(raw, dict):
+            raise KnowledgeError(path, "each line must be a JSON object", where)
+        missing = [key for key in ("id", "title", "text") if not raw.get(key)]
+        if missing:
+            raise KnowledgeError(path, f"missing field(s): {', '.join(missing)}", where)
+        title = nfc(str(raw["title"]).strip())
+        sections = parse_sections(nfc(str(raw["text"])), title)
+        if not sections:
+            raise KnowledgeError(path, "the document has no text", where)
+        documents.append(
+            Document(
+                id=str(raw["id"]),
+                title=title,
+                sections=tuple(sections),
+                url=str(raw["url"]) if raw.get("url") else None,
+                path=str(path),
+            )
+        )
+    ids = [doc.id for doc in documents]
+    for doc_id in ids:
+        if ids.count(doc_id) > 1:
+            raise KnowledgeError(path, f"duplicate id '{doc_id}'")
+    return documents
+
+
+def _plain_document(path: Path, paragraphs: Iterator[str]) -> Document:
+    texts = [nfc(p.strip()) for p in paragraphs if p and p.strip()]
+    if not texts:
+        raise KnowledgeError(path, "no text could be extracted")
+    title = texts[0][:200]
+    doc_id = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "document"
+    return Document(
+        id=doc_id,
+        title=title,
+        sections=tuple(parse_sections("\n\n".join(texts[1:] or texts), title)),
+        url=None,
+        path=str(path),
+    )
+
+
+def load_pdf(path: Path) -> Document:
+    """Load the text of a PDF; the file name is the id and the first line the title."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, OSError, ValueError) as exc:
+        raise KnowledgeError(path, f"unreadable PDF: {exc}") from None
+    return _plain_document(path, iter("\n".join(pages).split("\n\n")))
+
+
+def load_docx(path: Path) -> Document:
+    """Load a Word document; its Heading styles become sections."""
+    import zipfile
+
+    import docx
+
+    try:
+        document = docx.Document(str(path))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise KnowledgeError(path, f"unreadable DOCX: {exc}") from None
+
+    def markdown() -> Iterator[str]:
+        for paragraph in document.paragraphs:
+            style = paragraph.style.name if paragraph.style is not None else ""
+            level = style.removeprefix("Heading ").strip()
+            if style.startswith("Heading") and level.isdigit():
+                yield "#" * int(level) + " " + paragraph.text
+            else:
+                yield paragraph.text
+
+    return _plain_document(path, markdown())

