@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 
 from .chunking import split_sentences
+from .knowledge import DECLINE_TOPIC
 from .search import Hit, Retriever
 from .text import fold, lexical_tokens, normalize
 
@@ -200,6 +201,10 @@ class Answerer:
             score = hits[0].score if hits else 0.0
             return Answer(question, False, DECLINE_REPLY, "none", score, sources)
         best = hits[0]
+        if best.source.topic == DECLINE_TOPIC:
+            return Answer(
+                question, False, best.source.answer or DECLINE_REPLY, "none", best.score, sources
+            )
         suggestions = self._suggestions(hits)
         if best.source.kind == "faq":
             text = f"{best.source.answer}\n\nNguồn: {best.source.citation}"
@@ -228,7 +233,11 @@ class Answerer:
         return "\n".join(sentences[i] for i in sorted(chosen))
 
     def _suggestions(self, hits: list[Hit]) -> list[str]:
-        related = [h.source.questions[0] for h in hits[1:] if h.source.kind == "faq"]
+        related = [
+            h.source.questions[0]
+            for h in hits[1:]
+            if h.source.kind == "faq" and h.source.topic != DECLINE_TOPIC
+        ]
         return related[:3]
 
     def _cache_get(self, key: tuple[str, int]) -> Answer | None:

@@ -118,6 +118,53 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_set_webhook(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    if args.channel == "telegram":
+        from .channels.telegram import set_webhook
+    else:
+        from .channels.zalo_bot import set_webhook
+    asyncio.run(set_webhook(settings, args.url))
+    print(f"Webhook for {args.channel} set to {args.url}.")
+    return 0
+
+
+def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
+    from .channels.telegram import run_polling
+    from .server import load_service
+
+    if not args.polling:
+        raise CdsError("Webhook mode runs inside `python -m bot serve`; add --polling to poll.")
+    run_polling(settings, lambda: load_service(settings))
+    return 0
+
+
+def cmd_zalo_bot(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+    import signal
+
+    from .channels.zalo_bot import poll
+    from .server import load_service
+
+    if not args.polling:
+        raise CdsError("Webhook mode runs inside `python -m bot serve`; add --polling to poll.")
+    service = load_service(settings)
+    stop = asyncio.Event()
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await poll(settings, service, stop)
+
+    try:
+        asyncio.run(run())
+    finally:
+        service.store.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +193,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address (default: CDS_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: CDS_PORT or 8000)")
     serve.set_defaults(func=cmd_serve)
+
+    hook = commands.add_parser("set-webhook", help="register a channel's webhook URL")
+    hook.add_argument("--channel", choices=["telegram", "zalo-bot"], required=True)
+    hook.add_argument("--url", required=True, help="public HTTPS URL of /webhook/<channel>")
+    hook.set_defaults(func=cmd_set_webhook)
+
+    telegram = commands.add_parser("telegram", help="run the Telegram bot by long polling")
+    telegram.add_argument(
+        "--polling", action="store_true", help="poll getUpdates (no public HTTPS)"
+    )
+    telegram.set_defaults(func=cmd_telegram)
+
+    zalo_bot = commands.add_parser("zalo-bot", help="run the Zalo Bot by long polling")
+    zalo_bot.add_argument(
+        "--polling", action="store_true", help="poll getUpdates (no public HTTPS)"
+    )
+    zalo_bot.set_defaults(func=cmd_zalo_bot)
     return parser
 
 

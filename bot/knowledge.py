@@ -30,7 +30,10 @@ TOPICS: dict[str, str] = {
     "nghi-quyet-57": "Nghị quyết 57 và Kế hoạch của tỉnh",
     "dich-vu-so": "Dịch vụ số thiết yếu",
     "chatbot": "Về trợ lý cds-bot",
+    "ngoai-pham-vi": "Ngoài phạm vi: từ chối lịch sự",
 }
+# Entries of this topic say politely what the bot does not answer; matching one declines.
+DECLINE_TOPIC = "ngoai-pham-vi"
 MAX_ANSWER_CHARS = 1200
 MIN_PHRASINGS = 3
 SKIPPED_NAMES = {"readme.md"}

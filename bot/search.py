@@ -18,9 +18,10 @@ import bm25s
 import numpy as np
 
 from .chunking import Chunk
+from .diacritics import DiacriticRestorer
 from .embedders import Embedder
 from .index import Index, SourceInfo
-from .text import lexical_tokens, normalize
+from .text import has_diacritics, lexical_tokens, normalize
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
@@ -28,6 +29,7 @@ CANDIDATE_ROWS = 40
 # e5 cosines of unrelated Vietnamese texts sit near 0.75; matches climb towards 1.
 DENSE_FLOOR = 0.75
 DEFAULT_DENSE_WEIGHT = 0.5
+BM25_SHARE = 0.0
 
 
 @dataclass(frozen=True)
@@ -57,16 +59,27 @@ class Retriever:
         texts = [chunk.embed_text for chunk in index.chunks]
         self._row_tokens = [lexical_tokens(text) for text in texts]
         self._row_sets = [set(tokens) for tokens in self._row_tokens]
+        # An FAQ entry is one unit: a question word found in any of its phrasings or in its
+        # answer counts. A document chunk stands alone.
+        entry_sets: dict[str, set[str]] = {}
+        for chunk, tokens in zip(index.chunks, self._row_sets, strict=True):
+            if chunk.kind == "faq":
+                entry_sets.setdefault(chunk.source_id, set()).update(tokens)
+        self._coverage_sets = [
+            entry_sets[c.source_id] if c.kind == "faq" else tokens
+            for c, tokens in zip(index.chunks, self._row_sets, strict=True)
+        ]
         self._bm25 = bm25s.BM25()
         self._bm25.index(self._row_tokens, show_progress=False)
         self._idf = _idf(self._row_sets)
         self._unknown_idf = math.log(1 + len(self._row_sets))
+        self.restorer = DiacriticRestorer(t for t in texts if has_diacritics(t))
 
     def embed_questions(self, questions: Sequence[str]) -> np.ndarray:
         """Query vectors for already-normalised questions (one batch)."""
         if self.mode == "bm25":
             return np.zeros((len(questions), self.embedder.dim), dtype=np.float32)
-        return self.embedder.embed(list(questions), "question")
+        return self.embedder.embed([self.restorer.restore(q) for q in questions], "question")
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         normalised = normalize(question)
@@ -99,8 +112,10 @@ class Retriever:
         best: dict[str, tuple[float, float, float, int]] = {}
         for row in rows:
             dense = min(1.0, max(0.0, (float(cosines[row]) - DENSE_FLOOR) / (1 - DENSE_FLOOR)))
-            coverage = sum(w for t, w in query_weights.items() if t in self._row_sets[row])
-            lexical = 0.5 * coverage / total_weight + 0.5 * float(bm25[row]) / best_bm25
+            coverage = sum(w for t, w in query_weights.items() if t in self._coverage_sets[row])
+            lexical = (1 - BM25_SHARE) * coverage / total_weight + BM25_SHARE * float(
+                bm25[row]
+            ) / best_bm25
             score = self._fuse(dense, lexical)
             source_id = self.index.chunks[row].source_id
             if source_id not in best or score > best[source_id][0]:

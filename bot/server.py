@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .answer import MAX_QUESTION_CHARS
-from .channels.common import ChatService
+from .channels.common import Channel, ChatService
 from .errors import CdsError
 from .settings import Settings
 
@@ -63,7 +63,8 @@ class BadRequest(Exception):
         self.message = message
 
 
-def _load_service(settings: Settings) -> ChatService:
+def load_service(settings: Settings) -> ChatService:
+    """The answer core and the store, loaded from settings."""
     from .engine import create_answerer
     from .storage import Store
 
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.service = service or _load_service(settings)
+        app.state.service = service or load_service(settings)
         for channel in app.state.channels:
             await channel.start(app.state.service)
         yield
@@ -175,6 +176,19 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
     return app
 
 
-def _channels(settings: Settings) -> list:
+def _channels(settings: Settings) -> list[Channel]:
     """The channel adapters whose credentials are configured."""
-    return []
+    channels: list[Channel] = []
+    if "telegram" in settings.channels:
+        from .channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(settings))
+    if "zalo" in settings.channels:
+        from .channels.zalo_oa import ZaloOAChannel
+
+        channels.append(ZaloOAChannel(settings))
+    if "zalo-bot" in settings.channels:
+        from .channels.zalo_bot import ZaloBotChannel
+
+        channels.append(ZaloBotChannel(settings))
+    return channels

@@ -18,8 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # executescript() would commit mid-migration; run statement by statement instead.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 def _m001_initial(db: sqlite3.Connection) -> None:
-    db.executescript(
+    _run_script(
+        db,
         """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE conversations (
@@ -61,7 +69,7 @@ def _m001_initial(db: sqlite3.Connection) -> None:
             value TEXT NOT NULL,
             updated_at REAL NOT NULL
         );
-        """
+        """,
     )
 
 

@@ -131,6 +131,14 @@ def _fit(piece: str, limit: int) -> list[str]:
     return lines
 
 
+def plain_reply(answer: Answer) -> str:
+    """An answer as plain text, with its suggested questions, for channels without markup."""
+    if not answer.suggestions:
+        return answer.answer
+    suggestions = "\n".join(f"- {s}" for s in answer.suggestions)
+    return f"{answer.answer}\n\nBạn có thể hỏi thêm:\n{suggestions}"
+
+
 def sources_text(answer: Answer) -> str:
     """Plain-text list of an answer's related documents, for channels without markup."""
     lines = []

@@ -1,0 +1,510 @@
+"""Telegram: updates arrive by webhook (or long polling), are answered by the ChatService and
+sent back as HTML with inline buttons.
+
+The PTB Application is built once in `start()`. In webhook mode the route processes each
+update before returning 200, so the reply is on its way within seconds and Telegram only
+retries deliveries that failed; retries are recognised by `update_id`. Suggestion buttons
+carry only a short key: the question is read back from the button's own label on the
+message, so no per-conversation state has to be kept in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import html
+import json
+import logging
+import re
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, MessageLimit
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from ..answer import HANDOVER_REPLY, Answer
+from ..errors import ChannelError
+from ..search import Hit
+from ..server import BadRequest
+from ..settings import Settings
+from .common import (
+    FEEDBACK_THANKS,
+    LOOKUP_EMPTY,
+    NON_TEXT_REPLY,
+    ChatService,
+    Reply,
+    split_message,
+)
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+MAX_RETRIES = 3  # RetryAfter (HTTP 429) is waited out and retried by AIORateLimiter
+CONCURRENT_UPDATES = 8  # polling: answer several people at once
+LOOKUP_FIELD_CHARS = 200
+
+START_TEXT = (
+    "Xin chào! Tôi là trợ lý hỏi đáp tự động về chuyển đổi số của tỉnh Lai Châu.\n\n"
+    "Tôi trả lời dựa trên các văn bản chính thức và bộ câu hỏi thường gặp, kèm nguồn của "
+    "từng câu trả lời, về: VNeID và định danh điện tử; dịch vụ công trực tuyến; thanh toán "
+    "không dùng tiền mặt; phòng tránh lừa đảo trên mạng; Bình dân học vụ số; Tổ công nghệ số "
+    "cộng đồng; Nghị quyết 57-NQ/TW và Kế hoạch của tỉnh.\n\n"
+    "Bạn cứ gõ câu hỏi, ví dụ: “Cách kích hoạt tài khoản VNeID?”. "
+    "Gõ /help để xem hướng dẫn. Tôi không bao giờ hỏi mật khẩu hay mã OTP của bạn."
+)
+HELP_TEXT = (
+    "Cách hỏi:\n"
+    "• Nhắn riêng cho tôi: gõ câu hỏi rồi gửi, ví dụ: “Làm sao kích hoạt VNeID mức 2?”\n"
+    "• Trong nhóm: gõ /hoi kèm câu hỏi, nhắc tên @{username} trong tin nhắn, "
+    "hoặc trả lời (reply) tin nhắn của tôi.\n\n"
+    "Các lệnh:\n"
+    "/hoi <câu hỏi> – hỏi một câu\n"
+    "/tracuu <từ khóa> – xem 5 tài liệu phù hợp nhất (dành cho Tổ công nghệ số cộng đồng)\n"
+    "/lienhe – nhờ cán bộ hỗ trợ\n"
+    "/help – xem hướng dẫn này\n\n"
+    "Sau mỗi câu trả lời, bạn có thể bấm 👍 hoặc 👎 để góp ý, "
+    "hoặc bấm một câu hỏi gợi ý để hỏi tiếp."
+)
+ASK_USAGE = "Bạn vui lòng gõ câu hỏi ngay sau lệnh, ví dụ: /hoi Cách kích hoạt VNeID?"
+LOOKUP_USAGE = "Bạn vui lòng gõ từ khóa ngay sau lệnh, ví dụ: /tracuu kích hoạt VNeID"
+UNKNOWN_COMMAND = "Tôi chưa hiểu lệnh này. Bạn gõ /help để xem các lệnh nhé."
+EXPIRED_BUTTON = "Nút này đã hết hạn. Bạn vui lòng gõ lại câu hỏi nhé."
+ERROR_REPLY = (
+    "Xin lỗi, hệ thống đang gặp sự cố nên tôi chưa trả lời được. "
+    "Bạn vui lòng thử lại sau ít phút nhé."
+)
+TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather."
+HANDOVER_BUTTON = "Gặp cán bộ hỗ trợ"
+HELPFUL_BUTTON = "👍 Hữu ích"
+UNHELPFUL_BUTTON = "👎 Chưa đúng"
+
+_CALLBACK = re.compile(r"^([sfh]):(\d{1,18})(?::(\d{1,2}))?$")
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class TelegramChannel:
+    """The Telegram adapter: the webhook route and the PTB Application behind it."""
+
+    name = CHANNEL
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.application: Application | None = None
+        self.service: ChatService | None = None
+        self.router = APIRouter()
+        self.router.add_api_route(
+            "/webhook/telegram", self.webhook, methods=["POST"], include_in_schema=False
+        )
+
+    async def start(self, service: ChatService) -> None:
+        if self.settings.telegram_webhook_secret is None:
+            log.warning(
+                "TELEGRAM_WEBHOOK_SECRET is not set: anyone can post updates to the webhook"
+            )
+        application = build_application(self.settings, service)
+        await _initialize(application)
+        await application.start()
+        self.application, self.service = application, service
+
+    async def stop(self) -> None:
+        application, self.application = self.application, None
+        if application is not None:
+            await application.stop()
+            await application.shutdown()
+
+    async def webhook(self, request: Request) -> JSONResponse:
+        """Check the secret, skip retried deliveries, process the update, then answer 200."""
+        secret = self.settings.telegram_webhook_secret
+        if secret is not None:
+            given = request.headers.get(SECRET_HEADER, "").encode()
+            if not hmac.compare_digest(given, secret.get_secret_value().encode()):
+                raise HTTPException(403, "Invalid or missing secret token.")
+        if self.application is None or self.service is None:
+            raise HTTPException(503, "The Telegram channel is not running.")
+        update = _parse_update(await request.body(), self.application.bot)
+        if self.service.store.first_delivery(CHANNEL, str(update.update_id)):
+            await self.application.process_update(update)
+        return JSONResponse({"ok": True})
+
+
+def _parse_update(body: bytes, bot: Bot) -> Update:
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadRequest("invalid_json", "The request body must be a JSON object.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        raise BadRequest("invalid_request", "A Telegram update needs an integer update_id.")
+    try:
+        return Update.de_json(data, bot)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise BadRequest("invalid_request", "The body is not a valid Telegram update.") from None
+
+
+async def _initialize(application: Application) -> None:
+    try:
+        await application.initialize()  # calls getMe: a wrong token fails here, at startup
+    except InvalidToken:
+        raise ChannelError(TOKEN_REJECTED) from None
+    except TelegramError as exc:
+        raise ChannelError(f"Cannot reach the Telegram Bot API: {exc}") from None
+
+
+def file_base_url(base_url: str) -> str:
+    """The Bot API file URL next to a base URL: …/bot → …/file/bot."""
+    return re.sub(r"/bot(\{token\})?$", r"/file/bot\1", base_url)
+
+
+def _token(settings: Settings) -> str:
+    if settings.telegram_bot_token is None:
+        raise ChannelError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather.")
+    return settings.telegram_bot_token.get_secret_value()
+
+
+def build_application(
+    settings: Settings, service: ChatService, polling: bool = False
+) -> Application:
+    """The PTB Application with every handler; with an Updater only for polling."""
+    builder = (
+        ApplicationBuilder()
+        .token(_token(settings))
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .rate_limiter(AIORateLimiter(max_retries=MAX_RETRIES))
+        .concurrent_updates(CONCURRENT_UPDATES)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    application.bot_data["service"] = service
+    register_handlers(application)
+    return application
+
+
+def register_handlers(application: Application) -> None:
+    """Wire the commands, messages, buttons and the error handler."""
+    new_messages = filters.UpdateType.MESSAGE
+    application.add_handler(CommandHandler("start", on_start, filters=new_messages))
+    application.add_handler(CommandHandler("help", on_help, filters=new_messages))
+    application.add_handler(CommandHandler("hoi", on_ask_command, filters=new_messages))
+    application.add_handler(CommandHandler("tracuu", on_lookup, filters=new_messages))
+    application.add_handler(CommandHandler("lienhe", on_handover, filters=new_messages))
+    application.add_handler(MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, on_text))
+    private = new_messages & filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(private & filters.COMMAND, on_unknown_command))
+    application.add_handler(MessageHandler(private & ~filters.TEXT, on_non_text))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_error_handler(on_error)
+
+
+def _service(context: ContextTypes.DEFAULT_TYPE) -> ChatService:
+    return context.bot_data["service"]
+
+
+def _args(context: ContextTypes.DEFAULT_TYPE) -> str:
+    return " ".join(context.args or []).strip()
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: greeting and what the bot can do."""
+    await update.effective_message.reply_text(START_TEXT)
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help: how to ask, and the commands."""
+    await update.effective_message.reply_text(HELP_TEXT.format(username=context.bot.username))
+
+
+async def on_ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/hoi <câu hỏi>: ask, in groups as in private chats."""
+    question = _args(context)
+    if not question:
+        await update.effective_message.reply_text(ASK_USAGE)
+        return
+    await answer_question(update.effective_message, context, update.effective_user.id, question)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A text message: always answered in private chats, in groups only when addressed."""
+    message = update.effective_message
+    question = message.text or ""
+    if message.chat.type != ChatType.PRIVATE:
+        question = addressed_question(message, context.bot.id, context.bot.username)
+        if question is None:
+            return
+    await answer_question(message, context, update.effective_user.id, question)
+
+
+def addressed_question(message: Message, bot_id: int, username: str) -> str | None:
+    """The question of a group message meant for the bot (mention stripped), else None."""
+    text = message.text or ""
+    mention = re.compile(rf"@{re.escape(username)}\b", re.IGNORECASE)
+    if mention.search(text):
+        return re.sub(r"\s+", " ", mention.sub(" ", text)).strip()
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+        return text
+    return None
+
+
+async def on_lookup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/tracuu <từ khóa>: the top five sources with their sections, no answer text."""
+    query = _args(context)
+    message = update.effective_message
+    if not query:
+        await message.reply_text(LOOKUP_USAGE)
+        return
+    hits = await _service(context).lookup(query, 5)
+    await message.reply_html(format_lookup(query, hits), link_preview_options=_NO_PREVIEW)
+
+
+async def on_handover(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/lienhe: record a hand-over to a team member."""
+    question = _args(context) or None
+    _service(context).handover(CHANNEL, str(update.effective_user.id), question)
+    await update.effective_message.reply_text(HANDOVER_REPLY)
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(UNKNOWN_COMMAND)
+
+
+async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice, locations, documents… in a private chat."""
+    await update.effective_message.reply_text(NON_TEXT_REPLY)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An inline button: a suggested question, 👍/👎, or a request for a person."""
+    query = update.callback_query
+    match = _CALLBACK.match(query.data or "")
+    if match is None:
+        await query.answer()
+        return
+    kind, conversation_id, extra = match.group(1), int(match.group(2)), match.group(3)
+    user_id = str(query.from_user.id)
+    if kind == "f":
+        _service(context).feedback(CHANNEL, user_id, conversation_id, extra == "1")
+        await query.answer(FEEDBACK_THANKS)
+        await _drop_feedback_buttons(query)
+    elif kind == "h":
+        _service(context).handover(CHANNEL, user_id)
+        await query.answer()
+        await context.bot.send_message(query.message.chat.id, HANDOVER_REPLY)
+    else:
+        question = _button_label(query)
+        if question is None:
+            await query.answer(EXPIRED_BUTTON, show_alert=True)
+            return
+        await query.answer()
+        await answer_question(query.message, context, query.from_user.id, question, quote=False)
+
+
+def _button_label(query: CallbackQuery) -> str | None:
+    """The text of the pressed button, read back from the message that carries it."""
+    message = query.message
+    markup = message.reply_markup if isinstance(message, Message) else None
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            if button.callback_data == query.data:
+                return button.text
+    return None
+
+
+async def _drop_feedback_buttons(query: CallbackQuery) -> None:
+    # One vote per answer: remove 👍/👎, keep the suggestions.
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return
+    rows = [
+        row
+        for row in message.reply_markup.inline_keyboard
+        if not any(str(b.callback_data).startswith("f:") for b in row)
+    ]
+    try:
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+    except TelegramError as exc:
+        log.info("could not remove feedback buttons: %s", exc)
+
+
+async def answer_question(
+    message: Message,
+    context: ContextTypes.DEFAULT_TYPE,
+    user_id: int,
+    question: str,
+    quote: bool | None = None,
+) -> None:
+    """Ask the core and send the answer, split if long, with its buttons on the last part."""
+    try:
+        await context.bot.send_chat_action(message.chat.id, ChatAction.TYPING)
+    except TelegramError as exc:  # only a courtesy: never lose the answer over it
+        log.info("typing action failed: %s", exc)
+    reply = await _service(context).ask(CHANNEL, str(user_id), question)
+    parts = format_answer(reply.answer)
+    for n, part in enumerate(parts, start=1):
+        await message.reply_html(
+            part,
+            do_quote=quote,
+            allow_sending_without_reply=True,
+            link_preview_options=_NO_PREVIEW,
+            reply_markup=answer_keyboard(reply) if n == len(parts) else None,
+        )
+
+
+def format_answer(answer: Answer, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """An answer as Telegram HTML messages of at most `limit` characters: the escaped text,
+    then the "Nguồn: …" line in italics."""
+    citation = answer.citation
+    body = answer.answer
+    if citation:
+        body = body[: body.rfind(citation)].rstrip()
+    parts = escaped_parts(body, limit) if body.strip() else []
+    if citation:
+        lines = [f"<i>{part}</i>" for part in escaped_parts(citation, limit - len("<i></i>"))]
+        if parts and len(parts[-1]) + 2 + len(lines[0]) <= limit:
+            parts[-1] = f"{parts[-1]}\n\n{lines.pop(0)}"
+        parts.extend(lines)
+    return parts or [html.escape(answer.answer or "…", quote=False)]
+
+
+def escaped_parts(text: str, limit: int, plain_limit: int | None = None) -> list[str]:
+    """Split plain text, then HTML-escape each part, so that no part exceeds `limit`
+    even when escaping lengthens it (`&` → `&amp;`)."""
+    plain_limit = plain_limit or limit
+    parts: list[str] = []
+    for piece in split_message(text, plain_limit):
+        escaped = html.escape(piece, quote=False)
+        if len(escaped) <= limit:
+            parts.append(escaped)
+        else:
+            finer = max(1, plain_limit * limit // len(escaped))
+            parts.extend(escaped_parts(piece, limit, finer))
+    return parts
+
+
+def answer_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """Suggested questions, then (for questions) a person and 👍/👎. Callback data stays
+    far below Telegram's 64-byte limit: a kind, the conversation id and a number."""
+    answer, conversation = reply.answer, reply.conversation_id
+    rows = [
+        [InlineKeyboardButton(question, callback_data=f"s:{conversation}:{n}")]
+        for n, question in enumerate(answer.suggestions[:5])
+    ]
+    if answer.intent == "question":
+        if not answer.answered:
+            rows.append([InlineKeyboardButton(HANDOVER_BUTTON, callback_data=f"h:{conversation}")])
+        rows.append(
+            [
+                InlineKeyboardButton(HELPFUL_BUTTON, callback_data=f"f:{conversation}:1"),
+                InlineKeyboardButton(UNHELPFUL_BUTTON, callback_data=f"f:{conversation}:0"),
+            ]
+        )
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def format_lookup(query: str, hits: list[Hit]) -> str:
+    """The /tracuu reply: numbered sources with their sections, as Telegram HTML."""
+    if not hits:
+        return html.escape(LOOKUP_EMPTY, quote=False)
+    lines = [f"Tài liệu phù hợp nhất với “{_clip(query)}”:"]
+    for n, hit in enumerate(hits, start=1):
+        title = f"<b>{_clip(hit.source.title)}</b>"
+        if hit.source.url:
+            title = f'<a href="{html.escape(hit.source.url, quote=True)}">{title}</a>'
+        section = f" › {_clip(hit.chunk.section)}" if hit.chunk.section else ""
+        score = f"{hit.score:.2f}".replace(".", ",")
+        lines.append(
+            f"{n}. {title}{section}\n    <code>{_clip(hit.source.id)}</code> · độ khớp {score}"
+        )
+    return "\n".join(lines)
+
+
+def _clip(text: str) -> str:
+    if len(text) > LOOKUP_FIELD_CHARS:
+        text = text[: LOOKUP_FIELD_CHARS - 1].rstrip() + "…"
+    return html.escape(text, quote=False)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (never the user's id) and apologise to the user when possible."""
+    if not isinstance(update, Update):
+        log.warning("Telegram error outside an update: %s", context.error)
+        return
+    user = update.effective_user
+    who = _service(context).store.user_hash(CHANNEL, str(user.id)) if user else "-"
+    log.error(
+        "Telegram update %s failed for user=%s", update.update_id, who, exc_info=context.error
+    )
+    chat = update.effective_chat
+    if chat is None:
+        return
+    if update.callback_query is not None:
+        # Stop the button's spinner; it may already have been answered.
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
+    try:
+        await context.bot.send_message(chat.id, ERROR_REPLY)
+    except TelegramError as exc:
+        log.warning("could not tell the user about the failure: %s", exc)
+
+
+def _bot(settings: Settings) -> Bot:
+    base_url = settings.telegram_api_base_url
+    return Bot(_token(settings), base_url=base_url, base_file_url=file_base_url(base_url))
+
+
+async def set_webhook(settings: Settings, url: str) -> None:
+    """Register `url` as the bot's webhook, with the configured secret token."""
+    secret = settings.telegram_webhook_secret
+    if secret is None:
+        raise ChannelError(
+            "Set TELEGRAM_WEBHOOK_SECRET first (1-256 characters A-Z, a-z, 0-9, _ or -), e.g.\n"
+            "    python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    try:
+        async with _bot(settings) as bot:
+            await bot.set_webhook(
+                url, secret_token=secret.get_secret_value(), allowed_updates=ALLOWED_UPDATES
+            )
+    except InvalidToken:
+        raise ChannelError(TOKEN_REJECTED) from None
+    except TelegramError as exc:
+        raise ChannelError(f"Telegram did not accept the webhook {url}: {exc}") from None
+
+
+def run_polling(settings: Settings, service_factory: Callable[[], ChatService]) -> None:
+    """Answer Telegram by long polling (no public HTTPS needed); blocks until interrupted.
+    Starting to poll deletes any webhook, as Telegram allows only one of the two."""
+    _token(settings)  # fail fast, before loading the index
+    service = service_factory()
+    try:
+        application = build_application(settings, service, polling=True)
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        raise ChannelError(TOKEN_REJECTED) from None
+    except TelegramError as exc:
+        raise ChannelError(f"Cannot reach the Telegram Bot API: {exc}") from None
+    finally:
+        service.store.close()

