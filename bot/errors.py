@@ -48,3 +48,12 @@ class EmbedderError(CdsError):
 
 class ChannelError(CdsError):
     """A messaging platform rejected a call or could not be reached."""
+
+
+class BadRequest(CdsError):
+    """An HTTP request the server cannot use; `code` is stable, `message` is for developers."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message

@@ -263,7 +263,10 @@ def load_markdown(path: Path) -> Document:
         raise KnowledgeError(path, "id must be lowercase letters, digits and '-'", "front matter")
     body_start = text.find("\n", end + 1) + 1
     title = str(meta["title"]).strip()
-    sections = parse_sections(text[body_start:], title)
+    body = text[body_start:].lstrip()
+    if body.startswith("# "):  # the document's own title line, not a section
+        body = body.partition("\n")[2]
+    sections = parse_sections(body)
     if not sections:
         raise KnowledgeError(path, "the document has no text")
     return Document(
@@ -276,8 +279,8 @@ def load_markdown(path: Path) -> Document:
     )
 
 
-def parse_sections(body: str, title: str) -> list[Section]:
-    """Split Markdown into sections by heading; the `#` title heading is not part of paths."""
+def parse_sections(body: str) -> list[Section]:
+    """Split Markdown into sections by heading."""
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     lines: list[str] = []
@@ -295,8 +298,6 @@ def parse_sections(body: str, title: str) -> list[Section]:
             continue
         flush()
         level, heading = len(match.group(1)), match.group(2).strip()
-        if level == 1 and not stack and heading.lower() == title.lower():
-            continue
         while stack and stack[-1][0] >= level:
             stack.pop()
         stack.append((level, heading))
@@ -321,7 +322,7 @@ def load_jsonl(path: Path) -> list[Document]:
         if missing:
             raise KnowledgeError(path, f"missing field(s): {', '.join(missing)}", where)
         title = nfc(str(raw["title"]).strip())
-        sections = parse_sections(nfc(str(raw["text"])), title)
+        sections = parse_sections(nfc(str(raw["text"])))
         if not sections:
             raise KnowledgeError(path, "the document has no text", where)
         documents.append(
@@ -349,7 +350,7 @@ def _plain_document(path: Path, paragraphs: Iterator[str]) -> Document:
     return Document(
         id=doc_id,
         title=title,
-        sections=tuple(parse_sections("\n\n".join(texts[1:] or texts), title)),
+        sections=tuple(parse_sections("\n\n".join(texts[1:] or texts))),
         url=None,
         path=str(path),
     )

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .answer import MAX_QUESTION_CHARS
 from .channels.common import Channel, ChatService
-from .errors import CdsError
+from .errors import BadRequest, CdsError
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,13 +54,6 @@ async def read_json(request: Request, model: type[BaseModel]) -> BaseModel:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
         raise BadRequest("invalid_request", f"{where}: {first['msg']}") from None
-
-
-class BadRequest(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def load_service(settings: Settings) -> ChatService:

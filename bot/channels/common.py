@@ -20,6 +20,10 @@ NON_TEXT_REPLY = (
     "Xin lỗi, hiện tôi chỉ đọc được tin nhắn chữ. Bạn vui lòng gõ câu hỏi bằng chữ "
     "(có dấu hoặc không dấu đều được) nhé."
 )
+ERROR_REPLY = (
+    "Xin lỗi, hệ thống đang gặp sự cố nên tôi chưa trả lời được câu hỏi của bạn. "
+    "Bạn vui lòng thử lại sau ít phút nhé."
+)
 FEEDBACK_THANKS = "Cảm ơn bạn đã góp ý! Ý kiến của bạn giúp chúng tôi trả lời tốt hơn."
 LOOKUP_EMPTY = "Không tìm thấy tài liệu nào phù hợp với từ khóa này."
 
@@ -44,13 +48,40 @@ class Channel(Protocol):
 class ChatService:
     """The one entry point channels call: answer, log, hand over, take feedback."""
 
-    def __init__(self, answerer: Answerer, store: Store) -> None:
+    def __init__(self, answerer: Answerer, store: Store, max_batch: int = 32) -> None:
         self.answerer = answerer
         self.store = store
+        self._max_batch = max_batch
+        self._waiting: list[tuple[str, asyncio.Future[Answer]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def answer(self, text: str) -> Answer:
+        """Answer one question. Questions that arrive while the embedder is busy are
+        answered together in one batch: the same wait for the first, more per second."""
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._waiting.append((text, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch = self._waiting[: self._max_batch]
+            del self._waiting[: self._max_batch]
+            try:
+                # The embedder blocks (and releases the GIL): keep it off the event loop.
+                answers = await asyncio.to_thread(self.answerer.answer_many, [t for t, _ in batch])
+            except Exception as exc:  # each waiting caller gets the error, not a hang
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), answer in zip(batch, answers, strict=True):
+                if not future.done():
+                    future.set_result(answer)
 
     async def ask(self, channel: str, user_id: str, text: str) -> Reply:
-        # The embedder blocks (and releases the GIL): keep it off the event loop.
-        answer = await asyncio.to_thread(self.answerer.answer, text)
+        answer = await self.answer(text)
         user = self.store.user_hash(channel, user_id)
         if answer.intent == "handover":
             previous = self.store.last_question(channel, user)

@@ -44,11 +44,11 @@ from telegram.ext import (
 )
 
 from ..answer import HANDOVER_REPLY, Answer
-from ..errors import ChannelError
+from ..errors import BadRequest, ChannelError
 from ..search import Hit
-from ..server import BadRequest
 from ..settings import Settings
 from .common import (
+    ERROR_REPLY,
     FEEDBACK_THANKS,
     LOOKUP_EMPTY,
     NON_TEXT_REPLY,
@@ -92,10 +92,6 @@ ASK_USAGE = "Bạn vui lòng gõ câu hỏi ngay sau lệnh, ví dụ: /hoi Các
 LOOKUP_USAGE = "Bạn vui lòng gõ từ khóa ngay sau lệnh, ví dụ: /tracuu kích hoạt VNeID"
 UNKNOWN_COMMAND = "Tôi chưa hiểu lệnh này. Bạn gõ /help để xem các lệnh nhé."
 EXPIRED_BUTTON = "Nút này đã hết hạn. Bạn vui lòng gõ lại câu hỏi nhé."
-ERROR_REPLY = (
-    "Xin lỗi, hệ thống đang gặp sự cố nên tôi chưa trả lời được. "
-    "Bạn vui lòng thử lại sau ít phút nhé."
-)
 TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather."
 HANDOVER_BUTTON = "Gặp cán bộ hỗ trợ"
 HELPFUL_BUTTON = "👍 Hữu ích"

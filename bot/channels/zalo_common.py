@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from .common import NON_TEXT_REPLY, ChatService, plain_reply
+from .common import ERROR_REPLY, NON_TEXT_REPLY, ChatService, plain_reply
 
 log = logging.getLogger(__name__)
 
@@ -18,11 +18,6 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 2000
 # How long stop() lets replies in flight finish before cancelling them.
 STOP_GRACE_SECONDS = 5.0
-
-ERROR_REPLY = (
-    "Xin lỗi, hệ thống đang gặp sự cố nên chưa trả lời được câu hỏi của bạn. "
-    "Bạn vui lòng thử lại sau ít phút nhé."
-)
 
 
 async def reply_text(service: ChatService, channel: str, user_id: str, text: str | None) -> str:

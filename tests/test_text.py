@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from bot.answer import classify
+from bot.diacritics import DiacriticRestorer
+from bot.text import fold, has_diacritics, lexical_tokens, normalize, traditional_tones
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("Hoà bình", "hòa bình"),
+        ("khoẻ mạnh", "khỏe mạnh"),
+        ("thuỷ lợi", "thủy lợi"),
+        ("Sở Văn hoá", "sở văn hóa"),
+        ("quý khách", "quý khách"),  # qu- is a consonant: nothing moves
+        ("hoàng hôn", "hoàng hôn"),  # closed syllable: both styles agree
+    ],
+)
+def test_old_and_new_tone_placement_meet(typed: str, canonical: str) -> None:
+    assert normalize(typed) == canonical
+
+
+def test_nfd_input_matches_nfc() -> None:
+    nfd = unicodedata.normalize("NFD", "Kích hoạt định danh điện tử")
+    assert normalize(nfd) == normalize("Kích hoạt định danh điện tử")
+    assert traditional_tones(nfd) == "Kích hoạt định danh điện tử"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expanded"),
+    [
+        ("ko dc", "không được"),
+        ("quen mk tk vneid", "quen mật khẩu tài khoản vneid"),
+        ("đổi sdt trên cccd", "đổi số điện thoại trên căn cước công dân"),
+        ("nộp hồ sơ dvc ntn", "nộp hồ sơ dịch vụ công như thế nào"),
+        ("the BHYT", "the bảo hiểm y tế"),
+        ("dinh danh muc2", "dinh danh muc 2"),
+        ("lv2 la j z", "mức 2 la gì vậy"),
+    ],
+)
+def test_abbreviations_and_teencode_are_expanded(typed: str, expanded: str) -> None:
+    assert normalize(typed) == expanded
+
+
+def test_emoji_and_stray_punctuation_are_removed_but_codes_kept() -> None:
+    assert normalize("Nghị quyết 57-NQ/TW ban hành ngày 22/12/2024??? 🙏🙏") == (
+        "nghị quyết 57-nq/tw ban hành ngày 22/12/2024"
+    )
+    assert normalize("!!! ... 😀") == ""
+
+
+def test_folding_matches_text_typed_without_diacritics() -> None:
+    assert fold(normalize("Đăng ký tài khoản định danh")) == "dang ky tai khoan dinh danh"
+    assert lexical_tokens("Đăng ký mức 2") == lexical_tokens("dang ky muc 2")
+    assert "muc_2" in lexical_tokens("dang ky muc 2")
+    assert not has_diacritics("lam sao kich hoat") and has_diacritics("làm sao")
+
+
+def test_diacritics_are_restored_from_the_knowledge_vocabulary() -> None:
+    restorer = DiacriticRestorer(
+        [
+            "Làm sao kích hoạt tài khoản định danh điện tử mức 2?",
+            "Thanh toán tiền điện qua ứng dụng ngân hàng",
+            "Mức phạt khi đi sai làn đường",
+        ]
+    )
+    assert restorer.restore("lam sao kich hoat dinh danh muc 2") == (
+        "làm sao kích hoạt định danh mức 2"
+    )
+    assert restorer.restore("thanh toan tien dien") == "thanh toán tiền điện"
+    assert restorer.restore("zalo bi hack") == "zalo bi hack"  # unknown words stay as typed
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("Xin chào", "greeting"),
+        ("chao ban", "greeting"),
+        ("cảm ơn bạn nhiều", "thanks"),
+        ("thanks", "thanks"),
+        ("bạn là ai", "about"),
+        ("ban lam duoc gi", "about"),
+        ("cho tôi gặp cán bộ", "handover"),
+        ("toi muon noi chuyen voi nguoi that", "handover"),
+        ("   ", "empty"),
+        ("🙏🙏", "empty"),
+        ("chào bạn, cho hỏi cách kích hoạt VNeID", "question"),
+        ("hmmm", "question"),
+    ],
+)
+def test_social_messages_are_recognised(message: str, intent: str) -> None:
+    assert classify(message) == intent
