@@ -233,10 +233,13 @@ class Answerer:
         return "\n".join(sentences[i] for i in sorted(chosen))
 
     def _suggestions(self, hits: list[Hit]) -> list[str]:
+        """Up to three other FAQ questions the bot could answer as confidently."""
         related = [
             h.source.questions[0]
             for h in hits[1:]
-            if h.source.kind == "faq" and h.source.topic != DECLINE_TOPIC
+            if h.source.kind == "faq"
+            and h.source.topic != DECLINE_TOPIC
+            and h.score >= self.threshold
         ]
         return related[:3]
 
@@ -257,7 +260,17 @@ class Answerer:
 
 
 def _source_refs(hits: list[Hit], k: int) -> list[SourceRef]:
-    return [SourceRef(h.source.id, h.source.title, h.chunk.section, h.source.url) for h in hits[:k]]
+    """Related sources, best first; an FAQ entry's "section" is where its answer comes from."""
+    return [
+        SourceRef(
+            h.source.id,
+            h.source.title,
+            h.chunk.section if h.source.kind == "document" else h.source.citation,
+            h.source.url,
+        )
+        for h in hits
+        if h.source.topic != DECLINE_TOPIC
+    ][:k]
 
 
 def _with_question(answer: Answer, question: str) -> Answer:

@@ -85,10 +85,14 @@ class Settings(BaseSettings):
         None, alias="ZALO_OA_SECRET_KEY", description="OA secret key (webhook signatures)."
     )
     zalo_access_token: SecretStr | None = Field(
-        None, alias="ZALO_ACCESS_TOKEN", description="Initial OA access token."
+        None,
+        alias="ZALO_ACCESS_TOKEN",
+        description="First OA access token; later ones are rotated and kept in the database.",
     )
     zalo_refresh_token: SecretStr | None = Field(
-        None, alias="ZALO_REFRESH_TOKEN", description="Initial OA refresh token (single use)."
+        None,
+        alias="ZALO_REFRESH_TOKEN",
+        description="First OA refresh token (single use); a changed value is imported once.",
     )
     zalo_api_base_url: str = Field(
         "https://openapi.zalo.me", alias="ZALO_API_BASE_URL", description="Zalo OpenAPI base URL."
