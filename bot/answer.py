@@ -233,13 +233,15 @@ class Answerer:
         return "\n".join(sentences[i] for i in sorted(chosen))
 
     def _suggestions(self, hits: list[Hit]) -> list[str]:
-        """Up to three other FAQ questions the bot could answer as confidently."""
+        """Up to three related FAQ questions: of the same topic as the answer, or matching
+        the question well enough to be answered themselves."""
+        topic = hits[0].source.topic
         related = [
             h.source.questions[0]
             for h in hits[1:]
             if h.source.kind == "faq"
             and h.source.topic != DECLINE_TOPIC
-            and h.score >= self.threshold
+            and (h.source.topic == topic or h.score >= self.threshold)
         ]
         return related[:3]
 

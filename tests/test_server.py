@@ -1,28 +1,20 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.answer import Answerer
 from bot.channels.common import ChatService
-from bot.index import open_index
-from bot.search import Retriever
-from bot.server import create_app
 from bot.settings import Settings
-from bot.storage import Store
+
+from .conftest import running
 
 
 @pytest.fixture
-def service(fixture_index: Path, embedder, tmp_path: Path) -> ChatService:
-    answerer = Answerer(Retriever(open_index(fixture_index, embedder), embedder), threshold=0.5)
-    return ChatService(answerer, Store(tmp_path / "db.sqlite"))
-
-
-@pytest.fixture
-def client(service: ChatService) -> TestClient:
-    with TestClient(create_app(Settings(), service)) as client:
+def client(chat_service: ChatService) -> Iterator[TestClient]:
+    with running(Settings(), chat_service) as client:
         yield client
 
 
@@ -87,15 +79,15 @@ def test_webhooks_of_unconfigured_channels_do_not_exist(client: TestClient) -> N
     assert client.post("/webhook/zalo", json={}).status_code == 404
 
 
-def test_feedback_and_handover_are_stored(client: TestClient, service: ChatService) -> None:
+def test_feedback_and_handover_are_stored(client: TestClient, chat_service: ChatService) -> None:
     asked = client.post("/api/ask", json={"question": "kích hoạt VNeID", "user_id": "web-1"}).json()
     feedback = {"conversation_id": asked["conversation_id"], "helpful": False, "user_id": "web-1"}
     assert client.post("/api/feedback", json=feedback).json() == {"ok": True}
     handover = client.post("/api/handover", json={"user_id": "web-1"}).json()
     assert handover["ok"] is True
-    stats = service.store.stats()
+    stats = chat_service.store.stats()
     assert (stats.questions, stats.unhelpful, stats.open_handovers) == (1, 1, 1)
-    assert service.store.open_handovers()[0]["question"] == "kích hoạt VNeID"
+    assert chat_service.store.open_handovers()[0]["question"] == "kích hoạt VNeID"
 
 
 def test_user_ids_are_stored_only_as_hashes(client: TestClient, tmp_path: Path) -> None:

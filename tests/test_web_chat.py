@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 
-from bot.answer import Answerer
 from bot.channels.common import ChatService
-from bot.index import open_index
-from bot.search import Retriever
 from bot.server import create_app
 from bot.settings import Settings
 from bot.storage import Store
+
+from .conftest import ROOT
+from .fakes.server import LocalServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.is_file():
@@ -31,7 +27,6 @@ if not CHROMIUM.is_file():
     )
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 
-ROOT = Path(__file__).resolve().parent.parent
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -56,26 +51,11 @@ class LiveApp:
 
 
 @pytest.fixture
-def live_app(fixture_index: Path, embedder, tmp_path: Path) -> Iterator[LiveApp]:
+def live_app(chat_service: ChatService) -> Iterator[LiveApp]:
     """The real app with the fixture index, served by uvicorn on a free loopback port."""
-    store = Store(tmp_path / "db.sqlite")
-    retriever = Retriever(open_index(fixture_index, embedder), embedder)
-    service = ChatService(Answerer(retriever, threshold=0.5), store)
-    app = create_app(Settings(), service=service)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield LiveApp(f"http://127.0.0.1:{sock.getsockname()[1]}", store)
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
-    store.close()
+    app = create_app(Settings(), service=chat_service)
+    with LocalServer(app, lifespan="on") as server:
+        yield LiveApp(server.url, chat_service.store)
 
 
 @pytest.fixture(scope="module")
@@ -185,9 +165,12 @@ def test_example_and_suggestion_buttons_ask_their_question(chat: Chat) -> None:
     sync_api.expect(chat.page.locator(".msg.user").last).to_have_text(example)
     sync_api.expect(last_answer(chat).locator(".text")).to_contain_text("mở ứng dụng VNeID")
 
-    last_answer(chat).get_by_role("button", name=QR_SOURCE).click()
-    sync_api.expect(chat.page.locator(".msg.user").last).to_have_text(QR_SOURCE)
+    chat.ask(QR_QUESTION)
     sync_api.expect(last_answer(chat).locator(".text")).to_contain_text(QR_ANSWER)
+    transfer = "Chuyển tiền qua ứng dụng ngân hàng như thế nào?"
+    last_answer(chat).get_by_role("button", name=transfer).click()
+    sync_api.expect(chat.page.locator(".msg.user").last).to_have_text(transfer)
+    sync_api.expect(last_answer(chat).locator(".text")).to_contain_text("chọn chuyển tiền")
 
 
 def test_the_chat_fits_a_phone_screen_without_sideways_scrolling(chat: Chat) -> None:

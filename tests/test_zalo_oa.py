@@ -7,47 +7,35 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.answer import Answerer
 from bot.channels.common import NON_TEXT_REPLY, ChatService
 from bot.channels.zalo_oa import ACCESS, PENDING, REFRESH, ZaloOAChannel
-from bot.index import open_index
-from bot.search import Retriever
-from bot.server import create_app
 from bot.settings import Settings
 from bot.storage import Store
+from tests.conftest import (
+    LONG_REPLY,
+    VNEID_ANSWER,
+    VNEID_QUESTION,
+    assert_long_reply_arrived_in_zalo_sized_parts,
+    running,
+    send_once,
+)
 from tests.fakes.zalo_api import FakeZaloOA, sign_oa_event, wait_until
 
 APP_ID = "3608465249409039"
 APP_SECRET = "app-secret-Kx9"
 OA_SECRET = "oa-secret-Qm2"
 USER = "2468458835291979"
-QUESTION = "Làm thế nào để kích hoạt tài khoản định danh điện tử?"
-FAQ_ANSWER = "bạn mở ứng dụng VNeID, nhập số định danh cá nhân"
 
 
 @pytest.fixture
 def zalo() -> Iterator[FakeZaloOA]:
-    fake = FakeZaloOA(APP_ID, APP_SECRET).start()
-    fake.issue("access-1", "refresh-1")
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "db.sqlite")
-
-
-@pytest.fixture
-def service(fixture_index: Path, embedder, store: Store) -> ChatService:
-    answerer = Answerer(Retriever(open_index(fixture_index, embedder), embedder), threshold=0.5)
-    return ChatService(answerer, store)
+    with FakeZaloOA(APP_ID, APP_SECRET) as fake:
+        fake.issue("access-1", "refresh-1")
+        yield fake
 
 
 def settings_for(zalo: FakeZaloOA, **overrides: str) -> Settings:
@@ -64,13 +52,6 @@ def settings_for(zalo: FakeZaloOA, **overrides: str) -> Settings:
     return Settings(**values)
 
 
-@contextmanager
-def running(settings: Settings, service: ChatService) -> Iterator[TestClient]:
-    """The app with its Zalo channel; leaving waits for replies still in flight."""
-    with TestClient(create_app(settings, service=service)) as client:
-        yield client
-
-
 def event(name: str = "user_send_text", msg_id: str = "msg-1", **message: str) -> dict:
     return {
         "app_id": APP_ID,
@@ -83,7 +64,7 @@ def event(name: str = "user_send_text", msg_id: str = "msg-1", **message: str) -
     }
 
 
-def text_event(text: str = QUESTION, msg_id: str = "msg-1") -> dict:
+def text_event(text: str = VNEID_QUESTION, msg_id: str = "msg-1") -> dict:
     return event("user_send_text", msg_id, text=text)
 
 
@@ -98,32 +79,32 @@ def post(client: TestClient, payload: dict, secret: str = OA_SECRET, prefix: boo
 
 
 def test_a_signed_text_message_gets_the_answer_sent_with_the_access_token(
-    zalo: FakeZaloOA, service: ChatService
+    zalo: FakeZaloOA, chat_service: ChatService
 ) -> None:
-    with running(settings_for(zalo), service) as client:
+    with running(settings_for(zalo), chat_service) as client:
         response = post(client, text_event())
     assert response.status_code == 200
     [sent] = zalo.sent
     assert sent.error == 0
     assert sent.access_token == "access-1"
     assert sent.user_id == USER
-    assert FAQ_ANSWER in sent.text
+    assert VNEID_ANSWER in sent.text
     assert "Nguồn:" in sent.text
 
 
 def test_a_signature_without_the_mac_prefix_is_accepted_too(
-    zalo: FakeZaloOA, service: ChatService
+    zalo: FakeZaloOA, chat_service: ChatService
 ) -> None:
-    with running(settings_for(zalo), service) as client:
+    with running(settings_for(zalo), chat_service) as client:
         assert post(client, text_event(), prefix=False).status_code == 200
     assert len(zalo.delivered()) == 1
 
 
 @pytest.mark.parametrize("secret", ["wrong-secret", ""])
 def test_a_bad_signature_is_refused_with_401_and_nothing_is_answered(
-    zalo: FakeZaloOA, service: ChatService, store: Store, secret: str
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store, secret: str
 ) -> None:
-    with running(settings_for(zalo), service) as client:
+    with running(settings_for(zalo), chat_service) as client:
         response = post(client, text_event(), secret=secret)
         unsigned = client.post("/webhook/zalo", json=text_event(msg_id="msg-2"))
     assert response.status_code == 401
@@ -133,12 +114,12 @@ def test_a_bad_signature_is_refused_with_401_and_nothing_is_answered(
     assert store.stats().questions == 0
 
 
-def test_a_tampered_body_is_refused(zalo: FakeZaloOA, service: ChatService) -> None:
+def test_a_tampered_body_is_refused(zalo: FakeZaloOA, chat_service: ChatService) -> None:
     payload = text_event()
     body = json.dumps(payload, ensure_ascii=False).encode()
     signature = sign_oa_event(APP_ID, body, payload["timestamp"], OA_SECRET)
     tampered = body.replace("kích hoạt".encode(), "xóa".encode())
-    with running(settings_for(zalo), service) as client:
+    with running(settings_for(zalo), chat_service) as client:
         response = client.post(
             "/webhook/zalo", content=tampered, headers={"X-ZEvent-Signature": signature}
         )
@@ -148,13 +129,13 @@ def test_a_tampered_body_is_refused(zalo: FakeZaloOA, service: ChatService) -> N
 
 @pytest.mark.parametrize("expiry", ["invalid (-216)", "expired (-124)"])
 def test_an_expired_token_is_refreshed_saved_and_the_message_sent_again(
-    zalo: FakeZaloOA, service: ChatService, store: Store, expiry: str
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store, expiry: str
 ) -> None:
     if expiry.startswith("invalid"):
         zalo.access_tokens.discard("access-1")
     else:
         zalo.expired_tokens.add("access-1")
-    with running(settings_for(zalo), service) as client:
+    with running(settings_for(zalo), chat_service) as client:
         assert post(client, text_event()).status_code == 200
     [refresh] = zalo.refreshes
     assert refresh.secret_key == APP_SECRET
@@ -169,15 +150,15 @@ def test_an_expired_token_is_refreshed_saved_and_the_message_sent_again(
         ("access-1", False),
         ("access-2", True),
     ]
-    assert FAQ_ANSWER in zalo.sent[-1].text
+    assert VNEID_ANSWER in zalo.sent[-1].text
 
 
 def test_messages_arriving_together_with_an_expired_token_share_one_refresh(
-    zalo: FakeZaloOA, service: ChatService
+    zalo: FakeZaloOA, chat_service: ChatService
 ) -> None:
     zalo.access_tokens.discard("access-1")
     zalo.send_delay = 0.2  # both sends are in flight when the first rejection comes back
-    with running(settings_for(zalo), service) as client:
+    with running(settings_for(zalo), chat_service) as client:
         post(client, text_event(msg_id="msg-1"))
         post(client, text_event("Thanh toán bằng mã QR như thế nào?", msg_id="msg-2"))
     assert len(zalo.refreshes) == 1
@@ -185,13 +166,13 @@ def test_messages_arriving_together_with_an_expired_token_share_one_refresh(
 
 
 def test_the_spent_refresh_token_is_never_presented_again_even_after_a_restart(
-    zalo: FakeZaloOA, service: ChatService
+    zalo: FakeZaloOA, chat_service: ChatService
 ) -> None:
     zalo.access_tokens.discard("access-1")
     settings = settings_for(zalo)  # the environment still holds the first pair
-    with running(settings, service) as client:
+    with running(settings, chat_service) as client:
         post(client, text_event(msg_id="msg-1"))
-    with running(settings, service) as client:  # a restart: the saved pair wins
+    with running(settings, chat_service) as client:  # a restart: the saved pair wins
         post(client, text_event(msg_id="msg-2"))
         wait_until(lambda: len(zalo.delivered()) == 2)
         zalo.access_tokens.discard("access-2")
@@ -202,17 +183,17 @@ def test_the_spent_refresh_token_is_never_presented_again_even_after_a_restart(
 
 
 def test_an_interrupted_refresh_is_retried_with_the_saved_refresh_token_after_a_restart(
-    zalo: FakeZaloOA, service: ChatService, store: Store, caplog: pytest.LogCaptureFixture
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     zalo.access_tokens.discard("access-1")
     zalo.refresh_failures = 1  # Zalo's OAuth server is down for the first try
     settings = settings_for(zalo)
-    with running(settings, service) as client:
+    with running(settings, chat_service) as client:
         post(client, text_event(msg_id="msg-1"))
     assert zalo.delivered() == []
     assert store.get_token(PENDING)
     assert store.get_token(REFRESH) == "refresh-1"
-    with caplog.at_level(logging.WARNING), running(settings, service) as client:
+    with caplog.at_level(logging.WARNING), running(settings, chat_service) as client:
         post(client, text_event(msg_id="msg-2"))
     assert "did not finish" in caplog.text
     assert [r.form["refresh_token"] for r in zalo.refreshes] == ["refresh-1", "refresh-1"]
@@ -221,36 +202,36 @@ def test_an_interrupted_refresh_is_retried_with_the_saved_refresh_token_after_a_
 
 
 def test_a_refused_refresh_token_is_dropped_until_the_operator_sets_a_new_one(
-    zalo: FakeZaloOA, service: ChatService, caplog: pytest.LogCaptureFixture
+    zalo: FakeZaloOA, chat_service: ChatService, caplog: pytest.LogCaptureFixture
 ) -> None:
     zalo.access_tokens.discard("access-1")
     zalo.refresh_tokens.clear()  # revoked on Zalo's side
-    with caplog.at_level(logging.WARNING), running(settings_for(zalo), service) as client:
+    with caplog.at_level(logging.WARNING), running(settings_for(zalo), chat_service) as client:
         post(client, text_event(msg_id="msg-1"))
         post(client, text_event(msg_id="msg-2"))
     assert len(zalo.refreshes) == 1
     assert "set a new ZALO_REFRESH_TOKEN" in caplog.text
     zalo.issue("access-9", "refresh-new")
-    with running(settings_for(zalo, ZALO_REFRESH_TOKEN="refresh-new"), service) as client:
+    with running(settings_for(zalo, ZALO_REFRESH_TOKEN="refresh-new"), chat_service) as client:
         post(client, text_event(msg_id="msg-3"))
     assert zalo.refreshes[-1].form["refresh_token"] == "refresh-new"
     assert len(zalo.delivered()) == 1
 
 
 def test_logs_never_show_the_user_id_or_the_tokens(
-    zalo: FakeZaloOA, service: ChatService, caplog: pytest.LogCaptureFixture
+    zalo: FakeZaloOA, chat_service: ChatService, caplog: pytest.LogCaptureFixture
 ) -> None:
     zalo.access_tokens.discard("access-1")
-    with caplog.at_level(logging.DEBUG), running(settings_for(zalo), service) as client:
+    with caplog.at_level(logging.DEBUG), running(settings_for(zalo), chat_service) as client:
         post(client, text_event())
     assert len(zalo.delivered()) == 1
     for secret in (USER, "access-1", "refresh-1", "access-2", "refresh-2", APP_SECRET):
         assert secret not in caplog.text
 
 
-def test_a_repeated_delivery_is_answered_once(zalo: FakeZaloOA, service: ChatService) -> None:
+def test_a_repeated_delivery_is_answered_once(zalo: FakeZaloOA, chat_service: ChatService) -> None:
     payload = text_event()
-    with running(settings_for(zalo), service) as client:
+    with running(settings_for(zalo), chat_service) as client:
         assert post(client, payload).status_code == 200
         assert post(client, payload).status_code == 200
     assert len(zalo.sent) == 1
@@ -258,16 +239,16 @@ def test_a_repeated_delivery_is_answered_once(zalo: FakeZaloOA, service: ChatSer
 
 @pytest.mark.parametrize("name", ["user_send_sticker", "user_send_image", "user_send_audio"])
 def test_a_sticker_or_photo_gets_the_text_only_reply(
-    zalo: FakeZaloOA, service: ChatService, name: str
+    zalo: FakeZaloOA, chat_service: ChatService, name: str
 ) -> None:
-    with running(settings_for(zalo), service) as client:
+    with running(settings_for(zalo), chat_service) as client:
         response = post(client, event(name, attachments="[]"))
     assert response.status_code == 200
     assert [s.text for s in zalo.delivered()] == [NON_TEXT_REPLY]
 
 
 def test_a_follow_event_is_acknowledged_without_a_reply(
-    zalo: FakeZaloOA, service: ChatService
+    zalo: FakeZaloOA, chat_service: ChatService
 ) -> None:
     follow = {
         "app_id": APP_ID,
@@ -276,16 +257,16 @@ def test_a_follow_event_is_acknowledged_without_a_reply(
         "follower": {"id": USER},
         "oa_id": "3886132808788086",
     }
-    with running(settings_for(zalo), service) as client:
+    with running(settings_for(zalo), chat_service) as client:
         assert post(client, follow).status_code == 200
     assert zalo.sent == []
 
 
 def test_the_webhook_returns_at_once_even_when_the_reply_is_slow(
-    zalo: FakeZaloOA, service: ChatService
+    zalo: FakeZaloOA, chat_service: ChatService
 ) -> None:
     zalo.send_delay = 2.5  # longer than the 2 s Zalo waits for an acknowledgement
-    with running(settings_for(zalo), service) as client:
+    with running(settings_for(zalo), chat_service) as client:
         started = time.perf_counter()
         response = post(client, text_event())
         elapsed = time.perf_counter() - started
@@ -294,25 +275,9 @@ def test_the_webhook_returns_at_once_even_when_the_reply_is_slow(
     assert len(zalo.delivered()) == 1
 
 
-LONG_REPLY = "\n\n".join(
-    f"Bước {step}: Bạn mở ứng dụng VNeID, chọn mục Thủ tục hành chính, kiểm tra kỹ thông tin "
-    f"cá nhân, chụp ảnh giấy tờ theo hướng dẫn và bấm Gửi yêu cầu. Nếu gặp khó khăn, bạn liên "
-    f"hệ Tổ công nghệ số cộng đồng ở thôn, bản để được hỗ trợ trực tiếp, miễn phí."
-    for step in range(1, 31)
-)
-
-
 async def test_a_long_reply_is_sent_as_messages_of_at_most_2000_characters(
-    zalo: FakeZaloOA, service: ChatService
+    zalo: FakeZaloOA, chat_service: ChatService
 ) -> None:
-    channel = ZaloOAChannel(settings_for(zalo))
-    await channel.start(service)
-    try:
-        await channel.send(USER, LONG_REPLY)
-    finally:
-        await channel.stop()
-    texts = [s.text for s in zalo.delivered()]
+    await send_once(ZaloOAChannel(settings_for(zalo)), chat_service, USER, LONG_REPLY)
     assert len(LONG_REPLY) > 4000
-    assert len(texts) >= 3
-    assert all(len(text) <= 2000 for text in texts)
-    assert "\n\n".join(texts) == LONG_REPLY
+    assert_long_reply_arrived_in_zalo_sized_parts([s.text for s in zalo.delivered()])

@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from .server import ServedFake
 
 TOKEN = "123:abc"
 BOT_ID = 123
@@ -40,19 +39,18 @@ class Call:
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(ServedFake):
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
     messages: list[dict] = field(default_factory=list)  # what the bot sent, as returned
     updates: list[dict] = field(default_factory=list)
     failures: dict[str, list[dict]] = field(default_factory=dict)
-    port: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
     @property
     def base_url(self) -> str:
         """What TELEGRAM_API_BASE_URL is set to (the client appends the token)."""
-        return f"http://127.0.0.1:{self.port}/bot"
+        return f"{self.url}/bot"
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         return [call.params for call in self.calls if call.method == method]
@@ -138,26 +136,6 @@ class FakeTelegram:
         while not self.updates and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         return list(self.updates)
-
-    def start(self) -> None:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app(), log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the fake Telegram server did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
 
 
 async def _params(request: Request) -> dict[str, Any]:

@@ -12,54 +12,21 @@ import asyncio
 import hashlib
 import itertools
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from .server import ServedFake
 
 
 def sign_oa_event(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) -> str:
     """The X-ZEvent-Signature header Zalo puts on an OA webhook call."""
     digest = hashlib.sha256(app_id.encode() + body + timestamp.encode() + oa_secret_key.encode())
     return f"mac={digest.hexdigest()}"
-
-
-class LocalServer:
-    """A FastAPI app served by uvicorn on 127.0.0.1 in a background thread."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
-        self.port = self._socket.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the local Zalo server did not start")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._socket.close()
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
@@ -96,7 +63,7 @@ class Refresh:
 
 
 @dataclass
-class FakeZaloOA:
+class FakeZaloOA(ServedFake):
     """openapi.zalo.me's message/cs and oauth.zaloapp.com's token refresh, on one server.
 
     Refresh tokens are single use, as on Zalo: presenting one again is refused.
@@ -113,12 +80,6 @@ class FakeZaloOA:
     refresh_failures: int = 0  # the next n refresh calls get a 502 without using the token
     expires_in: str = "90000"
     _pairs: itertools.count = field(default_factory=lambda: itertools.count(2))
-    server: LocalServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return self.server.url
 
     def issue(self, access: str, refresh: str) -> None:
         """A token pair Zalo has granted (what the operator pastes into the settings)."""
@@ -188,15 +149,6 @@ class FakeZaloOA:
 
         return api
 
-    def start(self) -> FakeZaloOA:
-        self.server = LocalServer(self.app())
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-
 
 @dataclass
 class BotCall:
@@ -205,7 +157,7 @@ class BotCall:
 
 
 @dataclass
-class FakeZaloBot:
+class FakeZaloBot(ServedFake):
     """bot-api.zaloplatforms.com: records every call and serves queued updates to getUpdates."""
 
     token: str
@@ -213,14 +165,7 @@ class FakeZaloBot:
     updates: list[dict] = field(default_factory=list)
     failures: dict[str, list[int]] = field(default_factory=dict)  # method -> HTTP statuses
     empty_poll_seconds: float = 0.3  # how long getUpdates holds when nothing is queued
-    server: LocalServer | None = None
     stopping: bool = False
-
-    @property
-    def url(self) -> str:
-        """What ZALO_BOT_API_BASE_URL is set to."""
-        assert self.server is not None
-        return self.server.url
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         return [call.params for call in self.calls if call.method == method]
@@ -270,15 +215,9 @@ class FakeZaloBot:
         # What Zalo answers when the long-poll window passes without a message.
         return _bot_error(200, "Request timeout", 408)
 
-    def start(self) -> FakeZaloBot:
-        self.server = LocalServer(self.app())
-        self.server.start()
-        return self
-
     def stop(self) -> None:
         self.stopping = True  # end held long-polls, or uvicorn waits for them
-        if self.server is not None:
-            self.server.stop()
+        super().stop()
 
 
 def _ok(result: Any) -> JSONResponse:
