@@ -23,9 +23,16 @@ run: $(VENV)/.installed
 	$(PY) -m bot build-index --if-stale
 	$(PY) -m bot serve
 
-## Lint and run the whole test suite
+# The core: everything but the channel adapters, the server and the CLI.
+CORE := bot/text.py bot/diacritics.py bot/knowledge.py bot/chunking.py bot/embedders.py \
+	bot/index.py bot/search.py bot/answer.py bot/engine.py bot/evaluation.py bot/storage.py \
+	bot/settings.py bot/errors.py
+
+## Lint, format check, types of the core, and the whole test suite
 test: $(VENV)/.installed-dev
 	$(PY) -m ruff check bot tests scripts benchmarks
+	$(PY) -m ruff format --check bot tests scripts benchmarks
+	$(PY) -m mypy $(CORE)
 	$(PY) -m pytest -q
 
 ## Rebuild the index after editing knowledge/ (re-embeds only what changed)

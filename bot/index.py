@@ -147,9 +147,9 @@ def embed_chunks(
         for role in ("question", "passage"):
             texts = [text for r, text in batch if r == role]
             if texts:
-                vectors = embedder.embed(texts, role)  # type: ignore[arg-type]
+                vectors = embedder.embed(texts, role)
                 new.extend(
-                    (EmbeddingCache.key(fingerprint, role, t), v)  # type: ignore[arg-type]
+                    (EmbeddingCache.key(fingerprint, role, t), v)
                     for t, v in zip(texts, vectors, strict=True)
                 )
         cache.put_many(new)
@@ -344,8 +344,10 @@ def open_index(index_dir: Path, embedder: Embedder) -> Index:
     db = sqlite3.connect(f"file:{path / 'chunks.sqlite'}?mode=ro", uri=True)
     try:
         sources = {
-            row[0]: SourceInfo(*row[:6], tuple(json.loads(row[6])), row[7])
-            for row in db.execute(
+            source_id: SourceInfo(
+                source_id, kind, title, url, topic, answer, tuple(json.loads(questions)), citation
+            )
+            for source_id, kind, title, url, topic, answer, questions, citation in db.execute(
                 "SELECT id, kind, title, url, topic, answer, questions, citation FROM sources"
             )
         }

@@ -110,12 +110,12 @@ def load_knowledge(paths: Iterable[Path]) -> Knowledge:
     for path in source_files(paths):
         knowledge.file_hashes[str(path)] = file_hash(path)
         faqs, documents = load_file(path)
-        for item in [*faqs, *documents]:
-            if item.id in seen:
+        for item_id in [e.id for e in faqs] + [d.id for d in documents]:
+            if item_id in seen:
                 raise KnowledgeError(
-                    path, f"duplicate id '{item.id}' (already used in {seen[item.id]})"
+                    path, f"duplicate id '{item_id}' (already used in {seen[item_id]})"
                 )
-            seen[item.id] = str(path)
+            seen[item_id] = str(path)
         knowledge.faqs.extend(faqs)
         knowledge.documents.extend(documents)
     _check_shared_phrasings(knowledge.faqs)
