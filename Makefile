@@ -19,8 +19,9 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	touch $@
 
 ## Build the index if missing or stale, then serve on http://127.0.0.1:8000
+# A failed build (a bad knowledge file) is reported and the previous index keeps serving.
 run: $(VENV)/.installed
-	$(PY) -m bot build-index --if-stale
+	-$(PY) -m bot build-index --if-stale
 	$(PY) -m bot serve
 
 # The core: everything but the channel adapters, the server and the CLI.
