@@ -262,14 +262,9 @@ class Answerer:
 
 
 def _source_refs(hits: list[Hit], k: int) -> list[SourceRef]:
-    """Related sources, best first; an FAQ entry's "section" is where its answer comes from."""
+    """Related sources, best first (an FAQ entry has no section; its answer cites its source)."""
     return [
-        SourceRef(
-            h.source.id,
-            h.source.title,
-            h.chunk.section if h.source.kind == "document" else h.source.citation,
-            h.source.url,
-        )
+        SourceRef(h.source.id, h.source.title, h.chunk.section, h.source.url)
         for h in hits
         if h.source.topic != DECLINE_TOPIC
     ][:k]

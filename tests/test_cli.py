@@ -35,7 +35,7 @@ def test_ask_json_prints_the_contract(fixture_index: Path, tmp_path: Path) -> No
     assert data["sources"][0] == {
         "id": "ttso-quet-qr",
         "title": "Thanh toán bằng mã QR như thế nào?",
-        "section": "Ngân hàng Nhà nước Việt Nam",  # where the FAQ answer comes from
+        "section": "",
         "url": None,
     }
     assert 1 <= len(data["sources"]) <= 3

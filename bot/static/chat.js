@@ -111,9 +111,9 @@
     const seen = new Set(data.suggestions || []);
     const items = [];
     for (const source of data.sources || []) {
+      if (!source.title || seen.has(source.title)) continue;
+      seen.add(source.title);
       const label = source.section ? `${source.title} › ${source.section}` : source.title;
-      if (!label || seen.has(label)) continue;
-      seen.add(label);
       const item = el("li");
       if (source.url) {
         const link = el("a", null, label);
