@@ -181,7 +181,7 @@ class Answerer:
             for text, vector in zip(texts, vectors, strict=True):
                 hits = self.retriever.search_vector(text, vector, k=max(k, 5))
                 for i in pending[text]:
-                    answer = self._compose(questions[i], text, hits, k)
+                    answer = self.compose(questions[i], text, hits, k)
                     results[i] = answer
                 self._cache_put((text, k), answer)
         return [r for r in results if r is not None]
@@ -195,7 +195,8 @@ class Answerer:
             return None
         return Answer(question, intent != "empty", _CANNED[intent], "none", 1.0, [], intent=intent)
 
-    def _compose(self, question: str, normalised: str, hits: list[Hit], k: int) -> Answer:
+    def compose(self, question: str, normalised: str, hits: list[Hit], k: int) -> Answer:
+        """The answer to a question from its ranked hits: FAQ, document excerpt or decline."""
         sources = _source_refs(hits, k)
         if not hits or hits[0].score < self.threshold:
             score = hits[0].score if hits else 0.0
@@ -209,12 +210,12 @@ class Answerer:
         if best.source.kind == "faq":
             text = f"{best.source.answer}\n\nNguồn: {best.source.citation}"
             return Answer(question, True, text, "faq", best.score, sources, suggestions)
-        excerpt = self._excerpt(normalised, best.chunk.text)
+        excerpt = self.excerpt(normalised, best.chunk.text)
         where = " › ".join(part for part in (best.source.title, best.chunk.section) if part)
         text = f"{excerpt}\n\nNguồn: {where}"
         return Answer(question, True, text, "document", best.score, sources, suggestions)
 
-    def _excerpt(self, normalised: str, text: str) -> str:
+    def excerpt(self, normalised: str, text: str) -> str:
         """The sentences of a chunk that best answer the question, in document order."""
         sentences = split_sentences(text)
         if len(" ".join(sentences)) <= DOCUMENT_ANSWER_CHARS:

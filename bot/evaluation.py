@@ -86,7 +86,7 @@ def _contains(text: str, phrase: str) -> bool:
 def _correct(case: Case, hit: Hit, answerer: Answerer) -> bool:
     if case.expected_id is not None:
         return hit.source.id == case.expected_id
-    answer = answerer._compose(case.question, normalize(case.question), [hit], 1)
+    answer = answerer.compose(case.question, normalize(case.question), [hit], 1)
     return all(_contains(answer.answer, phrase) for phrase in case.expected_phrases)
 
 

@@ -50,6 +50,6 @@ def test_an_answer_offers_related_questions(kb_answerer: Answerer) -> None:
 def test_a_document_answer_quotes_only_the_relevant_sentences(kb_answerer: Answerer) -> None:
     filler = " ".join(f"Câu thứ {i} nói về công tác tuyên truyền chung." for i in range(40))
     text = f"{filler} Báo cáo năm gửi trước ngày 15 tháng 12 hằng năm. {filler}"
-    excerpt = kb_answerer._excerpt("báo cáo năm gửi trước ngày nào", text)
+    excerpt = kb_answerer.excerpt("báo cáo năm gửi trước ngày nào", text)
     assert "Báo cáo năm gửi trước ngày 15 tháng 12 hằng năm." in excerpt
     assert len(excerpt) <= DOCUMENT_ANSWER_CHARS
