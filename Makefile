@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-export OMP_NUM_THREADS ?= 2
 
 .PHONY: run test index check lint format eval calibrate bench bench-index clean
 

