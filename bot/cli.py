@@ -165,6 +165,54 @@ def cmd_zalo_bot(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from .storage import Store
+
+    store = Store.from_settings(settings)
+    since = time.time() - args.days * 86400
+    stats = store.stats(since)
+    print(f"cds-bot report: the last {args.days} days ({settings.db_path})\n")
+    print(f"{'channel':<12} {'questions':>9} {'answered':>9} {'share':>7}")
+    for channel, questions, answered in store.by_channel(since):
+        print(f"{channel:<12} {questions:>9} {answered:>9} {answered / questions:>7.0%}")
+    share = stats.answered / stats.questions if stats.questions else 0.0
+    print(f"{'total':<12} {stats.questions:>9} {stats.answered:>9} {share:>7.0%}")
+    print(f"\nfeedback: {stats.helpful} helpful, {stats.unhelpful} not helpful")
+    print(f"open hand-over requests: {stats.open_handovers}")
+    unanswered = store.top_unanswered(since)
+    if unanswered:
+        print("\nmost asked questions the bot could not answer (candidates for new FAQ entries):")
+        for question, count in unanswered:
+            print(f"{count:>5}  {question[:100]}")
+    store.close()
+    return 0
+
+
+def cmd_handovers(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    from .storage import Store
+
+    store = Store.from_settings(settings)
+    try:
+        if args.close is not None:
+            if not store.close_handover(args.close):
+                raise CdsError(f"No open hand-over request with id {args.close}.")
+            print(f"Hand-over request {args.close} closed.")
+            return 0
+        requests = store.open_handovers()
+        if not requests:
+            print("No open hand-over requests.")
+        for request in requests:
+            when = dt.datetime.fromtimestamp(request["created_at"]).strftime("%Y-%m-%d %H:%M")
+            print(f"#{request['id']:<5} {when}  {request['channel']:<9} {request['question']}")
+        return 0
+    finally:
+        store.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -210,6 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--polling", action="store_true", help="poll getUpdates (no public HTTPS)"
     )
     zalo_bot.set_defaults(func=cmd_zalo_bot)
+
+    report = commands.add_parser("report", help="questions, answers, feedback and gaps")
+    report.add_argument("--days", type=int, default=30, help="period to report (default 30)")
+    report.set_defaults(func=cmd_report)
+
+    handovers = commands.add_parser("handovers", help="list open hand-over requests")
+    handovers.add_argument("--close", type=int, metavar="ID", help="mark a request handled")
+    handovers.set_defaults(func=cmd_handovers)
     return parser
 
 

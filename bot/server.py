@@ -61,8 +61,7 @@ def load_service(settings: Settings) -> ChatService:
     from .engine import create_answerer
     from .storage import Store
 
-    secret = settings.user_hash_secret.get_secret_value() if settings.user_hash_secret else None
-    return ChatService(create_answerer(settings), Store(settings.db_path, secret))
+    return ChatService(create_answerer(settings), Store.from_settings(settings))
 
 
 def create_app(settings: Settings | None = None, service: ChatService | None = None) -> FastAPI:

@@ -13,9 +13,12 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from .settings import Settings
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -99,6 +102,12 @@ class Store:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._migrate()
         self._secret = (user_hash_secret or self._stored_secret()).encode()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        """The store at CDS_DB_PATH, hashing user ids with CDS_USER_HASH_SECRET if set."""
+        secret = settings.user_hash_secret
+        return cls(settings.db_path, secret.get_secret_value() if secret else None)
 
     def _migrate(self) -> None:
         with self._lock:
@@ -239,6 +248,31 @@ class Store:
             "SELECT COUNT(*) FROM handovers WHERE status = 'open'"
         ).fetchone()
         return Stats(questions, answered, helpful, unhelpful, open_handovers)
+
+    def by_channel(self, since: float = 0.0) -> list[tuple[str, int, int]]:
+        """(channel, questions, answered) since a time, busiest channel first."""
+        rows = self._execute(
+            "SELECT channel, COUNT(*), SUM(answered) FROM conversations WHERE created_at >= ?"
+            " GROUP BY channel ORDER BY COUNT(*) DESC",
+            (since,),
+        ).fetchall()
+        return [(str(c), int(n), int(a or 0)) for c, n, a in rows]
+
+    def top_unanswered(self, since: float = 0.0, limit: int = 10) -> list[tuple[str, int]]:
+        """The questions the bot declined most often: what the knowledge base lacks."""
+        rows = self._execute(
+            "SELECT question FROM conversations WHERE answered = 0 AND created_at >= ?", (since,)
+        ).fetchall()
+        counts = Counter(" ".join(str(q).lower().split()) for (q,) in rows)
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+    def close_handover(self, handover_id: int) -> bool:
+        """Mark a hand-over request handled; False when there is no such open request."""
+        cursor = self._execute(
+            "UPDATE handovers SET status = 'closed' WHERE id = ? AND status = 'open'",
+            (handover_id,),
+        )
+        return cursor.rowcount == 1
 
     def close(self) -> None:
         with self._lock:

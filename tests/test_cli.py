@@ -10,14 +10,16 @@ from .conftest import FIXTURES, ROOT
 CONTRACT_KEYS = {"question", "answered", "answer", "kind", "score", "sources", "suggestions"}
 
 
-def run_bot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_bot(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "2"},
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **(env or {})},
     )
 
 
@@ -104,3 +106,26 @@ def test_build_index_with_a_broken_source_fails_cleanly(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "faq.yaml (line" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_report_and_handovers_read_the_conversation_store(tmp_path: Path) -> None:
+    from bot.storage import Store
+
+    store = Store(tmp_path / "db.sqlite")
+    user = store.user_hash("zalo", "84900000000")
+    store.log_conversation("zalo", user, "giá vàng hôm nay", False, "none", 0.2, None)
+    store.log_conversation("web", user, "VNeID là gì", True, "faq", 0.9, "vneid-la-gi")
+    handover = store.add_handover("zalo", user, "thủ tục ly hôn trực tuyến")
+    store.close()
+    env_db = {"CDS_DB_PATH": str(tmp_path / "db.sqlite")}
+
+    report = run_bot("report", "--days", "7", cwd=tmp_path, env=env_db)
+    assert report.returncode == 0, report.stderr
+    assert "total                2         1     50%" in report.stdout
+    assert "1  giá vàng hôm nay" in report.stdout
+    listed = run_bot("handovers", cwd=tmp_path, env=env_db)
+    assert f"#{handover}" in listed.stdout and "thủ tục ly hôn trực tuyến" in listed.stdout
+    closed = run_bot("handovers", "--close", str(handover), cwd=tmp_path, env=env_db)
+    assert closed.returncode == 0
+    again = run_bot("handovers", "--close", str(handover), cwd=tmp_path, env=env_db)
+    assert again.returncode == 1 and "No open hand-over request" in again.stderr

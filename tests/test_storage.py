@@ -58,3 +58,21 @@ def test_stats_count_questions_feedback_and_handovers(tmp_path: Path) -> None:
     stats = store.stats()
     assert (stats.questions, stats.answered, stats.helpful, stats.unhelpful) == (2, 1, 1, 1)
     assert stats.open_handovers == 1
+
+
+def test_unanswered_questions_are_counted_whatever_their_case(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    user = store.user_hash("zalo", "u")
+    for question in ["ĐĂNG KÝ SIM chính chủ", "đăng ký sim  chính chủ", "giá vàng"]:
+        store.log_conversation("zalo", user, question, False, "none", 0.1, None)
+    store.log_conversation("zalo", user, "VNeID là gì", True, "faq", 0.9, "vneid-la-gi")
+    assert store.top_unanswered() == [("đăng ký sim chính chủ", 2), ("giá vàng", 1)]
+    assert store.by_channel() == [("zalo", 4, 1)]
+
+
+def test_a_handover_is_closed_once(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    handover = store.add_handover("web", store.user_hash("web", "u"), "thủ tục ly hôn")
+    assert store.close_handover(handover) is True
+    assert store.close_handover(handover) is False
+    assert store.open_handovers() == []
