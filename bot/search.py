@@ -85,11 +85,6 @@ class Retriever:
         normalised = normalize(question)
         return self.search_vector(normalised, self.embed_questions([normalised])[0], k)
 
-    def search_many(self, questions: Sequence[str], k: int = 5) -> list[list[Hit]]:
-        normalised = [normalize(q) for q in questions]
-        vectors = self.embed_questions(normalised)
-        return [self.search_vector(q, v, k) for q, v in zip(normalised, vectors, strict=True)]
-
     def search_vector(self, normalised: str, vector: np.ndarray, k: int = 5) -> list[Hit]:
         """Rank sources for a normalised question and its query vector."""
         tokens = lexical_tokens(normalised)

@@ -168,12 +168,3 @@ def plain_reply(answer: Answer) -> str:
         return answer.answer
     suggestions = "\n".join(f"- {s}" for s in answer.suggestions)
     return f"{answer.answer}\n\nBạn có thể hỏi thêm:\n{suggestions}"
-
-
-def sources_text(answer: Answer) -> str:
-    """Plain-text list of an answer's related documents, for channels without markup."""
-    lines = []
-    for source in answer.sources:
-        section = f" › {source.section}" if source.section else ""
-        lines.append(f"- {source.title}{section}")
-    return "\n".join(lines)
