@@ -38,6 +38,7 @@ def test_nfd_input_matches_nfc() -> None:
         ("đổi sdt trên cccd", "đổi số điện thoại trên căn cước công dân"),
         ("nộp hồ sơ dvc ntn", "nộp hồ sơ dịch vụ công như thế nào"),
         ("the BHYT", "the bảo hiểm y tế"),
+        ("quen the bh o nha", "quen the bảo hiểm o nha"),
         ("dinh danh muc2", "dinh danh muc 2"),
         ("lv2 la j z", "mức 2 la gì vậy"),
     ],
