@@ -145,7 +145,7 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
         body = await read_json(request, HandoverRequest)
         assert isinstance(body, HandoverRequest)
         svc: ChatService = request.app.state.service
-        handover_id = svc.handover("api", body.user_id or "-", body.question)
+        handover_id = await svc.handover("api", body.user_id or "-", body.question)
         return {"ok": True, "handover_id": handover_id}
 
     static = resources.files("bot").joinpath("static")

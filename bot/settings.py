@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         alias="TELEGRAM_WEBHOOK_SECRET",
         description="Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token.",
     )
+    telegram_team_chat_id: int | None = Field(
+        None,
+        alias="TELEGRAM_TEAM_CHAT_ID",
+        description="Telegram group of the community tech team, alerted of every hand-over.",
+    )
     telegram_api_base_url: str = Field(
         "https://api.telegram.org/bot",
         alias="TELEGRAM_API_BASE_URL",

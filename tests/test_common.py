@@ -67,3 +67,20 @@ def test_handover_records_the_previous_question(chat_service: ChatService) -> No
     asyncio.run(conversation())
     (handover,) = chat_service.store.open_handovers()
     assert handover["question"] == "thủ tục ly hôn online thế nào"
+
+
+async def test_a_failing_team_alert_still_records_the_handover(chat_service: ChatService) -> None:
+    announced = []
+
+    async def broken_alert(handover) -> None:
+        raise ConnectionError("team chat unreachable")
+
+    async def alert(handover) -> None:
+        announced.append(handover)
+
+    chat_service.on_handover(broken_alert)
+    chat_service.on_handover(alert)
+    handover_id = await chat_service.handover("zalo", "u1", "đăng ký sim chính chủ")
+    assert [h.id for h in announced] == [handover_id]
+    assert announced[0].question == "đăng ký sim chính chủ"
+    assert chat_service.store.open_handovers()[0]["id"] == handover_id

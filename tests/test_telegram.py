@@ -496,3 +496,26 @@ def test_the_file_url_sits_next_to_the_api_url() -> None:
     assert file_base_url("http://127.0.0.1:8081/bot{token}") == (
         "http://127.0.0.1:8081/file/bot{token}"
     )
+
+
+async def test_handover_requests_from_any_channel_alert_the_team_group(
+    fake: FakeTelegram, chat_service: ChatService
+) -> None:
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        TELEGRAM_TEAM_CHAT_ID=GROUP,
+    )
+    app = create_app(settings, service=chat_service)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            asked = {"question": "thủ tục ly hôn trực tuyến", "user_id": "web-1"}
+            await http.post("/api/ask", json=asked)
+            response = await http.post("/api/handover", json={"user_id": "web-1"})
+    handover_id = response.json()["handover_id"]
+    (alert,) = [m for m in fake.calls_to("sendMessage") if str(m["chat_id"]) == str(GROUP)]
+    assert alert["text"].startswith(f"Yêu cầu gặp cán bộ #{handover_id} (kênh web):")
+    assert "thủ tục ly hôn trực tuyến" in alert["text"]
+    assert f"python -m bot handovers --close {handover_id}" in alert["text"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,6 +35,18 @@ class Reply:
     conversation_id: int
 
 
+@dataclass(frozen=True)
+class Handover:
+    """A citizen's request for a person, as announced to the community tech team."""
+
+    id: int
+    channel: str
+    question: str
+
+
+HandoverListener = Callable[[Handover], Awaitable[None]]
+
+
 class Channel(Protocol):
     """A messaging platform adapter: webhook routes plus start/stop for its client."""
 
@@ -54,6 +67,11 @@ class ChatService:
         self._max_batch = max_batch
         self._waiting: list[tuple[str, asyncio.Future[Answer]]] = []
         self._worker: asyncio.Task[None] | None = None
+        self._handover_listeners: list[HandoverListener] = []
+
+    def on_handover(self, listener: HandoverListener) -> None:
+        """Call `listener` for every new hand-over request (e.g. to alert the team's chat)."""
+        self._handover_listeners.append(listener)
 
     async def answer(self, text: str) -> Answer:
         """Answer one question. Questions that arrive while the embedder is busy are
@@ -85,7 +103,7 @@ class ChatService:
         user = self.store.user_hash(channel, user_id)
         if answer.intent == "handover":
             previous = self.store.last_question(channel, user)
-            self.store.add_handover(channel, user, previous or text)
+            await self.handover(channel, user_id, previous or text)
         conversation_id = self.store.log_conversation(
             channel,
             user,
@@ -109,10 +127,17 @@ class ChatService:
         """Sources for team members: the top matches, answered or not."""
         return await asyncio.to_thread(self.answerer.retriever.search, query, k)
 
-    def handover(self, channel: str, user_id: str, question: str | None = None) -> int:
+    async def handover(self, channel: str, user_id: str, question: str | None = None) -> int:
+        """Record a request for a person (about `question` or the last one) and announce it."""
         user = self.store.user_hash(channel, user_id)
         text = question or self.store.last_question(channel, user) or "(chưa có câu hỏi)"
-        return self.store.add_handover(channel, user, text)
+        handover = Handover(self.store.add_handover(channel, user, text), channel, text)
+        for listener in self._handover_listeners:
+            try:
+                await listener(handover)
+            except Exception:  # the request is stored: a failed alert must not fail the citizen
+                log.exception("announcing hand-over %s failed", handover.id)
+        return handover.id
 
     def feedback(
         self, channel: str, user_id: str, conversation_id: int | None, helpful: bool

@@ -11,6 +11,7 @@ message, so no per-conversation state has to be kept in memory.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hmac
 import html
 import json
@@ -53,6 +54,7 @@ from .common import (
     LOOKUP_EMPTY,
     NON_TEXT_REPLY,
     ChatService,
+    Handover,
     Reply,
     split_message,
 )
@@ -196,7 +198,24 @@ def build_application(
     application = builder.build()
     application.bot_data["service"] = service
     register_handlers(application)
+    if settings.telegram_team_chat_id is not None:
+        service.on_handover(
+            functools.partial(alert_team, application.bot, settings.telegram_team_chat_id)
+        )
     return application
+
+
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo OA", "zalo-bot": "Zalo Bot", "api": "web"}
+
+
+async def alert_team(bot: Bot, chat_id: int, handover: Handover) -> None:
+    """Post a hand-over request to the community tech team's group."""
+    channel = CHANNEL_NAMES.get(handover.channel, handover.channel)
+    await bot.send_message(
+        chat_id,
+        f"Yêu cầu gặp cán bộ #{handover.id} (kênh {channel}):\n{handover.question}\n\n"
+        f"Khi đã xử lý, đánh dấu bằng lệnh: python -m bot handovers --close {handover.id}",
+    )
 
 
 def register_handlers(application: Application) -> None:
@@ -279,7 +298,7 @@ async def on_lookup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_handover(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/lienhe: record a hand-over to a team member."""
     question = _args(context) or None
-    _service(context).handover(CHANNEL, str(update.effective_user.id), question)
+    await _service(context).handover(CHANNEL, str(update.effective_user.id), question)
     await update.effective_message.reply_text(HANDOVER_REPLY)
 
 
@@ -306,7 +325,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(FEEDBACK_THANKS)
         await _drop_feedback_buttons(query)
     elif kind == "h":
-        _service(context).handover(CHANNEL, user_id)
+        await _service(context).handover(CHANNEL, user_id)
         await query.answer()
         await context.bot.send_message(query.message.chat.id, HANDOVER_REPLY)
     else:
