@@ -1,10 +1,14 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25 over folded syllables and bigrams).
+"""Hybrid retrieval: dense (FAISS vectors) and lexical (BM25 over folded syllables and bigrams).
 
-Rows are ranked per source (an FAQ entry or a document), by a weighted sum of two scores
-that mean the same thing for every question, so one threshold can decide when to decline:
+Both searches propose candidate rows; candidates are scored per source (an FAQ entry or a
+document chunk) by a weighted sum of two scores that mean the same thing for every
+question, so that one calibrated threshold can decide when to decline:
 - dense: the best cosine between the question and the source's rows, rescaled to 0..1;
 - lexical: the share of the question's information (IDF-weighted syllables and bigrams)
-  found in the source's best row, blended with its BM25 score relative to the best.
+  that the source contains. Raw BM25 scores grow with question length and have no fixed
+  scale, and mixing them in lowered accuracy on the dev set, so BM25 ranks candidates
+  and the share of information scores them.
+The "bm25" mode (for comparison) ranks by BM25 alone, squashed to 0..1.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ CANDIDATE_ROWS = 40
 # e5 cosines of unrelated Vietnamese texts sit near 0.75; matches climb towards 1.
 DENSE_FLOOR = 0.75
 DEFAULT_DENSE_WEIGHT = 0.5
-BM25_SHARE = 0.0
+BM25_HALF = 10.0  # the BM25 score that "bm25" mode maps to a confidence of 0.5
 
 
 @dataclass(frozen=True)
@@ -100,18 +104,15 @@ class Retriever:
             bm25 = self._bm25.get_scores(tokens)
             top = np.argsort(-bm25)[:CANDIDATE_ROWS]
             rows.update(int(i) for i in top if bm25[i] > 0)
-        best_bm25 = float(bm25.max()) or 1.0
         query_weights = {t: self._idf.get(t, self._unknown_idf) for t in set(tokens)}
         total_weight = sum(query_weights.values()) or 1.0
 
         best: dict[str, tuple[float, float, float, int]] = {}
         for row in rows:
             dense = min(1.0, max(0.0, (float(cosines[row]) - DENSE_FLOOR) / (1 - DENSE_FLOOR)))
-            coverage = sum(w for t, w in query_weights.items() if t in self._coverage_sets[row])
-            lexical = (1 - BM25_SHARE) * coverage / total_weight + BM25_SHARE * float(
-                bm25[row]
-            ) / best_bm25
-            score = self._fuse(dense, lexical)
+            covered = sum(w for t, w in query_weights.items() if t in self._coverage_sets[row])
+            lexical = covered / total_weight
+            score = self._fuse(dense, lexical, float(bm25[row]))
             source_id = self.index.chunks[row].source_id
             if source_id not in best or score > best[source_id][0]:
                 best[source_id] = (score, dense, lexical, row)
@@ -127,11 +128,11 @@ class Retriever:
             for source_id, (score, dense, lexical, row) in ranked
         ]
 
-    def _fuse(self, dense: float, lexical: float) -> float:
+    def _fuse(self, dense: float, lexical: float, bm25: float) -> float:
         if self.mode == "dense":
             return dense
         if self.mode == "bm25":
-            return lexical
+            return bm25 / (bm25 + BM25_HALF)
         return self.dense_weight * dense + (1 - self.dense_weight) * lexical
 
     def token_weights(self, tokens: Sequence[str]) -> dict[str, float]:
