@@ -97,8 +97,9 @@ class Retriever:
         rows: set[int] = set()
         cosines = np.zeros(len(self.index.chunks), dtype=np.float32)
         if self.mode != "bm25":
-            cosines = self._matrix @ vector
-            rows.update(np.argsort(-cosines)[:CANDIDATE_ROWS].tolist())
+            query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+            _, nearest = self.index.vectors.search(query, CANDIDATE_ROWS)
+            rows.update(int(i) for i in nearest[0] if i >= 0)
         bm25 = np.zeros(len(self.index.chunks), dtype=np.float32)
         if self.mode != "dense":
             bm25 = self._bm25.get_scores(tokens)
@@ -108,6 +109,10 @@ class Retriever:
         total_weight = sum(query_weights.values()) or 1.0
 
         best: dict[str, tuple[float, float, float, int]] = {}
+        if self.mode != "bm25":
+            # Exact cosines for every candidate, the lexical ones included.
+            candidates = np.fromiter(rows, dtype=np.int64)
+            cosines[candidates] = self._matrix[candidates] @ vector
         for row in rows:
             dense = min(1.0, max(0.0, (float(cosines[row]) - DENSE_FLOOR) / (1 - DENSE_FLOOR)))
             covered = sum(w for t, w in query_weights.items() if t in self._coverage_sets[row])
