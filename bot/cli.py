@@ -214,7 +214,10 @@ def cmd_handovers(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="cds-bot: answers questions on digital transformation from its knowledge base.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     build = commands.add_parser("build-index", help="build or update the search index")
