@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -64,6 +65,30 @@ def load_service(settings: Settings) -> ChatService:
     return ChatService(create_answerer(settings), Store.from_settings(settings))
 
 
+async def reload_if_rebuilt(service: ChatService, settings: Settings) -> bool:
+    """Serve a newer build of the index, if `build-index` made one; keep the old on failure."""
+    from .engine import create_answerer
+    from .index import resolve
+
+    current = service.answerer.retriever.index.path
+    if resolve(settings.index_dir) == current:
+        return False
+    embedder = service.answerer.retriever.embedder
+    try:
+        service.answerer = await asyncio.to_thread(create_answerer, settings, embedder=embedder)
+    except CdsError as exc:
+        log.error("kept serving %s: the new index cannot be loaded: %s", current, exc)
+        return False
+    log.info("now serving the index %s", service.answerer.retriever.index.path)
+    return True
+
+
+async def _watch_index(service: ChatService, settings: Settings) -> None:
+    while True:
+        await asyncio.sleep(settings.index_reload_seconds)
+        await reload_if_rebuilt(service, settings)
+
+
 def create_app(settings: Settings | None = None, service: ChatService | None = None) -> FastAPI:
     """The app; the index and model load once, in the lifespan, unless a service is given."""
     settings = settings or Settings()
@@ -71,11 +96,16 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.service = service or load_service(settings)
+        watcher = None
+        if service is None and settings.index_reload_seconds > 0:
+            watcher = asyncio.create_task(_watch_index(app.state.service, settings))
         for channel in app.state.channels:
             await channel.start(app.state.service)
         yield
         for channel in app.state.channels:
             await channel.stop()
+        if watcher is not None:
+            watcher.cancel()
         if service is None:
             app.state.service.store.close()
 

@@ -30,6 +30,13 @@ class Settings(BaseSettings):
         2, alias="CDS_EMBED_THREADS", ge=1, description="CPU threads for the embedder."
     )
 
+    index_reload_seconds: float = Field(
+        10.0,
+        alias="CDS_INDEX_RELOAD_SECONDS",
+        ge=0,
+        description="How often the server looks for a rebuilt index to serve (0: never).",
+    )
+
     # Answering
     answer_threshold: float | None = Field(
         None,

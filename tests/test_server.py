@@ -110,3 +110,52 @@ def test_empty_and_overlong_questions_get_a_clear_reply(client: TestClient) -> N
     long = client.post("/api/ask", json={"question": "a" * 5000}).json()
     assert long["answered"] is False
     assert "dài quá" in long["answer"]
+
+
+NEW_FAQ = """\
+- id: dvc-dang-ky-xe
+  topic: dich-vu-cong
+  questions:
+    - Đăng ký xe máy trực tuyến như thế nào?
+    - Làm thủ tục đăng ký xe qua mạng
+    - dang ky xe may online sao
+  answer: |-
+    Bạn đăng nhập Cổng Dịch vụ công quốc gia bằng tài khoản VNeID mức 2, chọn thủ tục đăng ký xe.
+  source: Bộ Công an
+  updated: 2026-11-26
+"""
+
+
+async def test_a_rebuilt_index_is_served_without_a_restart(tmp_path: Path, embedder) -> None:
+    import shutil
+
+    from bot.index import build_index
+    from bot.server import load_service, reload_if_rebuilt
+
+    from .conftest import FIXTURES
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(FIXTURES / "knowledge", knowledge)
+    build_index([knowledge], tmp_path / "index", embedder)
+    settings = Settings(CDS_INDEX_DIR=tmp_path / "index", CDS_DB_PATH=tmp_path / "db.sqlite")
+    service = load_service(settings)
+    question = "đăng ký xe máy qua mạng"
+    assert service.answerer.answer(question).sources[0].id != "dvc-dang-ky-xe"
+
+    assert await reload_if_rebuilt(service, settings) is False  # nothing new yet
+    (knowledge / "faq" / "xe.yaml").write_text(NEW_FAQ, "utf-8")
+    build_index([knowledge], tmp_path / "index", embedder)
+    assert await reload_if_rebuilt(service, settings) is True
+    assert service.answerer.answer(question).sources[0].id == "dvc-dang-ky-xe"
+
+    class OtherModel:
+        name, dim, fingerprint = "sentence-transformers:other", embedder.dim, "other"
+
+        def embed(self, texts, role):
+            return embedder.embed(texts, role)
+
+    serving = service.answerer.retriever.index.path
+    build_index([knowledge], tmp_path / "index", OtherModel())
+    assert await reload_if_rebuilt(service, settings) is False  # unusable: keep serving
+    assert service.answerer.retriever.index.path == serving
+    service.store.close()
