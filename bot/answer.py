@@ -221,9 +221,8 @@ class Answerer:
         if len(" ".join(sentences)) <= DOCUMENT_ANSWER_CHARS:
             return "\n".join(sentences)
         weights = self.retriever.token_weights(lexical_tokens(normalised))
-        scores = np.array(
-            [sum(w for t, w in weights.items() if t in set(lexical_tokens(s))) for s in sentences]
-        )
+        token_sets = [set(lexical_tokens(sentence)) for sentence in sentences]
+        scores = np.array([sum(w for t, w in weights.items() if t in ts) for ts in token_sets])
         chosen: set[int] = set()
         length = 0
         for i in np.argsort(-scores, kind="stable"):
