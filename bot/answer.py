@@ -180,10 +180,10 @@ class Answerer:
             vectors = self.retriever.embed_questions(texts)
             for text, vector in zip(texts, vectors, strict=True):
                 hits = self.retriever.search_vector(text, vector, k=max(k, 5))
-                for i in pending[text]:
-                    answer = self.compose(questions[i], text, hits, k)
-                    results[i] = answer
+                answer = self.compose(questions[pending[text][0]], text, hits, k)
                 self._cache_put((text, k), answer)
+                for i in pending[text]:
+                    results[i] = _with_question(answer, questions[i])
         return [r for r in results if r is not None]
 
     def _canned(self, question: str) -> Answer | None:
