@@ -127,14 +127,14 @@ def test_a_tampered_body_is_refused(zalo: FakeZaloOA, chat_service: ChatService)
     assert zalo.sent == []
 
 
-@pytest.mark.parametrize("expiry", ["invalid (-216)", "expired (-124)"])
-def test_an_expired_token_is_refreshed_saved_and_the_message_sent_again(
+@pytest.mark.parametrize("expiry", ["invalid (-216)", "expired or removed (-220)"])
+def test_a_token_zalo_rejects_is_refreshed_once_saved_and_the_message_sent_again(
     zalo: FakeZaloOA, chat_service: ChatService, store: Store, expiry: str
 ) -> None:
     if expiry.startswith("invalid"):
         zalo.access_tokens.discard("access-1")
     else:
-        zalo.expired_tokens.add("access-1")
+        zalo.expire("access-1")
     with running(settings_for(zalo), chat_service) as client:
         assert post(client, text_event()).status_code == 200
     [refresh] = zalo.refreshes

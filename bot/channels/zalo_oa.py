@@ -38,8 +38,10 @@ from .zalo_common import TEXT_LIMIT, ReplyTasks, http_error_text, reply_text
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-ZEvent-Signature"
-# Send-API errors meaning the access token is invalid (-216) or expired (-124).
-TOKEN_ERRORS = frozenset({-216, -124})
+# Send-API errors meaning the access token is dead, from Zalo's OA error table
+# (developers.zalo.me/docs/official-account/phu-luc/ma-loi): -216 "Access token is invalid",
+# -220 "access_token is expired or removed". -124 is how Zalo's ZNS API says it; tolerated.
+TOKEN_ERRORS = frozenset({-216, -220, -124})
 NON_TEXT_EVENTS = frozenset(
     {
         "user_send_image",
