@@ -12,7 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.channels.common import NON_TEXT_REPLY, ChatService
-from bot.channels.zalo_oa import ACCESS, PENDING, REFRESH, ZaloOAChannel
+from bot.channels.zalo_oa import (
+    ACCESS,
+    LAST_ERROR,
+    PENDING,
+    REFRESH,
+    REFRESH_AFTER,
+    ZaloOAChannel,
+)
 from bot.settings import Settings
 from bot.storage import Store
 from tests.conftest import (
@@ -78,15 +85,15 @@ def post(client: TestClient, payload: dict, secret: str = OA_SECRET, prefix: boo
     return client.post("/webhook/zalo", content=body, headers=headers)
 
 
-def test_a_signed_text_message_gets_the_answer_sent_with_the_access_token(
-    zalo: FakeZaloOA, chat_service: ChatService
+def test_a_signed_text_message_gets_the_answer_sent_with_the_saved_access_token(
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store
 ) -> None:
     with running(settings_for(zalo), chat_service) as client:
         response = post(client, text_event())
     assert response.status_code == 200
     [sent] = zalo.sent
     assert sent.error == 0
-    assert sent.access_token == "access-1"
+    assert sent.access_token == store.get_token(ACCESS)
     assert sent.user_id == USER
     assert VNEID_ANSWER in sent.text
     assert "Nguồn:" in sent.text
@@ -127,16 +134,18 @@ def test_a_tampered_body_is_refused(zalo: FakeZaloOA, chat_service: ChatService)
     assert zalo.sent == []
 
 
-@pytest.mark.parametrize("expiry", ["invalid (-216)", "expired or removed (-220)"])
-def test_a_token_zalo_rejects_is_refreshed_once_saved_and_the_message_sent_again(
-    zalo: FakeZaloOA, chat_service: ChatService, store: Store, expiry: str
+def renewed_at_start(store: Store, access: str = "access-2") -> None:
+    """Wait for the keeper to replace the pasted tokens, whose age is unknown."""
+    wait_until(lambda: store.get_token(ACCESS) == access)
+
+
+def test_pasted_tokens_are_renewed_at_start_and_the_pasted_access_token_never_used_again(
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store
 ) -> None:
-    if expiry.startswith("invalid"):
-        zalo.access_tokens.discard("access-1")
-    else:
-        zalo.expire("access-1")
     with running(settings_for(zalo), chat_service) as client:
-        assert post(client, text_event()).status_code == 200
+        renewed_at_start(store)
+        assert zalo.sent == []  # renewed before anybody wrote
+        post(client, text_event())
     [refresh] = zalo.refreshes
     assert refresh.secret_key == APP_SECRET
     assert refresh.form == {
@@ -144,38 +153,68 @@ def test_a_token_zalo_rejects_is_refreshed_once_saved_and_the_message_sent_again
         "app_id": APP_ID,
         "grant_type": "refresh_token",
     }
-    assert store.get_token(ACCESS) == "access-2"
     assert store.get_token(REFRESH) == "refresh-2"
-    assert [(s.access_token, s.error == 0) for s in zalo.sent] == [
-        ("access-1", False),
-        ("access-2", True),
+    assert float(store.get_token(REFRESH_AFTER) or 0) > time.time() + 20 * 3600
+    assert [(s.access_token, s.error) for s in zalo.sent] == [("access-2", 0)]
+
+
+def test_a_renewal_without_a_stated_lifetime_is_planned_for_zalos_documented_25_hours(
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store
+) -> None:
+    zalo.expires_in = ""
+    with running(settings_for(zalo), chat_service) as client:
+        renewed_at_start(store)
+        post(client, text_event())
+    assert len(zalo.refreshes) == 1  # not renewed again and again
+    assert 23 * 3600 < float(store.get_token(REFRESH_AFTER) or 0) - time.time() < 25 * 3600
+    assert len(zalo.delivered()) == 1
+
+
+@pytest.mark.parametrize("rejection", ["invalid (-216)", "expired or removed (-220)"])
+def test_a_token_zalo_rejects_is_refreshed_once_saved_and_the_message_sent_again(
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store, rejection: str
+) -> None:
+    with running(settings_for(zalo), chat_service) as client:
+        renewed_at_start(store)
+        if rejection.startswith("invalid"):
+            zalo.access_tokens.discard("access-2")
+        else:
+            zalo.expire("access-2")  # revoked, or run out before its time
+        assert post(client, text_event()).status_code == 200
+    assert [r.form["refresh_token"] for r in zalo.refreshes] == ["refresh-1", "refresh-2"]
+    assert store.get_token(ACCESS) == "access-3"
+    assert store.get_token(REFRESH) == "refresh-3"
+    assert [(s.access_token, s.error) for s in zalo.sent] == [
+        ("access-2", -216 if rejection.startswith("invalid") else -220),
+        ("access-3", 0),
     ]
     assert VNEID_ANSWER in zalo.sent[-1].text
 
 
 def test_messages_arriving_together_with_an_expired_token_share_one_refresh(
-    zalo: FakeZaloOA, chat_service: ChatService
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store
 ) -> None:
-    zalo.access_tokens.discard("access-1")
-    zalo.send_delay = 0.2  # both sends are in flight when the first rejection comes back
     with running(settings_for(zalo), chat_service) as client:
+        renewed_at_start(store)
+        zalo.expire("access-2")
+        zalo.send_delay = 0.2  # both sends are in flight when the first rejection comes back
         post(client, text_event(msg_id="msg-1"))
         post(client, text_event("Thanh toán bằng mã QR như thế nào?", msg_id="msg-2"))
-    assert len(zalo.refreshes) == 1
-    assert [s.access_token for s in zalo.delivered()] == ["access-2", "access-2"]
+    assert len(zalo.refreshes) == 2  # the one at start, and one for both messages
+    assert [s.access_token for s in zalo.delivered()] == ["access-3", "access-3"]
 
 
 def test_the_spent_refresh_token_is_never_presented_again_even_after_a_restart(
-    zalo: FakeZaloOA, chat_service: ChatService
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store
 ) -> None:
-    zalo.access_tokens.discard("access-1")
     settings = settings_for(zalo)  # the environment still holds the first pair
     with running(settings, chat_service) as client:
+        renewed_at_start(store)
         post(client, text_event(msg_id="msg-1"))
     with running(settings, chat_service) as client:  # a restart: the saved pair wins
         post(client, text_event(msg_id="msg-2"))
         wait_until(lambda: len(zalo.delivered()) == 2)
-        zalo.access_tokens.discard("access-2")
+        zalo.expire("access-2")
         post(client, text_event(msg_id="msg-3"))
     assert [r.form["refresh_token"] for r in zalo.refreshes] == ["refresh-1", "refresh-2"]
     assert all(r.granted for r in zalo.refreshes)
@@ -185,32 +224,39 @@ def test_the_spent_refresh_token_is_never_presented_again_even_after_a_restart(
 def test_an_interrupted_refresh_is_retried_with_the_saved_refresh_token_after_a_restart(
     zalo: FakeZaloOA, chat_service: ChatService, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    zalo.access_tokens.discard("access-1")
     zalo.refresh_failures = 1  # Zalo's OAuth server is down for the first try
     settings = settings_for(zalo)
     with running(settings, chat_service) as client:
+        wait_until(lambda: len(zalo.refreshes) == 1)
         post(client, text_event(msg_id="msg-1"))
-    assert zalo.delivered() == []
+    # Zalo never issued a new pair, so the pasted access token still served the reply.
+    assert [s.access_token for s in zalo.delivered()] == ["access-1"]
+    assert len(zalo.refreshes) == 1  # not retried for the message
     assert store.get_token(PENDING)
     assert store.get_token(REFRESH) == "refresh-1"
     with caplog.at_level(logging.WARNING), running(settings, chat_service) as client:
+        renewed_at_start(store)
         post(client, text_event(msg_id="msg-2"))
     assert "did not finish" in caplog.text
     assert [r.form["refresh_token"] for r in zalo.refreshes] == ["refresh-1", "refresh-1"]
-    assert [s.access_token for s in zalo.delivered()] == ["access-2"]
+    assert [s.access_token for s in zalo.delivered()] == ["access-1", "access-2"]
     assert store.get_token(PENDING) == ""
 
 
 def test_a_refused_refresh_token_is_dropped_until_the_operator_sets_a_new_one(
-    zalo: FakeZaloOA, chat_service: ChatService, caplog: pytest.LogCaptureFixture
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     zalo.access_tokens.discard("access-1")
-    zalo.refresh_tokens.clear()  # revoked on Zalo's side
+    zalo.refresh_tokens.clear()  # revoked on Zalo's side: -14014
     with caplog.at_level(logging.WARNING), running(settings_for(zalo), chat_service) as client:
+        wait_until(lambda: len(zalo.refreshes) == 1)
         post(client, text_event(msg_id="msg-1"))
         post(client, text_event(msg_id="msg-2"))
     assert len(zalo.refreshes) == 1
+    assert store.get_token(REFRESH) == ""
+    assert "-14014" in caplog.text
     assert "set a new ZALO_REFRESH_TOKEN" in caplog.text
+    assert zalo.delivered() == []
     zalo.issue("access-9", "refresh-new")
     with running(settings_for(zalo, ZALO_REFRESH_TOKEN="refresh-new"), chat_service) as client:
         post(client, text_event(msg_id="msg-3"))
@@ -218,14 +264,68 @@ def test_a_refused_refresh_token_is_dropped_until_the_operator_sets_a_new_one(
     assert len(zalo.delivered()) == 1
 
 
-def test_logs_never_show_the_user_id_or_the_tokens(
-    zalo: FakeZaloOA, chat_service: ChatService, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("cause", "named"),
+    [
+        ("a mistyped ZALO_APP_SECRET", "ZALO_APP_SECRET"),
+        ("a wrong ZALO_APP_ID", "ZALO_APP_ID"),
+        ("Zalo's rate limit", "rate limit"),
+    ],
+)
+def test_a_refresh_refused_for_any_other_reason_keeps_the_refresh_token_and_says_why(
+    zalo: FakeZaloOA,
+    chat_service: ChatService,
+    store: Store,
+    caplog: pytest.LogCaptureFixture,
+    cause: str,
+    named: str,
 ) -> None:
-    zalo.access_tokens.discard("access-1")
-    with caplog.at_level(logging.DEBUG), running(settings_for(zalo), chat_service) as client:
-        post(client, text_event())
+    overrides = {}
+    if "SECRET" in cause:
+        overrides["ZALO_APP_SECRET"] = "app-secret-Kx8"
+    elif "APP_ID" in cause:
+        overrides["ZALO_APP_ID"] = "3608465249409038"
+    else:
+        zalo.refresh_rate_limited = 1
+    with caplog.at_level(logging.WARNING), running(settings_for(zalo, **overrides), chat_service):
+        wait_until(lambda: len(zalo.refreshes) == 1)
+        wait_until(lambda: named in (store.get_token(LAST_ERROR) or ""))
+    assert store.get_token(REFRESH) == "refresh-1"
+    assert store.get_token(PENDING) == ""  # Zalo answered without using it
+    assert named in caplog.text
+    assert "The refresh token is kept" in caplog.text
+    # Once the cause is gone, the kept refresh token renews as if nothing had happened.
+    with running(settings_for(zalo), chat_service):
+        renewed_at_start(store)
+    assert [r.granted for r in zalo.refreshes] == [False, True]
+    assert store.get_token(LAST_ERROR) == ""
+
+
+def test_while_renewal_is_refused_replies_go_out_with_the_pasted_token_and_zalo_is_not_pestered(
+    zalo: FakeZaloOA, chat_service: ChatService
+) -> None:
+    with running(settings_for(zalo, ZALO_APP_SECRET="app-secret-Kx8"), chat_service) as client:
+        post(client, text_event(msg_id="msg-1"))
+        post(client, text_event(msg_id="msg-2"))
+    assert len(zalo.refreshes) == 1
+    assert [s.access_token for s in zalo.delivered()] == ["access-1", "access-1"]
+
+
+def test_logs_never_show_the_user_id_or_the_tokens(
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        with running(settings_for(zalo, ZALO_APP_SECRET="app-secret-Kx8"), chat_service):
+            wait_until(lambda: bool(store.get_token(LAST_ERROR)))  # a refused refresh
+        with running(settings_for(zalo), chat_service) as client:
+            renewed_at_start(store)
+            zalo.expire("access-2")
+            post(client, text_event())
     assert len(zalo.delivered()) == 1
-    for secret in (USER, "access-1", "refresh-1", "access-2", "refresh-2", APP_SECRET):
+    assert "renewed" in caplog.text
+    for secret in (USER, "access-1", "refresh-1", "access-2", "refresh-2", "access-3"):
+        assert secret not in caplog.text
+    for secret in (APP_SECRET, "app-secret-Kx8", OA_SECRET):
         assert secret not in caplog.text
 
 

@@ -89,6 +89,9 @@ def oauth_refusal(code: int) -> JSONResponse:
     )
 
 
+RATE_LIMIT_ANSWER = {"error": -32, "message": "Your application reached limit call api"}
+
+
 @dataclass
 class FakeZaloOA(ServedFake):
     """openapi.zalo.me's message/cs and oauth.zaloapp.com's token refresh, on one server.
@@ -107,6 +110,7 @@ class FakeZaloOA(ServedFake):
     refreshes: list[Refresh] = field(default_factory=list)  # every refresh call
     send_delay: float = 0.0
     refresh_failures: int = 0  # the next n refresh calls get a 502 without using the token
+    refresh_rate_limited: int = 0  # the next n refresh calls get -32 without using the token
     expires_in: str = "90000"
     _pairs: itertools.count = field(default_factory=lambda: itertools.count(2))
 
@@ -154,6 +158,10 @@ class FakeZaloOA(ServedFake):
                 self.refresh_failures -= 1
                 self.refreshes.append(Refresh(secret, form, False))
                 return JSONResponse({"message": "Bad Gateway"}, status_code=502)
+            if self.refresh_rate_limited:
+                self.refresh_rate_limited -= 1
+                self.refreshes.append(Refresh(secret, form, False))
+                return JSONResponse(RATE_LIMIT_ANSWER)
             refusal = self._refusal(secret, form)
             self.refreshes.append(Refresh(secret, form, refusal is None))
             if refusal is not None:
