@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.channels import zalo_oa
 from bot.channels.common import NON_TEXT_REPLY, ChatService
 from bot.channels.zalo_oa import (
     ACCESS,
@@ -132,6 +133,10 @@ def test_a_tampered_body_is_refused(zalo: FakeZaloOA, chat_service: ChatService)
         )
     assert response.status_code == 401
     assert zalo.sent == []
+
+
+def user_hash(store: Store) -> str:
+    return store.user_hash("zalo", USER)
 
 
 def renewed_at_start(store: Store, access: str = "access-2") -> None:
@@ -327,6 +332,71 @@ def test_logs_never_show_the_user_id_or_the_tokens(
         assert secret not in caplog.text
     for secret in (APP_SECRET, "app-secret-Kx8", OA_SECRET):
         assert secret not in caplog.text
+
+
+def test_a_rate_limited_reply_is_sent_again_after_a_pause(
+    zalo: FakeZaloOA,
+    chat_service: ChatService,
+    store: Store,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(zalo_oa, "RATE_LIMIT_DELAYS", (0.5, 0.5))
+    with caplog.at_level(logging.WARNING), running(settings_for(zalo), chat_service) as client:
+        renewed_at_start(store)
+        zalo.rate_limited = 1
+        post(client, text_event())
+    limited, delivered = zalo.sent
+    assert (limited.error, delivered.error) == (-32, 0)
+    assert delivered.at - limited.at >= 0.5
+    assert VNEID_ANSWER in delivered.text
+    assert f"rate limit reached (error -32): the reply to user={user_hash(store)}" in caplog.text
+    assert USER not in caplog.text
+
+
+def test_a_rate_limit_that_does_not_lift_is_given_up_after_a_few_pauses(
+    zalo: FakeZaloOA,
+    chat_service: ChatService,
+    store: Store,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(zalo_oa, "RATE_LIMIT_DELAYS", (0.1, 0.1))
+    with caplog.at_level(logging.WARNING), running(settings_for(zalo), chat_service) as client:
+        renewed_at_start(store)
+        zalo.rate_limited = 100
+        post(client, text_event())
+    assert [s.error for s in zalo.sent] == [-32, -32, -32]
+    assert f"reply not delivered user={user_hash(store)}" in caplog.text
+    assert "did not lift after 2 pauses" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (-230, "has not written to the OA recently enough"),
+        (-232, "has not written to the OA recently enough"),
+        (-211, "message quota is used up"),
+    ],
+)
+def test_a_reply_zalo_will_not_take_is_not_retried_and_the_log_says_why(
+    zalo: FakeZaloOA,
+    chat_service: ChatService,
+    store: Store,
+    caplog: pytest.LogCaptureFixture,
+    error: int,
+    reason: str,
+) -> None:
+    zalo.refusals[USER] = error
+    with caplog.at_level(logging.WARNING), running(settings_for(zalo), chat_service) as client:
+        post(client, text_event())
+    assert [s.error for s in zalo.sent] == [error]
+    [line] = [r.getMessage() for r in caplog.records if "not delivered" in r.getMessage()]
+    assert f"user={user_hash(store)}" in line
+    assert reason in line
+    assert f"error {error}" in line
+    assert "not retried" in line
+    assert USER not in caplog.text
 
 
 def test_a_repeated_delivery_is_answered_once(zalo: FakeZaloOA, chat_service: ChatService) -> None:

@@ -64,6 +64,16 @@ SETTING_REFUSALS = {
     ),
 }
 RATE_LIMITED = -32  # "Your application reached limit call api", on every Zalo API
+# Replies Zalo will not take, from the same table; retrying them only spends calls.
+WINDOW_ERRORS = frozenset(
+    {
+        -230,  # "User has not interacted with the OA in the past 7 days"
+        -232,  # "User has not interacted with the OA, or the last interaction has expired"
+    }
+)
+QUOTA_ERRORS = frozenset({-211, -218})  # "Out of quota", "Out of quota receive"
+# Pauses before sending again after -32. Zalo's limit is per minute, so a minute clears it.
+RATE_LIMIT_DELAYS = (15.0, 30.0, 60.0)
 NON_TEXT_EVENTS = frozenset(
     {
         "user_send_image",
@@ -369,6 +379,22 @@ def _error_code(data: Any) -> int | None:
         return None
 
 
+def _refusal_text(error: int, detail: str) -> str:
+    """Why a message was not delivered, in words an operator can act on."""
+    said = f"error {error}: {detail}"
+    if error in WINDOW_ERRORS:
+        return (
+            f"the user has not written to the OA recently enough for Zalo to allow a reply "
+            f"(7 days) ({said}); not retried"
+        )
+    if error in QUOTA_ERRORS:
+        return f"the OA's Zalo message quota is used up ({said}); not retried"
+    if error == RATE_LIMITED:
+        pauses = len(RATE_LIMIT_DELAYS)
+        return f"Zalo's rate limit did not lift after {pauses} pauses ({said}); given up"
+    return f"Zalo OA refused the message ({said})"
+
+
 class ZaloOAChannel:
     """Zalo Official Account adapter: POST /webhook/zalo, replies through message/cs."""
 
@@ -385,6 +411,7 @@ class ZaloOAChannel:
         self._tokens: OATokens | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._tasks = ReplyTasks()
+        self._paused_until = 0.0  # monotonic; no message/cs call before it (rate limit)
 
     async def start(self, service: ChatService) -> None:
         self._service = service
@@ -443,14 +470,33 @@ class ZaloOAChannel:
             await self._send_one(user_id, part)
 
     async def _send_one(self, user_id: str, text: str) -> None:
+        for delay in (*RATE_LIMIT_DELAYS, None):
+            pause = self._paused_until - time.monotonic()
+            if pause > 0:  # every reply waits out a rate limit, not only the one that met it
+                await asyncio.sleep(pause)
+            error, detail = await self._send_with_live_token(user_id, text)
+            if error == 0:
+                return
+            if error != RATE_LIMITED or delay is None:
+                raise ChannelError(_refusal_text(error, detail))
+            self._paused_until = max(self._paused_until, time.monotonic() + delay)
+            assert self._service is not None
+            log.warning(
+                "Zalo OA rate limit reached (error -32): the reply to user=%s is sent again "
+                "in %.0f s",
+                self._service.store.user_hash(self.name, user_id),
+                delay,
+            )
+
+    async def _send_with_live_token(self, user_id: str, text: str) -> tuple[int, str]:
+        """Send once; if Zalo says the token is dead, renew it once and send once more."""
         assert self._tokens is not None
         token = await self._tokens.current()
         error, detail = await self._post_message(token, user_id, text)
         if error in TOKEN_ERRORS:
             token = await self._tokens.renew(token)
             error, detail = await self._post_message(token, user_id, text)
-        if error != 0:
-            raise ChannelError(f"Zalo OA refused the message (error {error}: {detail})")
+        return error, detail
 
     async def _post_message(self, token: str, user_id: str, text: str) -> tuple[int, str]:
         assert self._client is not None

@@ -53,6 +53,7 @@ class SentOA:
     user_id: str
     text: str
     error: int
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -89,7 +90,14 @@ def oauth_refusal(code: int) -> JSONResponse:
     )
 
 
-RATE_LIMIT_ANSWER = {"error": -32, "message": "Your application reached limit call api"}
+RATE_LIMITED, RATE_LIMIT_MESSAGE = -32, "Your application reached limit call api"
+# message/cs refusals a test can hand out per user, worded as Zalo's error table words them.
+SEND_REFUSALS = {
+    -211: "Out of quota",
+    -218: "Out of quota receive",
+    -230: "User has not interacted with the OA in the past 7 days",
+    -232: "User has not interacted with the OA, or the last interaction has expired",
+}
 
 
 @dataclass
@@ -111,6 +119,8 @@ class FakeZaloOA(ServedFake):
     send_delay: float = 0.0
     refresh_failures: int = 0  # the next n refresh calls get a 502 without using the token
     refresh_rate_limited: int = 0  # the next n refresh calls get -32 without using the token
+    rate_limited: int = 0  # the next n message/cs calls get -32
+    refusals: dict[str, int] = field(default_factory=dict)  # user id -> SEND_REFUSALS code
     expires_in: str = "90000"
     _pairs: itertools.count = field(default_factory=lambda: itertools.count(2))
 
@@ -140,6 +150,12 @@ class FakeZaloOA(ServedFake):
                 error, message = -220, "access_token is expired or removed"
             elif token not in self.access_tokens:
                 error, message = -216, "Access token is invalid"
+            elif self.rate_limited:
+                self.rate_limited -= 1
+                error, message = RATE_LIMITED, RATE_LIMIT_MESSAGE
+            elif body["recipient"]["user_id"] in self.refusals:
+                error = self.refusals[body["recipient"]["user_id"]]
+                message = SEND_REFUSALS[error]
             elif not body.get("message", {}).get("text") or len(body["message"]["text"]) > 2000:
                 error, message = -201, "Message text is empty or longer than 2000 characters"
             else:
@@ -161,7 +177,7 @@ class FakeZaloOA(ServedFake):
             if self.refresh_rate_limited:
                 self.refresh_rate_limited -= 1
                 self.refreshes.append(Refresh(secret, form, False))
-                return JSONResponse(RATE_LIMIT_ANSWER)
+                return JSONResponse({"error": RATE_LIMITED, "message": RATE_LIMIT_MESSAGE})
             refusal = self._refusal(secret, form)
             self.refreshes.append(Refresh(secret, form, refusal is None))
             if refusal is not None:
