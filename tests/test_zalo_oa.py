@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +17,9 @@ from bot.channels import zalo_oa
 from bot.channels.common import NON_TEXT_REPLY, ChatService
 from bot.channels.zalo_oa import (
     ACCESS,
+    EXPIRES_AT,
     LAST_ERROR,
+    LAST_ERROR_AT,
     PENDING,
     REFRESH,
     REFRESH_AFTER,
@@ -32,6 +36,7 @@ from tests.conftest import (
     send_once,
 )
 from tests.fakes.zalo_api import FakeZaloOA, sign_oa_event, wait_until
+from tests.test_cli import run_bot
 
 APP_ID = "3608465249409039"
 APP_SECRET = "app-secret-Kx9"
@@ -332,6 +337,76 @@ def test_logs_never_show_the_user_id_or_the_tokens(
         assert secret not in caplog.text
     for secret in (APP_SECRET, "app-secret-Kx8", OA_SECRET):
         assert secret not in caplog.text
+
+
+def token_status(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot zalo-token status` on the test's database, as an operator runs it."""
+    return run_bot(
+        "zalo-token",
+        "status",
+        cwd=tmp_path,
+        env={"CDS_DB_PATH": str(tmp_path / "db.sqlite"), **env},
+    )
+
+
+def test_zalo_token_status_shows_the_expiry_and_the_next_renewal_but_never_a_token(
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store, tmp_path: Path
+) -> None:
+    with running(settings_for(zalo), chat_service):
+        renewed_at_start(store)
+    result = token_status(tmp_path)
+    assert result.returncode == 0, result.stderr
+    expires = zalo_oa._clock(float(store.get_token(EXPIRES_AT) or 0))
+    renewal = zalo_oa._clock(float(store.get_token(REFRESH_AFTER) or 0))
+    assert f"access token:    saved, expires {expires}" in result.stdout
+    assert "refresh token:   saved" in result.stdout
+    assert f"next renewal:    {renewal}" in result.stdout
+    assert "refresh pending: no" in result.stdout
+    assert "last error:      none" in result.stdout
+    for token in ("access-1", "refresh-1", "access-2", "refresh-2"):
+        assert token not in result.stdout + result.stderr
+
+
+def test_zalo_token_status_names_the_last_refresh_error_its_time_and_what_to_fix(
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store, tmp_path: Path
+) -> None:
+    with running(settings_for(zalo, ZALO_APP_SECRET="app-secret-Kx8"), chat_service):
+        wait_until(lambda: bool(store.get_token(LAST_ERROR)))
+    result = token_status(tmp_path)
+    assert result.returncode == 1
+    assert "refresh token:   saved" in result.stdout  # kept: nothing to re-authorise
+    [line] = [line for line in result.stdout.splitlines() if "last error:" in line]
+    assert zalo_oa._clock(float(store.get_token(LAST_ERROR_AT) or 0)) in line
+    assert "-14004" in line
+    assert "ZALO_APP_SECRET is wrong" in line
+    assert "app-secret" not in result.stdout
+
+
+def test_zalo_token_status_says_to_re_authorise_once_zalo_refused_the_refresh_token(
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store, tmp_path: Path
+) -> None:
+    zalo.refresh_tokens.clear()
+    with running(settings_for(zalo), chat_service):
+        wait_until(lambda: bool(store.get_token(LAST_ERROR)))
+    result = token_status(tmp_path)
+    assert result.returncode == 1
+    assert "refresh token:   not saved: re-authorise the OA" in result.stdout
+    assert "next renewal:    none possible" in result.stdout
+    assert "-14014" in result.stdout
+    # The operator re-authorised and pasted the new refresh token, but has not restarted yet.
+    pasted = token_status(tmp_path, ZALO_REFRESH_TOKEN="refresh-new")
+    assert "refresh token:   not saved yet: the bot imports the new ZALO_REFRESH_TOKEN" in (
+        pasted.stdout
+    )
+    assert "refresh-new" not in pasted.stdout
+
+
+def test_zalo_token_status_before_the_first_start_says_no_token_is_saved(tmp_path: Path) -> None:
+    result = token_status(tmp_path)
+    assert result.returncode == 1
+    assert "access token:    not saved" in result.stdout
+    assert "refresh token:   not saved" in result.stdout
+    assert "last renewal:    never" in result.stdout
 
 
 def test_a_rate_limited_reply_is_sent_again_after_a_pause(

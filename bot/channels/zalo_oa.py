@@ -32,6 +32,7 @@ import hmac
 import json
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import httpx
@@ -377,6 +378,88 @@ def _error_code(data: Any) -> int | None:
         return int(data["error"])
     except (TypeError, ValueError):
         return None
+
+
+@dataclass(frozen=True)
+class TokenStatus:
+    """What the tokens table says about the OA's tokens, for people (never their values)."""
+
+    access_saved: bool
+    refresh_saved: bool
+    expires_at: float  # 0: unknown
+    refresh_after: float  # 0: unknown, so due at once
+    pending_since: float  # 0: no refresh pending
+    renewed_at: float  # 0: never
+    last_error: str
+    last_error_at: float
+    new_refresh_seed: bool  # the settings hold a refresh token not imported yet
+
+    @classmethod
+    def read(cls, settings: Settings, store: Store) -> TokenStatus:
+        secret = settings.zalo_refresh_token
+        seed = secret.get_secret_value() if secret is not None else ""
+        new_seed = bool(seed) and store.get_token(REFRESH + SEED) != _fingerprint(seed)
+        return cls(
+            access_saved=bool(store.get_token(ACCESS)),
+            refresh_saved=bool(store.get_token(REFRESH)),
+            expires_at=_epoch(store.get_token(EXPIRES_AT)),
+            refresh_after=_epoch(store.get_token(REFRESH_AFTER)),
+            pending_since=_epoch(store.get_token(PENDING)),
+            renewed_at=_epoch(store.get_token(RENEWED_AT)),
+            last_error=store.get_token(LAST_ERROR) or "",
+            last_error_at=_epoch(store.get_token(LAST_ERROR_AT)),
+            new_refresh_seed=new_seed,
+        )
+
+    @property
+    def needs_attention(self) -> bool:
+        """Whether a person has something to fix (or to watch) for replies to keep going."""
+        return not self.refresh_saved or bool(self.last_error)
+
+    def lines(self, now: float | None = None) -> list[str]:
+        now = time.time() if now is None else now
+        if not self.access_saved:
+            access = "not saved"
+        elif self.expires_at:
+            ended = " (expired)" if self.expires_at <= now else ""
+            access = f"saved, expires {_clock(self.expires_at)}{ended}"
+        else:
+            access = "saved, expiry unknown (pasted from the settings)"
+        if not self.refresh_saved:
+            refresh = (
+                "not saved yet: the bot imports the new ZALO_REFRESH_TOKEN when it starts"
+                if self.new_refresh_seed
+                else "not saved: re-authorise the OA and set ZALO_REFRESH_TOKEN"
+            )
+            renewal = "none possible without a refresh token"
+        else:
+            refresh = "saved"
+            if self.pending_since or not self.refresh_after or not self.access_saved:
+                renewal = "due now: the running bot renews at once (then every 5 min until done)"
+            else:
+                late = " (overdue: is the bot running?)" if self.refresh_after <= now else ""
+                renewal = f"{_clock(self.refresh_after)}{late}"
+        pending = (
+            f"yes, since {_clock(self.pending_since)} (retried with the saved refresh token)"
+            if self.pending_since
+            else "no"
+        )
+        error = f"{_clock(self.last_error_at)}: {self.last_error}" if self.last_error else "none"
+        lines = [
+            "Zalo OA tokens",
+            f"  access token:    {access}",
+            f"  refresh token:   {refresh}",
+            f"  next renewal:    {renewal}",
+            f"  refresh pending: {pending}",
+            f"  last renewal:    {_clock(self.renewed_at) if self.renewed_at else 'never'}",
+            f"  last error:      {error}",
+        ]
+        if self.new_refresh_seed and self.refresh_saved:
+            lines.append(
+                "  note: ZALO_REFRESH_TOKEN in the settings is new; the bot imports it when "
+                "it starts."
+            )
+        return lines
 
 
 def _refusal_text(error: int, detail: str) -> str:
