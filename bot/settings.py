@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         alias="ZALO_REFRESH_TOKEN",
         description="First OA refresh token (single use); a changed value is imported once.",
     )
+    zalo_event_max_age_seconds: int = Field(
+        7200,
+        alias="ZALO_EVENT_MAX_AGE_SECONDS",
+        ge=60,
+        description="OA events older than this are not answered (Zalo retries for up to an hour).",
+    )
     zalo_api_base_url: str = Field(
         "https://openapi.zalo.me", alias="ZALO_API_BASE_URL", description="Zalo OpenAPI base URL."
     )

@@ -66,6 +66,7 @@ def settings_for(zalo: FakeZaloOA, **overrides: str) -> Settings:
 
 
 def event(name: str = "user_send_text", msg_id: str = "msg-1", **message: str) -> dict:
+    """A user event as Zalo sends it (without msg_id when `msg_id` is empty), sent just now."""
     return {
         "app_id": APP_ID,
         "user_id_by_app": "5521772792525571",
@@ -73,8 +74,13 @@ def event(name: str = "user_send_text", msg_id: str = "msg-1", **message: str) -
         "timestamp": str(int(time.time() * 1000)),
         "sender": {"id": USER},
         "recipient": {"id": "3886132808788086"},
-        "message": {"msg_id": msg_id, **message},
+        "message": {"msg_id": msg_id, **message} if msg_id else message,
     }
+
+
+def sent_ago(payload: dict, seconds: float) -> dict:
+    """`payload` dated `seconds` ago (negative: in the future), as Zalo would sign it."""
+    return {**payload, "timestamp": str(int((time.time() - seconds) * 1000))}
 
 
 def text_event(text: str = VNEID_QUESTION, msg_id: str = "msg-1") -> dict:
@@ -480,6 +486,75 @@ def test_a_repeated_delivery_is_answered_once(zalo: FakeZaloOA, chat_service: Ch
         assert post(client, payload).status_code == 200
         assert post(client, payload).status_code == 200
     assert len(zalo.sent) == 1
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        pytest.param(time.time() - 1577836800, id="on 2020-01-01"),
+        pytest.param(3 * 3600, id="3 hours ago"),
+        pytest.param(-86400, id="tomorrow"),
+    ],
+)
+def test_a_correctly_signed_event_outside_the_freshness_window_is_acknowledged_not_answered(
+    zalo: FakeZaloOA,
+    chat_service: ChatService,
+    store: Store,
+    caplog: pytest.LogCaptureFixture,
+    sent: float,
+) -> None:
+    with caplog.at_level(logging.WARNING), running(settings_for(zalo), chat_service) as client:
+        response = post(client, sent_ago(text_event(), sent))
+    assert response.status_code == 200  # an error would only make Zalo send it again
+    assert zalo.sent == []
+    assert store.stats().questions == 0
+    [line] = [r.getMessage() for r in caplog.records if "not answered" in r.getMessage()]
+    assert "'user_send_text'" in line
+    assert ("ahead of this server's clock" if sent < 0 else "ZALO_EVENT_MAX_AGE_SECONDS") in line
+
+
+def test_an_event_zalo_retries_within_its_hour_of_retries_is_still_answered(
+    zalo: FakeZaloOA, chat_service: ChatService
+) -> None:
+    with running(settings_for(zalo), chat_service) as client:
+        post(client, sent_ago(text_event(), 61 * 60))  # Zalo's last retry comes after an hour
+    assert len(zalo.delivered()) == 1
+
+
+def test_the_freshness_window_is_the_one_zalo_event_max_age_seconds_sets(
+    zalo: FakeZaloOA, chat_service: ChatService
+) -> None:
+    settings = settings_for(zalo, ZALO_EVENT_MAX_AGE_SECONDS="600")
+    with running(settings, chat_service) as client:
+        post(client, sent_ago(text_event(msg_id="msg-1"), 15 * 60))
+        post(client, sent_ago(text_event(msg_id="msg-2"), 5 * 60))
+    assert len(zalo.delivered()) == 1
+
+
+def test_an_event_without_msg_id_is_answered_once_however_often_it_is_replayed(
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store
+) -> None:
+    replayed = text_event(msg_id="")
+    other = text_event("Thanh toán bằng mã QR như thế nào?", msg_id="")
+    with running(settings_for(zalo), chat_service) as client:
+        responses = [post(client, replayed) for _ in range(3)]
+        responses.append(post(client, other))
+    assert [r.status_code for r in responses] == [200, 200, 200, 200]
+    assert len(zalo.delivered()) == 2
+    assert store.stats().questions == 2
+
+
+def test_a_signed_event_naming_another_app_is_refused_with_403(
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store
+) -> None:
+    with running(settings_for(zalo), chat_service) as client:
+        response = post(client, {**text_event(), "app_id": "1111111111111111"})
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": {"code": "forbidden", "message": "The event is for another Zalo app."}
+    }
+    assert zalo.sent == []
+    assert store.stats().questions == 0
 
 
 @pytest.mark.parametrize("name", ["user_send_sticker", "user_send_image", "user_send_audio"])

@@ -87,6 +87,8 @@ NON_TEXT_EVENTS = frozenset(
     }
 )
 API_TIMEOUT_SECONDS = 15.0
+# Zalo's clock and ours may differ by a little; an event further ahead than this is refused.
+EVENT_FUTURE_SKEW_SECONDS = 600
 KEEPER_IDLE_SECONDS = 3600.0
 REFRESH_RETRY_SECONDS = 300.0  # after a failed refresh: no hot loop, and soon enough
 # Zalo documents the access token's life as 25 hours (expires_in "90000"); assumed if unsaid.
@@ -121,6 +123,22 @@ def signature_matches(app_id: str, secret: str, body: bytes, header: str | None)
         given = given[4:].strip()
     signed = app_id.encode() + body + str(timestamp).encode() + secret.encode()
     return hmac.compare_digest(given.lower().encode(), hashlib.sha256(signed).hexdigest().encode())
+
+
+def age_problem(timestamp: Any, max_age: float, now: float | None = None) -> str | None:
+    """Why an event's `timestamp` (epoch milliseconds) is outside the window we answer."""
+    try:
+        age = (time.time() if now is None else now) - int(str(timestamp).strip()) / 1000
+    except ValueError:
+        return "its timestamp is not a number"
+    if age > max_age:
+        return (
+            f"sent {age / 3600:.1f} h ago, longer than ZALO_EVENT_MAX_AGE_SECONDS "
+            f"({max_age:.0f} s) allows: a replay, or a retry Zalo gave up on"
+        )
+    if age < -EVENT_FUTURE_SKEW_SECONDS:
+        return f"dated {-age / 60:.0f} min ahead of this server's clock (is the clock right?)"
+    return None
 
 
 def _fingerprint(value: str) -> str:
@@ -522,7 +540,14 @@ class ZaloOAChannel:
         if self._service is None:
             raise HTTPException(503, "The Zalo channel is starting.")
         event = json.loads(body)
+        if str(event.get("app_id") or "") != app_id:
+            raise HTTPException(403, "The event is for another Zalo app.")
         name = event.get("event_name")
+        stale = age_problem(event.get("timestamp"), self.settings.zalo_event_max_age_seconds)
+        if stale:
+            # Acknowledged all the same: an error would only make Zalo send it again.
+            log.warning("Zalo OA event %.40r not answered: %s", name, stale)
+            return {"ok": True}
         if name != "user_send_text" and name not in NON_TEXT_EVENTS:
             return {"ok": True}  # follows, seen receipts and the like need no reply
         message = event.get("message") if isinstance(event.get("message"), dict) else {}
@@ -531,8 +556,10 @@ class ZaloOAChannel:
         msg_id = str(message.get("msg_id") or "")
         if not user_id:
             return {"ok": True}
-        # Zalo retries events it thinks were not delivered: answer each message once.
-        if msg_id and not self._service.store.first_delivery(self.name, msg_id):
+        # Zalo retries events it thinks were not delivered: answer each message once. One
+        # without msg_id is known by its exact bytes, which a retry repeats.
+        delivery = msg_id or "sha256:" + hashlib.sha256(body).hexdigest()
+        if not self._service.store.first_delivery(self.name, delivery):
             return {"ok": True}
         text = str(message.get("text") or "") if name == "user_send_text" else None
         self._tasks.spawn(self._reply(user_id, text))
