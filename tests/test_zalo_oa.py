@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from bot.channels import zalo_oa
 from bot.channels.common import NON_TEXT_REPLY, ChatService
@@ -23,6 +24,7 @@ from bot.channels.zalo_oa import (
     PENDING,
     REFRESH,
     REFRESH_AFTER,
+    SIGNATURE_HEADER,
     ZaloOAChannel,
 )
 from bot.settings import Settings
@@ -129,6 +131,23 @@ def test_a_bad_signature_is_refused_with_401_and_nothing_is_answered(
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
     assert unsigned.status_code == 401
+    assert zalo.sent == []
+    assert store.stats().questions == 0
+
+
+def test_zalos_unsigned_empty_check_of_the_webhook_url_gets_200_and_nothing_else_unsigned_does(
+    zalo: FakeZaloOA, chat_service: ChatService, store: Store
+) -> None:
+    json_type = {"Content-Type": "application/json"}
+    with running(settings_for(zalo), chat_service) as client:
+        check = client.post("/webhook/zalo", content=b"{}", headers=json_type)
+        missigned = client.post(
+            "/webhook/zalo", content=b"{}", headers={**json_type, SIGNATURE_HEADER: "mac=00ff"}
+        )
+        unsigned = client.post("/webhook/zalo", content=b'{"app_id": "1"}', headers=json_type)
+        empty = client.post("/webhook/zalo", content=b"", headers=json_type)
+    assert (check.status_code, check.json()) == (200, {"ok": True})
+    assert [r.status_code for r in (missigned, unsigned, empty)] == [401, 401, 401]
     assert zalo.sent == []
     assert store.stats().questions == 0
 
@@ -486,6 +505,49 @@ def test_a_repeated_delivery_is_answered_once(zalo: FakeZaloOA, chat_service: Ch
         assert post(client, payload).status_code == 200
         assert post(client, payload).status_code == 200
     assert len(zalo.sent) == 1
+
+
+VERIFICATION_CODE = "MeVd6DceSpupfjWIxOznI1I4v7FuyZOgD3Gp"
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        pytest.param(VERIFICATION_CODE, id="the code"),
+        pytest.param(f"zalo_verifier{VERIFICATION_CODE}.html", id="the file name"),
+        pytest.param(
+            f'<meta property="zalo-platform-site-verification" content="{VERIFICATION_CODE}" />',
+            id="the meta tag",
+        ),
+    ],
+)
+def test_zalos_domain_verification_file_is_served_at_the_site_root(
+    zalo: FakeZaloOA, chat_service: ChatService, pasted: str
+) -> None:
+    with running(settings_for(zalo, ZALO_SITE_VERIFICATION=pasted), chat_service) as client:
+        page = client.get(f"/zalo_verifier{VERIFICATION_CODE}.html")
+        other = client.get("/zalo_verifierSomeoneElsesCode123.html")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert (
+        f'<meta property="zalo-platform-site-verification" content="{VERIFICATION_CODE}" />'
+        in page.text
+    )
+    assert other.status_code == 404
+
+
+def test_without_zalo_site_verification_no_verification_file_is_served(
+    zalo: FakeZaloOA, chat_service: ChatService
+) -> None:
+    with running(settings_for(zalo), chat_service) as client:
+        assert client.get(f"/zalo_verifier{VERIFICATION_CODE}.html").status_code == 404
+
+
+def test_a_zalo_site_verification_that_is_no_code_stops_the_start_naming_the_setting(
+    zalo: FakeZaloOA,
+) -> None:
+    with pytest.raises(ValidationError, match="ZALO_SITE_VERIFICATION"):
+        settings_for(zalo, ZALO_SITE_VERIFICATION="<script>alert(1)</script>")
 
 
 @pytest.mark.parametrize(
