@@ -20,6 +20,10 @@ Refusals. Only a refusal of the refresh token itself (-14014 invalid or used, -1
 drops it, and the log and `python -m bot zalo-token status` then say to re-authorise the OA.
 Anything else (a wrong app id or secret, a rate limit, another 4xx or 5xx, no answer at all)
 keeps it, records what to fix and tries again five minutes later, never once per message.
+
+Events. Only signed events naming ZALO_APP_ID count. Each message is answered once (by msg_id,
+or by the hash of its bytes without one), and only while it is fresh: Zalo retries for an hour,
+so an event older than ZALO_EVENT_MAX_AGE_SECONDS is a replay, acknowledged but not answered.
 """
 
 from __future__ import annotations
@@ -68,9 +72,11 @@ There Is No Limit To What You Can Accomplish Using Zalo!
 # -220 "access_token is expired or removed". -124 is how Zalo's ZNS API says it; tolerated.
 TOKEN_ERRORS = frozenset({-216, -220, -124})
 # Refusals of oauth.zaloapp.com/v4/oa/access_token. Zalo answers them with HTTP 200 and
-# {"error", "error_name", "error_description", "error_reason"}; its published error table does
-# not list them, so these are the codes open-source integrations record from the live endpoint
-# (constants and tests of Zalo OA clients on GitHub, e.g. "-14014 Invalid refresh token").
+# {"error", "error_name", "error_description", "error_reason", "ref_doc"}. Its published error
+# table (phu-luc/ma-loi) covers only the OpenAPI, so these codes come from open-source Zalo
+# clients that met them live: -14014 "Invalid refresh token" (unknown or already used) and
+# -14020 (expired) in their constants, -14002 "Invalid appId" and -14004 (wrong secret key) in
+# the answers they recorded. Any code not listed here keeps the refresh token.
 REFRESH_TOKEN_REFUSALS = {-14014: "invalid or already used", -14020: "expired"}
 SETTING_REFUSALS = {
     -14002: "ZALO_APP_ID is not the id of the app the OA is authorised for",
@@ -144,8 +150,8 @@ def age_problem(timestamp: Any, max_age: float, now: float | None = None) -> str
     """Why an event's `timestamp` (epoch milliseconds) is outside the window we answer."""
     try:
         age = (time.time() if now is None else now) - int(str(timestamp).strip()) / 1000
-    except ValueError:
-        return "its timestamp is not a number"
+    except (ValueError, OverflowError):
+        return "its timestamp is not a time"
     if age > max_age:
         return (
             f"sent {age / 3600:.1f} h ago, longer than ZALO_EVENT_MAX_AGE_SECONDS "
