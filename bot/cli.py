@@ -165,6 +165,19 @@ def cmd_zalo_bot(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_zalo_token(args: argparse.Namespace, settings: Settings) -> int:
+    from .channels.zalo_oa import TokenStatus
+    from .storage import Store
+
+    store = Store.from_settings(settings)
+    try:
+        status = TokenStatus.read(settings, store)
+    finally:
+        store.close()
+    print("\n".join(status.lines()))
+    return 1 if status.needs_attention else 0
+
+
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
@@ -261,6 +274,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--polling", action="store_true", help="poll getUpdates (no public HTTPS)"
     )
     zalo_bot.set_defaults(func=cmd_zalo_bot)
+
+    zalo_token = commands.add_parser(
+        "zalo-token", help="the Zalo OA tokens: saved, expiry, next renewal, last error"
+    )
+    zalo_token.add_argument(
+        "action",
+        choices=["status"],
+        help="status: print the tokens' state, never their values (exit 1 if something needs "
+        "fixing)",
+    )
+    zalo_token.set_defaults(func=cmd_zalo_token)
 
     report = commands.add_parser("report", help="questions, answers, feedback and gaps")
     report.add_argument("--days", type=int, default=30, help="period to report (default 30)")

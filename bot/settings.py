@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -106,6 +107,18 @@ class Settings(BaseSettings):
         alias="ZALO_REFRESH_TOKEN",
         description="First OA refresh token (single use); a changed value is imported once.",
     )
+    zalo_site_verification: str | None = Field(
+        None,
+        alias="ZALO_SITE_VERIFICATION",
+        description="Code of Zalo's domain verification file, zalo_verifier<code>.html, "
+        "which the Zalo OA channel then serves at the site root.",
+    )
+    zalo_event_max_age_seconds: int = Field(
+        7200,
+        alias="ZALO_EVENT_MAX_AGE_SECONDS",
+        ge=60,
+        description="OA events older than this are not answered (Zalo retries for up to an hour).",
+    )
     zalo_api_base_url: str = Field(
         "https://openapi.zalo.me", alias="ZALO_API_BASE_URL", description="Zalo OpenAPI base URL."
     )
@@ -127,6 +140,25 @@ class Settings(BaseSettings):
         alias="ZALO_BOT_API_BASE_URL",
         description="Zalo Bot API base URL.",
     )
+
+    @field_validator("zalo_site_verification")
+    @classmethod
+    def _verification_code(cls, value: str | None) -> str | None:
+        """The bare code, whether the code, the file's name or its meta tag was pasted."""
+        if value is None or not value.strip():
+            return None
+        text = value.strip()
+        tag = re.search(r'content\s*=\s*"([^"]*)"', text)
+        if tag:
+            text = tag.group(1)
+        text = text.rsplit("/", 1)[-1].removeprefix("zalo_verifier").removesuffix(".html")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,200}", text):
+            raise ValueError(
+                "ZALO_SITE_VERIFICATION takes the code Zalo shows for verifying the domain "
+                "(letters, digits, _ and -), the name of its zalo_verifier<code>.html file, "
+                "or its meta tag"
+            )
+        return text
 
     @cached_property
     def channels(self) -> list[str]:
