@@ -33,28 +33,27 @@ PRIORITY: tuple[Concern, ...] = ("emergency", "harmful", "privacy")
 
 REPLIES: dict[Concern, str] = {
     "harmful": (
-        "Tôi không thể hỗ trợ yêu cầu này vì đó là hành vi vi phạm pháp luật. Làm giả giấy tờ; "
+        "Tôi không thể hỗ trợ yêu cầu này vì đó là hành vi vi phạm pháp luật. Làm giả giấy tờ, "
         "mua bán, thuê, mượn căn cước, tài khoản ngân hàng, tài khoản VNeID hay sim của người "
-        "khác; xâm nhập tài khoản, lấy mã OTP, mật khẩu hoặc đọc tin nhắn của người khác; lừa "
-        "đảo chiếm đoạt tiền đều bị nghiêm cấm và có thể bị xử phạt hoặc truy cứu trách nhiệm "
-        "hình sự. Nếu bạn là người bị hại hoặc biết có người đang làm những việc này, hãy báo "
-        "ngay cho công an cấp xã nơi cư trú."
+        "khác, xâm nhập tài khoản, lấy mã OTP hay đọc tin nhắn của người khác, lừa đảo chiếm "
+        "đoạt tiền đều bị nghiêm cấm và có thể bị xử phạt hoặc truy cứu trách nhiệm hình sự. "
+        "Nếu bạn bị người khác làm những việc này hoặc biết có người đang làm, hãy báo ngay cho "
+        "công an cấp xã nơi cư trú."
     ),
     "emergency": (
         "Nếu là trường hợp khẩn cấp, bạn gọi ngay 115 để được cấp cứu, hoặc đưa người bệnh đến "
-        "trạm y tế xã hay cơ sở y tế gần nhất. Đừng chờ đợi khi có khó thở, đau ngực, méo miệng, "
-        "yếu tay chân, co giật, ngất, chảy máu nhiều, bị rắn cắn, ngộ độc hoặc trẻ sốt cao. "
-        "Tôi không thể tư vấn bệnh, thuốc hay liều dùng; bạn hãy hỏi bác sĩ hoặc nhân viên y tế. "
-        "Nếu bạn hoặc người thân đang có ý nghĩ tự làm hại bản thân, hãy ở cạnh nhau, báo ngay "
-        "cho người nhà và gọi 115."
+        "trạm y tế xã hay cơ sở y tế gần nhất. Đừng chần chừ khi có khó thở, đau ngực, méo "
+        "miệng, yếu tay chân, co giật, ngất, chảy máu nhiều, bị rắn cắn, ngộ độc hoặc trẻ sốt "
+        "cao. Tôi không thể tư vấn bệnh, thuốc hay liều dùng; bạn hãy hỏi bác sĩ hoặc nhân viên "
+        "y tế. Nếu bạn hoặc người thân đang có ý nghĩ tự làm hại bản thân, hãy nói ngay với người "
+        "nhà, đừng ở một mình, và gọi 115."
     ),
     "privacy": (
         "Tôi không thể tra cứu hay cung cấp thông tin cá nhân của người khác, như số căn cước, "
-        "số điện thoại, địa chỉ, tài khoản, giao dịch hay lý lịch của họ. Thông tin cá nhân được "
-        "pháp luật về bảo vệ dữ liệu cá nhân bảo vệ: chỉ chính người đó, hoặc cơ quan có thẩm "
-        "quyền theo quy định, mới được tiếp cận. Thông tin của chính bạn (số định danh, nơi cư "
-        "trú, các giấy tờ đã tích hợp) bạn xem được trong ứng dụng VNeID sau khi đăng nhập. Nếu "
-        "cần liên hệ ai đó, bạn hãy hỏi trực tiếp người đó hoặc người thân của họ."
+        "số điện thoại, địa chỉ, tài khoản, giao dịch hay lý lịch của họ: dữ liệu cá nhân của "
+        "mỗi người được pháp luật bảo vệ. Nếu cần liên hệ ai đó, bạn hãy hỏi trực tiếp người đó "
+        "hoặc người thân của họ. Thông tin của chính bạn (số định danh, nơi cư trú, các giấy tờ "
+        "đã tích hợp) bạn xem được trong ứng dụng VNeID sau khi đăng nhập."
     ),
 }
 
