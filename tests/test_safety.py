@@ -118,6 +118,7 @@ EMERGENCY = [
     "ông tôi tự nhiên nói ngọng méo miệng",
     "con bị bỏng nước sôi",
     "chong toi doa tu tu",
+    "con bị co giật khi đang chơi điện thoại",
 ]
 
 PRIVACY = [
@@ -238,6 +239,11 @@ LEGITIMATE = [
     "thẻ bảo hiểm y tế còn hạn không, mở ứng dụng kiểm tra thẻ thế nào",
     "chuyển tiền vào tài khoản của người lạ có sao không",
     "nhân viên ngân hàng làm thẻ xong cài ứng dụng cho bạn tôi",
+    "bố tôi bị tai biến không đi lại được, làm căn cước ở nhà được không",
+    "tôi bị ho lâu ngày, có dùng thẻ bảo hiểm y tế trên VNeID để khám được không",
+    "tổ công nghệ số có được giữ mật khẩu của bà con không",
+    "con tôi hay bị chóng mặt khi dùng điện thoại lâu",
+    "ngộ độc thông tin trên mạng",
     "khám chữa bệnh bằng vneid",
     "đau đầu vì quên mật khẩu",
     "mở tài khoản ngân hàng để bán hàng online",
