@@ -90,15 +90,18 @@ def concern(question: str) -> Concern | None:
         return None
     text = " " + text  # every rule starts with this space: see _compile
     words = frozenset(_TOKEN.findall(text))
-    rules = rules_by_concern()
-    for name in PRIORITY:
-        for rule in rules[name]:
-            for slot in rule.slots:
-                if slot.isdisjoint(words):
-                    break
-            else:
-                if rule.pattern.search(text) and not (rule.unless and rule.unless.search(text)):
-                    return name
+    rules, by_word, always = _rule_index()
+    candidates = set(always)
+    for word in words:
+        candidates.update(by_word.get(word, ()))
+    for position in sorted(candidates):  # in PRIORITY order, then as written
+        rule = rules[position]
+        for slot in rule.slots:
+            if slot.isdisjoint(words):
+                break
+        else:
+            if rule.pattern.search(text) and not (rule.unless and rule.unless.search(text)):
+                return rule.concern
     return None
 
 
@@ -108,6 +111,19 @@ def rules_by_concern() -> dict[Concern, tuple[Rule, ...]]:
     text = resources.files("bot").joinpath("data/safety.tsv").read_text("utf-8")
     rules = parse_rules(text)
     return {name: tuple(r for r in rules if r.concern == name) for name in PRIORITY}
+
+
+@lru_cache(maxsize=1)
+def _rule_index() -> tuple[tuple[Rule, ...], dict[str, tuple[int, ...]], tuple[int, ...]]:
+    # All rules in the order they are tried; for each word, the rules whose first slot (the
+    # one with the fewest words) it fills; and the rules without slots, tried every time.
+    rules = tuple(rule for name in PRIORITY for rule in rules_by_concern()[name])
+    by_word: dict[str, list[int]] = {}
+    for position, rule in enumerate(rules):
+        for word in rule.slots[0] if rule.slots else ():
+            by_word.setdefault(word, []).append(position)
+    always = tuple(position for position, rule in enumerate(rules) if not rule.slots)
+    return rules, {word: tuple(found) for word, found in by_word.items()}, always
 
 
 def parse_rules(text: str) -> list[Rule]:
@@ -167,12 +183,13 @@ def _compile(pattern: str, lists: dict[str, str], number: int) -> re.Pattern[str
         raise SafetyRulesError(f"safety.tsv line {number}: {exc}") from exc
 
 
-# Trying sixty rules on every message would cost more than normalising it, so each rule is
+# Trying seventy rules on every message would cost more than normalising it, so a rule is
 # tried only when the message has, for every word slot the rule always fills, one of the
-# words that slot can hold ("mua ~ {identity}": "mua", and "can", "tai", "the"…). The slots
-# are read from the rule's parsed regular expression with the standard library's own parser.
-# Whatever the walk below does not understand yields no slot, so a rule is never skipped
-# wrongly; at worst it is tried needlessly.
+# words that slot can hold ("mua ~ {identity}": "mua", and "can", "tai", "the"…); the words
+# of each rule's first slot index the rules (_rule_index). The slots are read from the
+# rule's parsed regular expression with the standard library's own parser. Whatever the walk
+# below does not understand yields no slot, so a rule is never skipped wrongly; at worst it
+# is tried needlessly (tests/test_safety.py checks this against trying every rule).
 _MAX_WORDS = 2000
 _State = frozenset[tuple[str, bool]]  # (word so far, word finished)
 
