@@ -17,6 +17,8 @@ from typing import Literal
 from .compose import DOCUMENT_ANSWER_CHARS, PART_ANSWER_CHARS, excerpt, focused
 from .knowledge import DECLINE_TOPIC
 from .questions import FactKind, fact_kind, looks_like_follow_up, split_parts, topic_anchor
+from .safety import REPLIES as SAFETY_REPLIES
+from .safety import concern
 from .search import Hit, Retriever
 from .text import fold, normalize
 
@@ -296,7 +298,11 @@ class Answerer:
             return Answer(question, False, text, "none", 0.0, [], intent="empty")
         intent = classify(question)
         if intent == "question":
-            return None
+            worry = concern(question)
+            if worry is None:
+                return None
+            # Refused before searching: a neighbouring how-to entry must never answer these.
+            return Answer(question, False, SAFETY_REPLIES[worry], "none", 1.0, [], intent=worry)
         return Answer(question, intent != "empty", _CANNED[intent], "none", 1.0, [], intent=intent)
 
     def compose(self, question: str, normalised: str, hits: list[Hit], k: int) -> Answer:
