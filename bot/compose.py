@@ -33,7 +33,7 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     ),
     "where": re.compile(r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b|\b(tại|ở|đến)\b", re.I),
     "contact": re.compile(r"\b\d{3,4}([ .]?\d{2,4})*\b"),
-    "yes_no": re.compile(r"^(Có|Không|Được|Chưa|Nên|Phải|Cần)\b"),
+    "yes_no": re.compile(r"^(Có|Không|Được|Chưa|Nên|Phải|Cần)\b"),  # for passages only
 }
 _LIST_MARK = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-zđ][.)])\s+")
 # Where a lead sentence stops being a lead: one phone screen.
@@ -49,7 +49,7 @@ def _scores(
     for i, sentence in enumerate(sentences):
         tokens = set(lexical_tokens(sentence))
         scores[i] = sum(w for t, w in weights.items() if t in tokens) / total
-        if kind is not None and kind != "yes_no" and _FACT_SHAPES[kind].search(sentence):
+        if kind is not None and _FACT_SHAPES[kind].search(sentence):
             scores[i] += 0.25
     return scores
 
@@ -57,11 +57,13 @@ def _scores(
 def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None:
     """The sentence of an answer that holds the asked fact, said first; None when the answer
     already opens with it (or no sentence stands out)."""
+    if kind == "yes_no":
+        # Entries answer their own yes/no questions in their first sentence; another
+        # sentence moved up would answer a question nobody asked.
+        return None
     lines = [line for line in answer.splitlines() if line.strip()]
     sentences = [s for line in lines for s in split_sentences(line)]
     if len(sentences) < 2:
-        return None
-    if kind == "yes_no" and _FACT_SHAPES["yes_no"].search(sentences[0]):
         return None
     scores = _scores(sentences, question, weigh, kind)
     best = int(np.argmax(scores))

@@ -75,8 +75,8 @@ _STOPWORD_TEXT = (
     "tôi mình em anh chị bác cô chú ông bà ad ạ à ơi nhé nha nhỉ vậy thế thì là có không "
     "được làm sao nào gì đâu ai bao nhiêu mấy khi ở của cho với và hay hoặc rồi mà nhưng "
     "nếu còn bị đã đang sẽ này đó ấy kia cái con những các một muốn cần phải nên như hả "
-    "hở chưa xong lại ra vào lên xuống trên dưới về để từ thường bình giờ họ nó luôn nữa "
-    "cũng vẫn lúc bây nay hôm hỏi giúp xin cảm ơn thì đấy đây"
+    "hở chưa xong lại ra vào lên xuống trên dưới về để từ thường giờ họ nó luôn nữa "
+    "cũng vẫn lúc bây nay hôm hỏi giúp xin cảm ơn đấy đây"
 )
 _STOPWORDS = frozenset(fold(w) for w in _STOPWORD_TEXT.split())
 # Where one message holds two questions: after a question mark, or a comma or "và" that

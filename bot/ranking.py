@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,8 +42,12 @@ FEATURES = (
     "is_document",
     "declines",  # an out-of-scope entry
     "dense_gap",  # dense minus the best other candidate's
-    "coverage_gap",  # coverage minus the best other candidate's
     "dense_rank",  # 1 / (1 + rank by dense)
+    # Ranks rather than gaps for the lexical signals: one entry whose answer happens to quote
+    # the question's words must not push every other candidate down by a wide margin.
+    "coverage_rank",
+    "coverage_phrasing_rank",
+    "dense_passage_rank",
 )
 # Raw BM25 grows with the question's length and the corpus; only its ratios generalise.
 UNUSED = frozenset({"bm25_raw"})
@@ -61,6 +65,8 @@ class Ranker:
     weights: np.ndarray
     bias: float
     trained_on: str = ""
+    # Share of the held-out phrasings put first: by this ranker, and by each signal alone.
+    held_out_first: dict[str, float] = field(default_factory=dict)
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """The probability that each candidate (a row of FEATURES values) answers."""
@@ -77,6 +83,7 @@ class Ranker:
                 "weights": self.weights.round(6).tolist(),
                 "bias": round(self.bias, 6),
                 "trained_on": self.trained_on,
+                "held_out_first": self.held_out_first,
             },
             indent=2,
             ensure_ascii=False,
@@ -92,6 +99,7 @@ class Ranker:
             weights=np.asarray(data["weights"], dtype=np.float32),
             bias=float(data["bias"]),
             trained_on=str(data.get("trained_on", "")),
+            held_out_first=dict(data.get("held_out_first", {})),
         )
 
     @classmethod
@@ -101,9 +109,15 @@ class Ranker:
 
     @classmethod
     def for_index(cls, build: Path) -> Ranker:
-        """The ranker trained with an index build, or the shipped one."""
+        """The ranker trained with an index build, or the shipped one (also when the build's
+        was trained on features this version no longer computes: rebuild to retrain it)."""
         path = build / RANKER_FILE
-        return cls.from_json(path.read_text()) if path.is_file() else cls.default()
+        if path.is_file():
+            ranker = cls.from_json(path.read_text())
+            if set(ranker.names) <= set(FEATURES):
+                return ranker
+            log.warning("%s was trained on other features; using the shipped ranker", path)
+        return cls.default()
 
 
 @dataclass(frozen=True)
@@ -168,9 +182,8 @@ def fit(data: TrainingSet, trained_on: str, c: float = 1.0) -> Ranker:
     )
 
 
-def top1(ranker: Ranker, data: TrainingSet) -> float:
-    """Share of training questions whose entry the ranker puts first."""
-    scores = ranker.score(data.features)
+def top1(scores: np.ndarray, data: TrainingSet) -> float:
+    """Share of training questions whose entry gets the best score."""
     right = 0
     for group in np.unique(data.groups):
         members = data.groups == group
@@ -188,9 +201,16 @@ def train_for_build(
         log.info("%d phrasings: too few to train a ranker; the shipped one serves", data.questions)
         return None
     ranker = fit(data, trained_on=f"{data.questions} held-out phrasings")
-    (build / RANKER_FILE).write_text(ranker.to_json())
-    share = top1(ranker, data)
-    log.info(
-        "ranker trained on %d phrasings: their entry first %.1f%%", data.questions, 100 * share
+    column = {name: data.features[:, i] for i, name in enumerate(FEATURES)}
+    ranker = replace(
+        ranker,
+        held_out_first={
+            "ranker": round(top1(ranker.score(data.features), data), 4),
+            "dense": round(top1(column["dense"], data), 4),
+            "coverage": round(top1(column["coverage"], data), 4),
+            "bm25": round(top1(column["bm25"], data), 4),
+        },
     )
+    (build / RANKER_FILE).write_text(ranker.to_json())
+    log.info("ranker trained: held-out phrasings put first %s", ranker.held_out_first)
     return ranker

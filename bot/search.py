@@ -281,14 +281,16 @@ class Retriever:
         features[:, column["bm25_rank"]] = 1.0 / (1 + per_unit(row_rank, every, np.minimum))
         features[:, column["is_document"]] = self._unit_is_doc[units]
         features[:, column["declines"]] = self._unit_declines[units]
-        for name, base in (("dense_gap", "dense"), ("coverage_gap", "coverage")):
-            features[:, column[name]] = features[:, column[base]] - _best_other(
-                features[:, column[base]]
-            )
-        order = np.argsort(-features[:, column["dense"]], kind="stable")
-        ranks = np.empty(len(units))
-        ranks[order] = np.arange(len(units))
-        features[:, column["dense_rank"]] = 1.0 / (1 + ranks)
+        features[:, column["dense_gap"]] = features[:, column["dense"]] - _best_other(
+            features[:, column["dense"]]
+        )
+        for name, base in (
+            ("dense_rank", "dense"),
+            ("coverage_rank", "coverage"),
+            ("coverage_phrasing_rank", "coverage_phrasing"),
+            ("dense_passage_rank", "dense_passage"),
+        ):
+            features[:, column[name]] = _reciprocal_rank(features[:, column[base]])
         return Candidates([int(u) for u in units], best_rows, features)
 
     def _phrasings(self, rows: Sequence[int]) -> list[int]:
@@ -341,6 +343,14 @@ def _incidence(
     return sparse.csr_matrix(
         (np.asarray(data, dtype=np.float32), indices, indptr), shape=(len(sets), len(vocab))
     )
+
+
+def _reciprocal_rank(values: np.ndarray) -> np.ndarray:
+    """1 for the best value, 1/2 for the second, and so on."""
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    return 1.0 / (1 + ranks)
 
 
 def _best_other(values: np.ndarray) -> np.ndarray:

@@ -9,9 +9,9 @@ async def test_concurrent_questions_each_get_their_own_answer(chat_service: Chat
     calls: list[int] = []
     original = chat_service.answerer.answer_many
 
-    def counting(questions, top_k=None):
+    def counting(questions, top_k=None, contexts=None):
         calls.append(len(questions))
-        return original(questions, top_k)
+        return original(questions, top_k, contexts)
 
     chat_service.answerer.answer_many = counting  # type: ignore[method-assign]
     questions = ["quét mã QR trả tiền", "kích hoạt tài khoản định danh", "xin chào"] * 4
@@ -35,7 +35,7 @@ async def test_concurrent_questions_each_get_their_own_answer(chat_service: Chat
 async def test_a_failing_batch_reaches_every_caller_without_hanging(
     chat_service: ChatService,
 ) -> None:
-    def broken(questions, top_k=None):
+    def broken(questions, top_k=None, contexts=None):
         raise RuntimeError("index unavailable")
 
     chat_service.answerer.answer_many = broken  # type: ignore[method-assign]

@@ -11,7 +11,8 @@ from typing import Protocol
 
 from fastapi import APIRouter
 
-from ..answer import Answer, Answerer
+from ..answer import Answer, Answerer, Turn
+from ..conversation import Memory
 from ..search import Hit
 from ..storage import Store
 
@@ -61,11 +62,14 @@ class Channel(Protocol):
 class ChatService:
     """The one entry point channels call: answer, log, hand over, take feedback."""
 
-    def __init__(self, answerer: Answerer, store: Store, max_batch: int = 32) -> None:
+    def __init__(
+        self, answerer: Answerer, store: Store, max_batch: int = 32, memory: Memory | None = None
+    ) -> None:
         self.answerer = answerer
         self.store = store
+        self.memory = memory or Memory()
         self._max_batch = max_batch
-        self._waiting: list[tuple[str, asyncio.Future[Answer]]] = []
+        self._waiting: list[tuple[str, Turn | None, asyncio.Future[Answer]]] = []
         self._worker: asyncio.Task[None] | None = None
         self._handover_listeners: list[HandoverListener] = []
 
@@ -73,11 +77,12 @@ class ChatService:
         """Call `listener` for every new hand-over request (e.g. to alert the team's chat)."""
         self._handover_listeners.append(listener)
 
-    async def answer(self, text: str) -> Answer:
-        """Answer one question. Questions that arrive while the embedder is busy are
-        answered together in one batch: the same wait for the first, more per second."""
+    async def answer(self, text: str, context: Turn | None = None) -> Answer:
+        """Answer one question (after `context`, the conversation's previous turn). Questions
+        that arrive while the embedder is busy are answered together in one batch: the same
+        wait for the first, more per second."""
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        self._waiting.append((text, future))
+        self._waiting.append((text, context, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain())
         return await future
@@ -88,19 +93,26 @@ class ChatService:
             del self._waiting[: self._max_batch]
             try:
                 # The embedder blocks (and releases the GIL): keep it off the event loop.
-                answers = await asyncio.to_thread(self.answerer.answer_many, [t for t, _ in batch])
+                answers = await asyncio.to_thread(
+                    self.answerer.answer_many,
+                    [text for text, _, _ in batch],
+                    None,
+                    [context for _, context, _ in batch],
+                )
             except Exception as exc:  # each waiting caller gets the error, not a hang
-                for _, future in batch:
+                for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            for (_, future), answer in zip(batch, answers, strict=True):
+            for (_, _, future), answer in zip(batch, answers, strict=True):
                 if not future.done():
                     future.set_result(answer)
 
     async def ask(self, channel: str, user_id: str, text: str) -> Reply:
-        answer = await self.answer(text)
+        """Answer a citizen's message in the light of their previous one, and log it."""
         user = self.store.user_hash(channel, user_id)
+        answer = await self.answer(text, self.memory.recall(channel, user))
+        self.memory.remember(channel, user, answer)
         if answer.intent == "handover":
             previous = self.store.last_question(channel, user)
             await self.handover(channel, user_id, previous or text)
@@ -189,7 +201,8 @@ def _fit(piece: str, limit: int) -> list[str]:
 
 def plain_reply(answer: Answer) -> str:
     """An answer as plain text, with its suggested questions, for channels without markup."""
-    if not answer.suggestions:
+    extra = [s for s in answer.suggestions if s not in answer.answer]  # "did you mean" lists them
+    if not extra:
         return answer.answer
-    suggestions = "\n".join(f"- {s}" for s in answer.suggestions)
+    suggestions = "\n".join(f"- {s}" for s in extra)
     return f"{answer.answer}\n\nBạn có thể hỏi thêm:\n{suggestions}"
