@@ -25,7 +25,9 @@ PART_ANSWER_CHARS = 650  # each answer of a two-part message
 _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     "number": re.compile(r"\d"),
     "time": re.compile(
-        r"\d{1,2}/\d{1,2}(/\d{2,4})?|\b(19|20)\d{2}\b|\bngày\b|\btháng\b|\bnăm\b|\bgiờ\b", re.I
+        r"\b\d{1,2}/\d{1,2}(/\d{4})?\b(?!/[A-ZĐ])|\b(ngày|tháng|năm|quý) \d|\d+ (ngày|tháng|năm|giờ)"
+        r"|\b(hằng|mỗi) (ngày|tháng|năm|quý)|ngay trong ngày|trong ngày",
+        re.I,
     ),
     "who": re.compile(
         r"\b(Sở|Bộ|Ban|Ủy ban|UBND|Cục|Công an|Tổng Bí thư|Thủ tướng|Chính phủ|Bộ Chính trị|"
@@ -38,6 +40,16 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
 _LIST_MARK = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-zđ][.)])\s+")
 # Where a lead sentence stops being a lead: one phone screen.
 LEAD_CHARS = 420
+FACT_BONUS = 0.25  # a sentence shaped like the asked fact
+LEAD_MARGIN = 0.1  # how much better than the opening sentence a lead must match
+
+
+def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
+    """Whether a sentence has the shape of the asked fact, beyond what the question says
+    ("đến năm 2030 … bao nhiêu doanh nghiệp": 2030 is not the answer)."""
+    said = set(re.findall(r"\d+", question))
+    bare = re.sub(r"\d+", lambda m: "" if m.group() in said else m.group(), sentence)
+    return bool(_FACT_SHAPES[kind].search(bare))
 
 
 def _scores(
@@ -49,8 +61,8 @@ def _scores(
     for i, sentence in enumerate(sentences):
         tokens = set(lexical_tokens(sentence))
         scores[i] = sum(w for t, w in weights.items() if t in tokens) / total
-        if kind is not None and _FACT_SHAPES[kind].search(sentence):
-            scores[i] += 0.25
+        if kind is not None and _holds_fact(sentence, question, kind):
+            scores[i] += FACT_BONUS
     return scores
 
 
@@ -66,8 +78,16 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
     if len(sentences) < 2:
         return None
     scores = _scores(sentences, question, weigh, kind)
+    # A line that introduces a list (it ends with ":") is no fact of its own.
+    scores[[i for i, s in enumerate(sentences) if s.rstrip().endswith(":")]] = -1.0
+    first = next((i for i, s in enumerate(sentences) if not s.rstrip().endswith(":")), 0)
     best = int(np.argmax(scores))
-    if best == 0 or scores[best] <= scores[0] or len(sentences[best]) > LEAD_CHARS:
+    if (
+        best == first
+        or scores[best] < scores[first] + LEAD_MARGIN
+        or not _holds_fact(sentences[best], question, kind)
+        or len(sentences[best]) > LEAD_CHARS
+    ):
         return None
     text = _LIST_MARK.sub("", sentences[best]).strip()
     if _LIST_MARK.match(sentences[best]):
