@@ -273,7 +273,9 @@ class Answerer:
         answer both parts of a two-part message when different entries answer them."""
         main = hits[plan.normalised]
         text = plan.normalised
-        if plan.with_context:
+        sure_alone = bool(main) and main[0].score >= self.threshold
+        if plan.with_context and not sure_alone:
+            # Only a message that cannot stand alone is read with the previous one.
             leaning = hits[plan.with_context]
             if leaning and (not main or leaning[0].score > main[0].score):
                 main, text = leaning, plan.with_context
