@@ -43,12 +43,12 @@ format: $(VENV)/.installed-dev
 	$(PY) -m ruff format bot tests scripts benchmarks
 	$(PY) -m ruff check --fix bot tests scripts benchmarks
 
-## Retrieval quality on tests/eval/dev.jsonl: bm25, dense and hybrid side by side
+## Answer quality on dev, blind-tune and blind-heldout: bm25, dense, hybrid and ranked side by side
 eval: $(VENV)/.installed
 	$(PY) -m bot build-index --if-stale
 	$(PY) scripts/evaluate.py
 
-## Choose the decline threshold on the dev set and write it to bot/data/calibration.json
+## Choose the decline threshold on dev + blind-tune; write it, and the shipped ranker, to bot/data/
 calibrate: $(VENV)/.installed
 	$(PY) -m bot build-index --if-stale
 	$(PY) scripts/calibrate.py --write

@@ -1,7 +1,8 @@
 """Choose the decline threshold of a search mode on dev and blind-tune (never held-out).
 
 Prints, for each candidate threshold, what citizens would see on those questions; with
---write, stores the chosen threshold in bot/data/calibration.json.
+--write, stores the chosen threshold in bot/data/calibration.json and ships the index's
+ranker as bot/data/ranker.json (the one a knowledge base too small to train on gets).
 
     python scripts/calibrate.py [--modes ranked] [--write]
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,8 @@ from evaluate import MemoEmbedder, load_sets
 from bot.embedders import make_embedder
 from bot.engine import calibration_path, create_answerer
 from bot.evaluation import balance, figures, run
+from bot.index import resolve
+from bot.ranking import RANKER_FILE
 from bot.settings import Settings
 
 THRESHOLDS = [round(t, 3) for t in np.arange(0.1, 0.96, 0.025)]
@@ -57,6 +61,9 @@ def main() -> None:
         chosen[mode] = {"threshold": best[1], "dense_weight": answerer.retriever.dense_weight}
 
     if args.write:
+        built = resolve(index_dir or settings.index_dir) / RANKER_FILE
+        if built.is_file():
+            shutil.copyfile(built, calibration_path().with_name(RANKER_FILE))
         path = calibration_path()
         data = json.loads(path.read_text()) if path.is_file() else {}
         data.setdefault(embedder.name, {}).update(chosen)
