@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from . import http_errors, safejson
 from .answer import MAX_QUESTION_CHARS
 from .channels.common import Channel, ChatService
 from .errors import BadRequest, CdsError
@@ -29,8 +28,12 @@ class AskRequest(BaseModel):
     user_id: str | None = Field(None, max_length=200)
 
 
+# SQLite (and PostgreSQL's bigint) hold signed 64-bit integers; a larger id is no id of ours.
+MAX_ID = 2**63 - 1
+
+
 class FeedbackRequest(BaseModel):
-    conversation_id: int | None = None
+    conversation_id: int | None = Field(None, ge=1, le=MAX_ID)
     helpful: bool
     user_id: str | None = Field(None, max_length=200)
 
@@ -40,17 +43,11 @@ class HandoverRequest(BaseModel):
     user_id: str | None = Field(None, max_length=200)
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    """The one error shape of the HTTP API."""
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-
-
 async def read_json(request: Request, model: type[BaseModel]) -> BaseModel:
     # Parsed by hand so that `curl -d '{...}'` (sent as a form type) works too.
+    data = safejson.loads(await request.body() or b"null")
     try:
-        return model.model_validate(json.loads(await request.body() or b"null"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest("invalid_json", "The request body must be a JSON object.") from None
+        return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
@@ -114,26 +111,7 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
     app.state.channels = _channels(settings)
     for channel in app.state.channels:
         app.include_router(channel.router)
-
-    @app.exception_handler(BadRequest)
-    async def bad_request(request: Request, exc: BadRequest) -> JSONResponse:
-        return error_response(400, exc.code, exc.message)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(400, "invalid_request", str(exc.errors()[0].get("msg", "invalid")))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-        return error_response(exc.status_code, code.get(exc.status_code, "error"), str(exc.detail))
-
-    @app.exception_handler(CdsError)
-    async def cds_error(request: Request, exc: CdsError) -> JSONResponse:
-        log.error("request failed: %s", exc)
-        return error_response(
-            500, "internal_error", "Hệ thống đang gặp sự cố, vui lòng thử lại sau."
-        )
+    http_errors.install(app)
 
     @app.get("/healthz")
     async def healthz(request: Request) -> dict:

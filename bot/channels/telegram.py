@@ -14,7 +14,6 @@ import contextlib
 import functools
 import hmac
 import html
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -44,6 +43,7 @@ from telegram.ext import (
     filters,
 )
 
+from .. import safejson
 from ..answer import HANDOVER_REPLY, Answer
 from ..errors import BadRequest, ChannelError
 from ..search import Hit
@@ -149,10 +149,7 @@ class TelegramChannel:
 
 
 def _parse_update(body: bytes, bot: Bot) -> Update:
-    try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest("invalid_json", "The request body must be a JSON object.") from None
+    data = safejson.loads(body)
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise BadRequest("invalid_request", "A Telegram update needs an integer update_id.")
     try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import re
 from collections.abc import Awaitable
@@ -22,6 +21,7 @@ import httpx
 from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException
 
+from .. import safejson
 from ..errors import ChannelError
 from ..settings import Settings
 from .common import ChatService, split_message
@@ -211,10 +211,7 @@ class ZaloBotChannel:
             raise HTTPException(403, "Invalid Zalo Bot secret token.")
         if self._responder is None:
             raise HTTPException(503, "The Zalo Bot channel is starting.")
-        try:
-            update = _unwrap(json.loads(await request.body()))
-        except (ValueError, UnicodeDecodeError):
-            raise HTTPException(400, "The body must be a JSON update.") from None
+        update = _unwrap(safejson.loads(await request.body()))
         incoming = self._responder.accept(update)
         if incoming is not None:
             self._tasks.spawn(self._responder.respond(incoming))

@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
 import time
 from typing import Any, NoReturn
@@ -29,7 +28,8 @@ import httpx
 from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException
 
-from ..errors import ChannelError
+from .. import safejson
+from ..errors import BadRequest, ChannelError
 from ..settings import Settings
 from ..storage import Store
 from .common import ChatService, split_message
@@ -68,8 +68,8 @@ SEED = ".seed"  # suffix: hash of the settings value last imported into a slot
 def signature_matches(app_id: str, secret: str, body: bytes, header: str | None) -> bool:
     """Whether `header` is Zalo's sha256(app_id + body + timestamp + OA secret key)."""
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        payload = safejson.loads(body)
+    except BadRequest:
         return False
     timestamp = payload.get("timestamp") if isinstance(payload, dict) else None
     if not header or timestamp is None:
@@ -268,7 +268,7 @@ class ZaloOAChannel:
             raise HTTPException(401, "Invalid Zalo event signature.")
         if self._service is None:
             raise HTTPException(503, "The Zalo channel is starting.")
-        event = json.loads(body)
+        event = safejson.loads(body)
         name = event.get("event_name")
         if name != "user_send_text" and name not in NON_TEXT_EVENTS:
             return {"ok": True}  # follows, seen receipts and the like need no reply
