@@ -16,7 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import http_errors, safejson
 from .answer import MAX_QUESTION_CHARS
 from .channels.common import Channel, ChatService
-from .errors import BadRequest, CdsError
+from .errors import BadRequest, CdsError, UnsupportedMediaType
+from .security_headers import SecurityHeaders
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,13 @@ class HandoverRequest(BaseModel):
 
 
 async def read_json(request: Request, model: type[BaseModel]) -> BaseModel:
-    # Parsed by hand so that `curl -d '{...}'` (sent as a form type) works too.
+    # Only JSON: a web page elsewhere can make its visitors' browsers post forms and
+    # text/plain to us without asking, but not application/json (CSRF).
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaType(
+            "unsupported_media_type", "Send the body as JSON, with Content-Type: application/json."
+        )
     data = safejson.loads(await request.body() or b"null")
     try:
         return model.model_validate(data)
@@ -106,12 +113,21 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
         if service is None:
             app.state.service.store.close()
 
-    app = FastAPI(title="cds-bot", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    docs = settings.api_docs
+    app = FastAPI(
+        title="cds-bot",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.settings = settings
     app.state.channels = _channels(settings)
     for channel in app.state.channels:
         app.include_router(channel.router)
     http_errors.install(app)
+    # Added last, so it wraps everything: error responses, 500s included, get the headers.
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
 
     @app.get("/healthz")
     async def healthz(request: Request) -> dict:

@@ -67,6 +67,15 @@ class Settings(BaseSettings):
         description="Key for hashing user ids; generated and kept in the database when unset.",
     )
     log_level: str = Field("INFO", alias="CDS_LOG_LEVEL", description="Logging level.")
+    frame_ancestors: str = Field(
+        "'self'",
+        alias="CDS_FRAME_ANCESTORS",
+        pattern=r"^[^;,\r\n]+$",
+        description="Who may embed the web chat in a frame: a CSP frame-ancestors source list.",
+    )
+    api_docs: bool = Field(
+        False, alias="CDS_API_DOCS", description="Serve /docs and /openapi.json."
+    )
 
     # Telegram
     telegram_bot_token: SecretStr | None = Field(

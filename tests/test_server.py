@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from bot.channels.common import ChatService
 from bot.settings import Settings
+from bot.storage import Stats
 
 from .conftest import running
 
@@ -41,11 +42,28 @@ def test_ask_returns_the_contract_with_a_source(client: TestClient) -> None:
     assert isinstance(body["conversation_id"], int)
 
 
-def test_ask_accepts_json_sent_as_a_form_type_like_curl_does(client: TestClient) -> None:
+@pytest.mark.parametrize("path", ["/api/ask", "/api/feedback", "/api/handover"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None],
+)
+def test_the_api_takes_only_json_so_other_sites_cannot_post_for_their_visitors(
+    client: TestClient, chat_service: ChatService, path: str, content_type: str | None
+) -> None:
+    # What a form or fetch() on another site can send without asking us first (CSRF).
+    body = b'{"question": "cho toi gap can bo", "helpful": true}'
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = client.post(path, content=body, headers=headers)
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert chat_service.store.stats() == Stats(0, 0, 0, 0, 0)
+
+
+def test_json_with_a_charset_is_json(client: TestClient) -> None:
     response = client.post(
         "/api/ask",
         content='{"question": "quét mã QR trả tiền"}'.encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        headers={"Content-Type": "application/json; charset=utf-8"},
     )
     assert response.status_code == 200
     assert response.json()["sources"][0]["id"] == "ttso-quet-qr"
