@@ -168,6 +168,7 @@ def cmd_zalo_bot(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
+    from .sanitize import one_line
     from .storage import Store
 
     store = Store.from_settings(settings)
@@ -185,7 +186,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     if unanswered:
         print("\nmost asked questions the bot could not answer (candidates for new FAQ entries):")
         for question, count in unanswered:
-            print(f"{count:>5}  {question[:100]}")
+            print(f"{count:>5}  {one_line(question)[:100]}")
     store.close()
     return 0
 
@@ -193,6 +194,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_handovers(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
+    from .sanitize import one_line
     from .storage import Store
 
     store = Store.from_settings(settings)
@@ -207,7 +209,8 @@ def cmd_handovers(args: argparse.Namespace, settings: Settings) -> int:
             print("No open hand-over requests.")
         for request in requests:
             when = dt.datetime.fromtimestamp(request["created_at"]).strftime("%Y-%m-%d %H:%M")
-            print(f"#{request['id']:<5} {when}  {request['channel']:<9} {request['question']}")
+            question = one_line(request["question"])
+            print(f"#{request['id']:<5} {when}  {request['channel']:<9} {question}")
         return 0
     finally:
         store.close()

@@ -129,3 +129,23 @@ def test_report_and_handovers_read_the_conversation_store(tmp_path: Path) -> Non
     assert closed.returncode == 0
     again = run_bot("handovers", "--close", str(handover), cwd=tmp_path, env=env_db)
     assert again.returncode == 1 and "No open hand-over request" in again.stderr
+
+
+def test_listings_never_pass_terminal_escapes_to_the_operator(tmp_path: Path) -> None:
+    from bot.storage import Store
+
+    # Rows written before questions were cleaned on the way in still hold raw escapes.
+    hostile = "giá vàng\x1b[2J\x1b]0;pwned\x07\rhôm nay\u202e"
+    store = Store(tmp_path / "db.sqlite")
+    user = store.user_hash("zalo", "84900000000")
+    store.log_conversation("zalo", user, hostile, False, "none", 0.2, None)
+    store.add_handover("zalo", user, hostile)
+    store.close()
+    env_db = {"CDS_DB_PATH": str(tmp_path / "db.sqlite")}
+
+    listed = run_bot("handovers", cwd=tmp_path, env=env_db)
+    report = run_bot("report", cwd=tmp_path, env=env_db)
+
+    for output in (listed.stdout, report.stdout):
+        assert "giá vàng hôm nay" in output
+        assert not any(ch in output for ch in "\x1b\x07\r\u202e")

@@ -177,3 +177,15 @@ async def test_a_rebuilt_index_is_served_without_a_restart(tmp_path: Path, embed
     assert await reload_if_rebuilt(service, settings) is False  # unusable: keep serving
     assert service.answerer.retriever.index.path == serving
     service.store.close()
+
+
+def test_control_characters_never_reach_the_store(
+    client: TestClient, chat_service: ChatService
+) -> None:
+    user = "web-" + "0" * 32
+    question = "\x1b[2J\x1b[31mthủ tục\x1b[0m ly hôn\r\x00"
+    client.post("/api/ask", json={"question": question, "user_id": user})
+    client.post("/api/handover", json={"question": "gặp\x1b]0;x\x07 cán bộ", "user_id": user})
+    user_hash = chat_service.store.user_hash("api", user)
+    assert chat_service.store.last_question("api", user_hash) == "thủ tục ly hôn"
+    assert chat_service.store.open_handovers()[0]["question"] == "gặp cán bộ"

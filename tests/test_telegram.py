@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from telegram import Bot
 
 from bot.answer import HANDOVER_REPLY, Answer, Answerer, SourceRef
 from bot.channels.common import FEEDBACK_THANKS, NON_TEXT_REPLY, ChatService
@@ -519,3 +520,14 @@ async def test_handover_requests_from_any_channel_alert_the_team_group(
     assert alert["text"].startswith(f"Yêu cầu gặp cán bộ #{handover_id} (kênh web):")
     assert "thủ tục ly hôn trực tuyến" in alert["text"]
     assert f"python -m bot handovers --close {handover_id}" in alert["text"]
+
+
+async def test_the_team_alert_shows_no_terminal_escapes(fake: FakeTelegram) -> None:
+    from bot.channels.common import Handover
+    from bot.channels.telegram import alert_team
+
+    async with Bot(TOKEN, base_url=fake.base_url) as bot:
+        await alert_team(bot, GROUP, Handover(7, "zalo", "\x1b[2Jgiá\x1b[5m vàng\u202e\x07"))
+
+    (alert,) = fake.calls_to("sendMessage")
+    assert alert["text"].startswith("Yêu cầu gặp cán bộ #7 (kênh Zalo OA):\ngiá vàng\n\n")

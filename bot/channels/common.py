@@ -12,6 +12,7 @@ from typing import Protocol
 from fastapi import APIRouter
 
 from ..answer import Answer, Answerer
+from ..sanitize import clean
 from ..search import Hit
 from ..storage import Store
 
@@ -27,6 +28,12 @@ ERROR_REPLY = (
 )
 FEEDBACK_THANKS = "Cảm ơn bạn đã góp ý! Ý kiến của bạn giúp chúng tôi trả lời tốt hơn."
 LOOKUP_EMPTY = "Không tìm thấy tài liệu nào phù hợp với từ khóa này."
+STORED_CHARS = 4000
+
+
+def stored_text(text: str) -> str:
+    """A citizen's text as it may be kept and shown to the team: no control characters."""
+    return clean(text).strip()[:STORED_CHARS]
 
 
 @dataclass(frozen=True)
@@ -101,13 +108,14 @@ class ChatService:
     async def ask(self, channel: str, user_id: str, text: str) -> Reply:
         answer = await self.answer(text)
         user = self.store.user_hash(channel, user_id)
+        stored = stored_text(text)
         if answer.intent == "handover":
             previous = self.store.last_question(channel, user)
-            await self.handover(channel, user_id, previous or text)
+            await self.handover(channel, user_id, previous or stored)
         conversation_id = self.store.log_conversation(
             channel,
             user,
-            text[:4000],
+            stored,
             answer.answered,
             answer.kind,
             answer.score,
@@ -130,7 +138,11 @@ class ChatService:
     async def handover(self, channel: str, user_id: str, question: str | None = None) -> int:
         """Record a request for a person (about `question` or the last one) and announce it."""
         user = self.store.user_hash(channel, user_id)
-        text = question or self.store.last_question(channel, user) or "(chưa có câu hỏi)"
+        text = (
+            stored_text(question or "")
+            or self.store.last_question(channel, user)
+            or "(chưa có câu hỏi)"
+        )
         handover = Handover(self.store.add_handover(channel, user, text), channel, text)
         for listener in self._handover_listeners:
             try:

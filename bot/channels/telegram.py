@@ -46,6 +46,7 @@ from telegram.ext import (
 from .. import safejson
 from ..answer import HANDOVER_REPLY, Answer
 from ..errors import BadRequest, ChannelError
+from ..sanitize import clean
 from ..search import Hit
 from ..settings import Settings
 from .common import (
@@ -210,7 +211,7 @@ async def alert_team(bot: Bot, chat_id: int, handover: Handover) -> None:
     channel = CHANNEL_NAMES.get(handover.channel, handover.channel)
     await bot.send_message(
         chat_id,
-        f"Yêu cầu gặp cán bộ #{handover.id} (kênh {channel}):\n{handover.question}\n\n"
+        f"Yêu cầu gặp cán bộ #{handover.id} (kênh {channel}):\n{clean(handover.question)}\n\n"
         f"Khi đã xử lý, đánh dấu bằng lệnh: python -m bot handovers --close {handover.id}",
     )
 
