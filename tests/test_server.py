@@ -189,3 +189,21 @@ def test_control_characters_never_reach_the_store(
     user_hash = chat_service.store.user_hash("api", user)
     assert chat_service.store.last_question("api", user_hash) == "thủ tục ly hôn"
     assert chat_service.store.open_handovers()[0]["question"] == "gặp cán bộ"
+
+
+def test_phone_cccd_and_otp_numbers_are_never_stored(
+    client: TestClient, chat_service: ChatService, tmp_path: Path
+) -> None:
+    user = "web-" + "1" * 32
+    question = "tôi sđt 0912345678, CCCD 001234567890, vừa đọc mã OTP 482913 cho người lạ"
+    asked = client.post("/api/ask", json={"question": question, "user_id": user}).json()
+    client.post("/api/handover", json={"question": question, "user_id": user})
+
+    assert asked["question"] == question  # the asker's own words come back to them
+    masked = "tôi sđt [số điện thoại], CCCD [số CCCD], vừa đọc mã OTP [mã OTP] cho người lạ"
+    user_hash = chat_service.store.user_hash("api", user)
+    assert chat_service.store.last_question("api", user_hash) == masked
+    assert chat_service.store.open_handovers()[0]["question"] == masked
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("db.sqlite*"))
+    for number in (b"0912345678", b"001234567890", b"482913"):
+        assert number not in raw

@@ -512,13 +512,13 @@ async def test_handover_requests_from_any_channel_alert_the_team_group(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            asked = {"question": "thủ tục ly hôn trực tuyến", "user_id": "web-1"}
+            asked = {"question": "thủ tục ly hôn trực tuyến, sđt 0912345678", "user_id": "web-1"}
             await http.post("/api/ask", json=asked)
             response = await http.post("/api/handover", json={"user_id": "web-1"})
     handover_id = response.json()["handover_id"]
     (alert,) = [m for m in fake.calls_to("sendMessage") if str(m["chat_id"]) == str(GROUP)]
     assert alert["text"].startswith(f"Yêu cầu gặp cán bộ #{handover_id} (kênh web):")
-    assert "thủ tục ly hôn trực tuyến" in alert["text"]
+    assert "thủ tục ly hôn trực tuyến, sđt [số điện thoại]" in alert["text"]
     assert f"python -m bot handovers --close {handover_id}" in alert["text"]
 
 

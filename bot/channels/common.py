@@ -12,6 +12,7 @@ from typing import Protocol
 from fastapi import APIRouter
 
 from ..answer import Answer, Answerer
+from ..privacy import mask
 from ..sanitize import clean
 from ..search import Hit
 from ..storage import Store
@@ -32,8 +33,9 @@ STORED_CHARS = 4000
 
 
 def stored_text(text: str) -> str:
-    """A citizen's text as it may be kept and shown to the team: no control characters."""
-    return clean(text).strip()[:STORED_CHARS]
+    """A citizen's text as it may be kept and shown to the team: no control characters, no
+    phone, ID, OTP or account numbers, no e-mail addresses."""
+    return mask(clean(text)).strip()[:STORED_CHARS]
 
 
 @dataclass(frozen=True)
