@@ -64,7 +64,19 @@ class Settings(BaseSettings):
     user_hash_secret: SecretStr | None = Field(
         None,
         alias="CDS_USER_HASH_SECRET",
-        description="Key for hashing user ids; generated and kept in the database when unset.",
+        description="Key for hashing user ids; generated and kept in the key file when unset.",
+    )
+    token_key: SecretStr | None = Field(
+        None,
+        alias="CDS_TOKEN_KEY",
+        description="Fernet key encrypting channel tokens; generated and kept in the key file "
+        "when unset.",
+    )
+    key_file: Path | None = Field(
+        None,
+        alias="CDS_KEY_FILE",
+        description="File (0600) holding the keys not set in the environment; default: beside "
+        "the database, with the suffix .key.",
     )
     log_level: str = Field("INFO", alias="CDS_LOG_LEVEL", description="Logging level.")
     frame_ancestors: str = Field(

@@ -1,16 +1,22 @@
 """SQLite storage: conversations, feedback, hand-overs, seen deliveries and channel tokens.
 
 Personal data is kept to the minimum: users are stored only as a keyed hash of their
-platform id, never the id itself, and no names or phone numbers are stored. The schema is
-changed only by the numbered migrations below, recorded in `_migrations`.
+platform id, never the id itself; the key lives outside the database (see `bot.keys`).
+Channel tokens are encrypted with a second key from the same place. The database file and
+its -wal and -shm companions are readable by their owner only, and deleted rows are
+overwritten (secure_delete). The schema is changed only by the numbered migrations below,
+recorded in `_migrations`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import os
 import secrets
 import sqlite3
+import stat
 import threading
 import time
 from collections import Counter
@@ -18,7 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.fernet import Fernet, InvalidToken
+
+from .keys import Keys, key_file_for, load_keys
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -78,6 +89,20 @@ def _m001_initial(db: sqlite3.Connection) -> None:
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial]
 DELIVERY_MEMORY_SECONDS = 7 * 24 * 3600
+ENCRYPTED = "fernet:"  # prefix of an encrypted token value; older databases hold plain text
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file readable by its owner only, and make an existing one so.
+    SQLite gives the -wal and -shm files the database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for companion in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if stat.S_IMODE(companion.stat().st_mode) & 0o077:
+                os.chmod(companion, 0o600)
+        except FileNotFoundError:
+            pass
 
 
 @dataclass(frozen=True)
@@ -92,22 +117,47 @@ class Stats:
 class Store:
     """One SQLite database; safe to share between threads."""
 
-    def __init__(self, path: Path | str, user_hash_secret: str | None = None) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    def __init__(
+        self,
+        path: Path | str,
+        user_hash_secret: str | None = None,
+        token_key: str | None = None,
+        key_file: Path | None = None,
+    ) -> None:
+        """Open (or create) the database at `path`. Keys not given come from `key_file`,
+        by default beside the database (an in-memory database gets throwaway keys)."""
+        memory = str(path) == ":memory:"
+        if not memory:
+            _private_file(Path(path))
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # tokens must survive a crash
         self._db.execute("PRAGMA foreign_keys=ON")
+        # Forgotten and purged text is overwritten on disk, not only unlinked.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._migrate()
-        self._secret = (user_hash_secret or self._stored_secret()).encode()
+        if memory and key_file is None:
+            keys = Keys(
+                (user_hash_secret or secrets.token_hex(32)).encode(),
+                Fernet(token_key.encode() if token_key else Fernet.generate_key()),
+            )
+        else:
+            keys = self._load_keys(key_file or key_file_for(path), user_hash_secret, token_key)
+        self._secret = keys.user_hash
+        self._fernet = keys.token
+        self._encrypt_plain_tokens()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        """The store at CDS_DB_PATH, hashing user ids with CDS_USER_HASH_SECRET if set."""
-        secret = settings.user_hash_secret
-        return cls(settings.db_path, secret.get_secret_value() if secret else None)
+        """The store at CDS_DB_PATH, with its keys from the environment or CDS_KEY_FILE."""
+        secret, token_key = settings.user_hash_secret, settings.token_key
+        return cls(
+            settings.db_path,
+            secret.get_secret_value() if secret else None,
+            token_key.get_secret_value() if token_key else None,
+            settings.key_file,
+        )
 
     def _migrate(self) -> None:
         with self._lock:
@@ -125,16 +175,33 @@ class Store:
                 )
                 self._db.execute("COMMIT")
 
-    def _stored_secret(self) -> str:
+    def _load_keys(
+        self, key_file: Path, user_hash_secret: str | None, token_key: str | None
+    ) -> Keys:
+        # Older versions kept the user-hash key in the meta table: it moves to the key file
+        # (so existing hashes still match) and leaves the database.
         with self._lock:
             row = self._db.execute(
                 "SELECT value FROM meta WHERE key = 'user_hash_secret'"
             ).fetchone()
-            if row:
-                return str(row[0])
-            secret = secrets.token_hex(32)
-            self._db.execute("INSERT INTO meta VALUES ('user_hash_secret', ?)", (secret,))
-            return secret
+        keys = load_keys(key_file, user_hash_secret, token_key, str(row[0]) if row else None)
+        if row:
+            with self._lock:
+                self._db.execute("DELETE FROM meta WHERE key = 'user_hash_secret'")
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            log.info("moved the user-hash key out of the database into %s", key_file)
+        return keys
+
+    def _encrypt_plain_tokens(self) -> None:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT name, value FROM tokens WHERE value NOT LIKE ?", (ENCRYPTED + "%",)
+            ).fetchall()
+        if rows:
+            self.set_tokens({str(name): str(value) for name, value in rows})
+            with self._lock:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            log.info("encrypted %d channel token(s) stored in plain text", len(rows))
 
     def user_hash(self, channel: str, user_id: str) -> str:
         """A stable pseudonym for a user; the platform id itself is never stored or logged."""
@@ -214,8 +281,19 @@ class Store:
             return cursor.rowcount == 1
 
     def get_token(self, name: str) -> str | None:
+        """A channel token, decrypted; None when unset or no longer readable."""
         row = self._execute("SELECT value FROM tokens WHERE name = ?", (name,)).fetchone()
-        return str(row[0]) if row else None
+        if row is None:
+            return None
+        value = str(row[0])
+        if not value.startswith(ENCRYPTED):
+            return value
+        try:
+            return self._fernet.decrypt(value.removeprefix(ENCRYPTED).encode()).decode()
+        except InvalidToken:
+            # The key file was lost or replaced: the token must be set up again.
+            log.error("the stored token %s cannot be decrypted with the current key", name)
+            return None
 
     def set_tokens(self, values: dict[str, str]) -> None:
         """Save several tokens in one durable transaction (all or nothing)."""
@@ -224,10 +302,11 @@ class Store:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for name, value in values.items():
+                    encrypted = ENCRYPTED + self._fernet.encrypt(value.encode()).decode()
                     self._db.execute(
                         "INSERT INTO tokens VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE"
                         " SET value = excluded.value, updated_at = excluded.updated_at",
-                        (name, value, now),
+                        (name, encrypted, now),
                     )
                 self._db.execute("COMMIT")
             except BaseException:

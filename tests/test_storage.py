@@ -1,9 +1,19 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
-from bot.storage import MIGRATIONS, Store
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.keys import KeyFileError
+from bot.settings import Settings
+from bot.storage import MIGRATIONS, Store, _m001_initial
 
 
 def test_migrations_are_recorded_and_run_once(tmp_path: Path) -> None:
@@ -76,3 +86,144 @@ def test_a_handover_is_closed_once(tmp_path: Path) -> None:
     assert store.close_handover(handover) is True
     assert store.close_handover(handover) is False
     assert store.open_handovers() == []
+
+
+def raw_bytes(db_path: Path) -> bytes:
+    """Everything SQLite wrote for a database: the file, its WAL and shared memory."""
+    return b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_database_and_its_wal_and_shm_are_readable_by_the_owner_only(tmp_path: Path) -> None:
+    old_umask = os.umask(0o022)
+    try:
+        store = Store(tmp_path / "data" / "db.sqlite")
+        store.log_conversation("web", store.user_hash("web", "u"), "hỏi", True, "faq", 1.0, None)
+        files = sorted((tmp_path / "data").glob("db.sqlite*"))
+        assert [f.name for f in files] == ["db.sqlite", "db.sqlite-shm", "db.sqlite-wal"]
+        assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
+        assert mode(tmp_path / "data" / "db.key") == 0o600
+        store.close()
+    finally:
+        os.umask(old_umask)
+
+
+def test_an_existing_world_readable_database_is_made_private(tmp_path: Path) -> None:
+    Store(tmp_path / "db.sqlite").close()
+    os.chmod(tmp_path / "db.sqlite", 0o644)
+    Store(tmp_path / "db.sqlite").close()
+    assert mode(tmp_path / "db.sqlite") == 0o600
+
+
+def test_the_user_hash_key_lives_in_a_private_key_file_not_in_the_database(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    hashed = store.user_hash("telegram", "123456789")
+    store.close()
+    key = json.loads((tmp_path / "db.key").read_text())["user_hash_secret"]
+    assert key.encode() not in raw_bytes(tmp_path / "db.sqlite")
+    meta = sqlite3.connect(tmp_path / "db.sqlite").execute("SELECT key FROM meta").fetchall()
+    assert meta == []
+    expected = hmac.new(key.encode(), b"telegram:123456789", hashlib.sha256).hexdigest()[:16]
+    assert hashed == expected
+    assert Store(tmp_path / "db.sqlite").user_hash("telegram", "123456789") == hashed
+
+
+def test_a_key_kept_in_an_old_database_moves_to_the_key_file_and_hashes_still_match(
+    tmp_path: Path,
+) -> None:
+    # A database as the previous version left it: the key in the meta table.
+    old = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    old.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
+    _m001_initial(old)
+    old.execute("INSERT INTO _migrations VALUES ('_m001_initial', 0)")
+    old.execute("INSERT INTO meta VALUES ('user_hash_secret', 'legacy-key-0123456789abcdef')")
+    before = hmac.new(b"legacy-key-0123456789abcdef", b"zalo:8490", hashlib.sha256)
+    old.execute(
+        "INSERT INTO conversations VALUES (1, 0, 'zalo', ?, 'q', 1, 'faq', 1.0, NULL)",
+        (before.hexdigest()[:16],),
+    )
+    old.close()
+
+    store = Store(tmp_path / "db.sqlite")
+
+    assert store.user_hash("zalo", "8490") == before.hexdigest()[:16]
+    assert store.last_question("zalo", store.user_hash("zalo", "8490")) == "q"
+    store.close()
+    assert b"legacy-key-0123456789abcdef" not in raw_bytes(tmp_path / "db.sqlite")
+    saved = json.loads((tmp_path / "db.key").read_text())
+    assert saved["user_hash_secret"] == "legacy-key-0123456789abcdef"
+
+
+def test_tokens_are_encrypted_at_rest(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    store.set_tokens({"zalo_oa.access_token": "access-SECRET-4f9a"})
+    assert b"access-SECRET-4f9a" not in raw_bytes(tmp_path / "db.sqlite")
+    store.close()
+    assert Store(tmp_path / "db.sqlite").get_token("zalo_oa.access_token") == "access-SECRET-4f9a"
+
+
+def test_tokens_an_older_version_stored_in_plain_text_are_encrypted_on_opening(
+    tmp_path: Path,
+) -> None:
+    Store(tmp_path / "db.sqlite").close()
+    plain = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    plain.execute("INSERT INTO tokens VALUES ('zalo_oa.refresh_token', 'refresh-PLAIN-77', 0)")
+    plain.close()
+
+    store = Store(tmp_path / "db.sqlite")
+
+    assert store.get_token("zalo_oa.refresh_token") == "refresh-PLAIN-77"
+    assert b"refresh-PLAIN-77" not in raw_bytes(tmp_path / "db.sqlite")
+
+
+def test_with_another_key_a_token_reads_as_unset_and_the_log_says_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    store.set_tokens({"zalo_oa.access_token": "a1"})
+    store.close()
+    (tmp_path / "db.key").unlink()
+
+    assert Store(tmp_path / "db.sqlite").get_token("zalo_oa.access_token") is None
+    assert "zalo_oa.access_token cannot be decrypted" in caplog.text
+
+
+def test_keys_from_the_environment_need_no_key_file(tmp_path: Path) -> None:
+    token_key = Fernet.generate_key().decode()
+    settings = Settings(
+        CDS_DB_PATH=tmp_path / "db.sqlite",
+        CDS_USER_HASH_SECRET="from-the-environment",
+        CDS_TOKEN_KEY=token_key,
+    )
+    store = Store.from_settings(settings)
+    store.set_tokens({"t": "v"})
+    assert not (tmp_path / "db.key").exists()
+    expected = hmac.new(b"from-the-environment", b"web:x", hashlib.sha256).hexdigest()[:16]
+    assert store.user_hash("web", "x") == expected
+    store.close()
+    other = Store(tmp_path / "db.sqlite", "from-the-environment", token_key)
+    assert other.get_token("t") == "v"
+
+
+def test_a_configured_key_file_is_used_instead_of_the_default(tmp_path: Path) -> None:
+    settings = Settings(CDS_DB_PATH=tmp_path / "db.sqlite", CDS_KEY_FILE=tmp_path / "k" / "keys")
+    Store.from_settings(settings).close()
+    assert mode(tmp_path / "k" / "keys") == 0o600
+    assert not (tmp_path / "db.key").exists()
+
+
+def test_a_token_key_that_is_not_a_fernet_key_is_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(KeyFileError, match="CDS_TOKEN_KEY is not a Fernet key"):
+        Store(tmp_path / "db.sqlite", token_key="password123")
+
+
+def test_a_key_file_readable_by_others_is_made_private(tmp_path: Path) -> None:
+    Store(tmp_path / "db.sqlite").close()
+    os.chmod(tmp_path / "db.key", 0o644)
+    Store(tmp_path / "db.sqlite").close()
+    assert mode(tmp_path / "db.key") == 0o600
