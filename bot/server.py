@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -15,8 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import http_errors, safejson
 from .answer import MAX_QUESTION_CHARS
-from .channels.common import Channel, ChatService
-from .errors import BadRequest, CdsError, UnsupportedMediaType
+from .channels.common import NOT_YOURS, Channel, ChatService
+from .errors import BadRequest, CdsError, NotFound, UnsupportedMediaType
 from .security_headers import SecurityHeaders
 from .settings import Settings
 
@@ -34,14 +35,21 @@ MAX_ID = 2**63 - 1
 
 
 class FeedbackRequest(BaseModel):
-    conversation_id: int | None = Field(None, ge=1, le=MAX_ID)
+    conversation_id: int = Field(ge=1, le=MAX_ID)
     helpful: bool
-    user_id: str | None = Field(None, max_length=200)
+    user_id: str = Field(max_length=200)  # the one the question was asked with
 
 
 class HandoverRequest(BaseModel):
     question: str | None = Field(None, max_length=MAX_QUESTION_CHARS)
+    conversation_id: int | None = Field(None, ge=1, le=MAX_ID)
     user_id: str | None = Field(None, max_length=200)
+
+
+def anonymous_id() -> str:
+    """A caller without a user_id: a new random id, so that nothing links their requests
+    (an IP address would, and is personal data)."""
+    return f"anon-{secrets.token_hex(16)}"
 
 
 async def read_json(request: Request, model: type[BaseModel]) -> BaseModel:
@@ -148,8 +156,7 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
         body = await read_json(request, AskRequest)
         assert isinstance(body, AskRequest)
         svc: ChatService = request.app.state.service
-        user = body.user_id or (request.client.host if request.client else "-")
-        reply = await svc.ask("api", user, body.question)
+        reply = await svc.ask("api", body.user_id or anonymous_id(), body.question)
         data = reply.answer.to_contract()
         if body.top_k:
             data["sources"] = data["sources"][: body.top_k]
@@ -161,7 +168,8 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
         body = await read_json(request, FeedbackRequest)
         assert isinstance(body, FeedbackRequest)
         svc: ChatService = request.app.state.service
-        svc.feedback("api", body.user_id or "-", body.conversation_id, body.helpful)
+        if not svc.feedback("api", body.user_id, body.conversation_id, body.helpful):
+            raise NotFound("conversation_not_found", NOT_YOURS)
         return {"ok": True}
 
     @app.post("/api/handover")
@@ -169,7 +177,15 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
         body = await read_json(request, HandoverRequest)
         assert isinstance(body, HandoverRequest)
         svc: ChatService = request.app.state.service
-        handover_id = await svc.handover("api", body.user_id or "-", body.question)
+        # Anyone can name any user_id here: the request is about the question sent with it,
+        # or a conversation asked with that user_id, never "their last question".
+        handover_id = await svc.handover(
+            "api",
+            body.user_id or anonymous_id(),
+            body.question,
+            conversation_id=body.conversation_id,
+            last_question=False,
+        )
         return {"ok": True, "handover_id": handover_id}
 
     static = resources.files("bot").joinpath("static")

@@ -87,7 +87,31 @@ def _m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial]
+def _m002_privacy(db: sqlite3.Connection) -> None:
+    # Feedback counts once per conversation and only from its asker: older rows left by
+    # anyone else go, then all but the latest vote per conversation.
+    _run_script(
+        db,
+        """
+        DELETE FROM feedback WHERE conversation_id IS NOT NULL AND user_hash <> (
+            SELECT c.user_hash FROM conversations c WHERE c.id = feedback.conversation_id
+        );
+        DELETE FROM feedback WHERE conversation_id IS NOT NULL AND id NOT IN (
+            SELECT MAX(id) FROM feedback WHERE conversation_id IS NOT NULL
+            GROUP BY conversation_id
+        );
+        CREATE UNIQUE INDEX feedback_conversation ON feedback(conversation_id);
+        ALTER TABLE deliveries ADD COLUMN user_hash TEXT;
+        CREATE INDEX conversations_user ON conversations(channel, user_hash);
+        CREATE INDEX feedback_user ON feedback(channel, user_hash);
+        CREATE INDEX handovers_user ON handovers(channel, user_hash);
+        CREATE INDEX handovers_created ON handovers(created_at);
+        CREATE INDEX deliveries_user ON deliveries(channel, user_hash)
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial, _m002_privacy]
 DELIVERY_MEMORY_SECONDS = 7 * 24 * 3600
 ENCRYPTED = "fernet:"  # prefix of an encrypted token value; older databases hold plain text
 
@@ -230,19 +254,31 @@ class Store:
         return int(cursor.lastrowid or 0)
 
     def add_feedback(
-        self, channel: str, user_hash: str, conversation_id: int | None, helpful: bool
-    ) -> None:
-        exists = (
-            conversation_id is not None
-            and self._execute(
-                "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
-            ).fetchone()
-        )
-        self._execute(
-            "INSERT INTO feedback (created_at, conversation_id, channel, user_hash, helpful)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (time.time(), conversation_id if exists else None, channel, user_hash, int(helpful)),
-        )
+        self, channel: str, user_hash: str, conversation_id: int, helpful: bool
+    ) -> bool:
+        """Record the asker's vote on their conversation; a second vote replaces the first.
+        False (nothing recorded) when the conversation is not this user's."""
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO feedback (created_at, conversation_id, channel, user_hash, helpful)"
+                " SELECT ?, id, channel, user_hash, ? FROM conversations"
+                " WHERE id = ? AND channel = ? AND user_hash = ? AND user_hash <> ''"
+                " ON CONFLICT(conversation_id) DO UPDATE"
+                " SET helpful = excluded.helpful, created_at = excluded.created_at",
+                (time.time(), int(helpful), conversation_id, channel, user_hash),
+            )
+            return cursor.rowcount == 1
+
+    def conversation_question(
+        self, channel: str, user_hash: str, conversation_id: int
+    ) -> str | None:
+        """The question of one of this user's conversations; None when it is not theirs."""
+        row = self._execute(
+            "SELECT question FROM conversations"
+            " WHERE id = ? AND channel = ? AND user_hash = ? AND user_hash <> ''",
+            (conversation_id, channel, user_hash),
+        ).fetchone()
+        return str(row[0]) if row else None
 
     def add_handover(self, channel: str, user_hash: str, question: str) -> int:
         cursor = self._execute(
@@ -267,12 +303,15 @@ class Store:
         ).fetchone()
         return str(row[0]) if row else None
 
-    def first_delivery(self, channel: str, delivery_id: str) -> bool:
-        """Record a platform delivery; False when it was seen before (a retry)."""
+    def first_delivery(self, channel: str, delivery_id: str, user_hash: str | None = None) -> bool:
+        """Record a platform delivery (from `user_hash`, so `forget` finds it); False when it
+        was seen before (a retry)."""
         now = time.time()
         with self._lock:
             cursor = self._db.execute(
-                "INSERT OR IGNORE INTO deliveries VALUES (?, ?, ?)", (channel, delivery_id, now)
+                "INSERT INTO deliveries (channel, delivery_id, created_at, user_hash)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (channel, delivery_id, now, user_hash),
             )
             if cursor.rowcount and int(now) % 100 == 0:
                 self._db.execute(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,15 +98,83 @@ def test_webhooks_of_unconfigured_channels_do_not_exist(client: TestClient) -> N
     assert client.post("/webhook/zalo", json={}).status_code == 404
 
 
+ASKER = "web-4f1c9a0d2b7e4c31a5d8e6f0b9c2a7d1"
+STRANGER = "web-00000000000000000000000000000000"
+
+
+def ask(client: TestClient, question: str, user_id: str | None = ASKER) -> dict:
+    body = {"question": question} | ({"user_id": user_id} if user_id else {})
+    response = client.post("/api/ask", json=body)
+    assert response.status_code == 200
+    return response.json()
+
+
 def test_feedback_and_handover_are_stored(client: TestClient, chat_service: ChatService) -> None:
-    asked = client.post("/api/ask", json={"question": "kích hoạt VNeID", "user_id": "web-1"}).json()
-    feedback = {"conversation_id": asked["conversation_id"], "helpful": False, "user_id": "web-1"}
+    asked = ask(client, "kích hoạt VNeID")
+    feedback = {"conversation_id": asked["conversation_id"], "helpful": False, "user_id": ASKER}
     assert client.post("/api/feedback", json=feedback).json() == {"ok": True}
-    handover = client.post("/api/handover", json={"user_id": "web-1"}).json()
+    about = {"conversation_id": asked["conversation_id"], "user_id": ASKER}
+    handover = client.post("/api/handover", json=about).json()
     assert handover["ok"] is True
     stats = chat_service.store.stats()
     assert (stats.questions, stats.unhelpful, stats.open_handovers) == (1, 1, 1)
     assert chat_service.store.open_handovers()[0]["question"] == "kích hoạt VNeID"
+
+
+def test_feedback_on_someone_elses_conversation_is_a_404_and_is_not_counted(
+    client: TestClient, chat_service: ChatService
+) -> None:
+    asked = ask(client, "kích hoạt VNeID")
+    for user_id in (STRANGER, ASKER.upper()):
+        vote = {"conversation_id": asked["conversation_id"], "helpful": False, "user_id": user_id}
+        response = client.post("/api/feedback", json=vote)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "conversation_not_found"
+    missing = {"conversation_id": asked["conversation_id"] + 1, "helpful": True, "user_id": ASKER}
+    assert client.post("/api/feedback", json=missing).status_code == 404
+    anonymous = {"conversation_id": asked["conversation_id"], "helpful": True}
+    assert client.post("/api/feedback", json=anonymous).status_code == 400
+    stats = chat_service.store.stats()
+    assert (stats.helpful, stats.unhelpful) == (0, 0)
+
+
+def test_a_second_vote_replaces_the_first(client: TestClient, chat_service: ChatService) -> None:
+    asked = ask(client, "kích hoạt VNeID")
+    for helpful in (True, True, True, False):
+        vote = {"conversation_id": asked["conversation_id"], "helpful": helpful, "user_id": ASKER}
+        assert client.post("/api/feedback", json=vote).status_code == 200
+    stats = chat_service.store.stats()
+    assert (stats.helpful, stats.unhelpful) == (0, 1)
+
+
+def test_a_handover_in_someone_elses_name_never_relays_their_question(
+    client: TestClient, chat_service: ChatService
+) -> None:
+    asked = ask(client, "thủ tục ly hôn của tôi")
+
+    named = client.post("/api/handover", json={"user_id": ASKER})
+    theirs = {"user_id": STRANGER, "conversation_id": asked["conversation_id"]}
+    claimed = client.post("/api/handover", json=theirs)
+
+    assert named.status_code == 200
+    assert claimed.status_code == 404
+    assert claimed.json()["error"]["code"] == "conversation_not_found"
+    questions = [h["question"] for h in chat_service.store.open_handovers()]
+    assert questions == ["(chưa có câu hỏi)"]
+
+
+def test_without_a_user_id_each_request_is_anonymous_not_tied_to_the_address(
+    client: TestClient, chat_service: ChatService, tmp_path: Path
+) -> None:
+    first = ask(client, "VNeID là gì", user_id=None)
+    second = ask(client, "dịch vụ công là gì", user_id=None)
+    rows = sqlite3.connect(tmp_path / "db.sqlite").execute("SELECT user_hash FROM conversations")
+    hashes = {row[0] for row in rows}
+    assert len(hashes) == 2
+    assert chat_service.store.user_hash("api", "testclient") not in hashes  # the client's address
+    for conversation in (first, second):
+        vote = {"conversation_id": conversation["conversation_id"], "helpful": True}
+        assert client.post("/api/feedback", json=vote | {"user_id": "-"}).status_code == 404
 
 
 def test_user_ids_are_stored_only_as_hashes(client: TestClient, tmp_path: Path) -> None:

@@ -62,11 +62,13 @@ def test_stats_count_questions_feedback_and_handovers(tmp_path: Path) -> None:
     user = store.user_hash("web", "u")
     cid = store.log_conversation("web", user, "VNeID là gì", True, "faq", 0.9, "vneid-la-gi")
     store.log_conversation("web", user, "giá vàng", False, "none", 0.2, None)
-    store.add_feedback("web", user, cid, True)
-    store.add_feedback("web", user, 999, False)  # an unknown conversation is kept, unlinked
+    assert store.add_feedback("web", user, cid, True) is True
+    assert store.add_feedback("web", user, 999, False) is False  # no such conversation
+    assert store.add_feedback("web", store.user_hash("web", "other"), cid, False) is False
+    assert store.add_feedback("telegram", user, cid, False) is False
     store.add_handover("web", user, "giá vàng")
     stats = store.stats()
-    assert (stats.questions, stats.answered, stats.helpful, stats.unhelpful) == (2, 1, 1, 1)
+    assert (stats.questions, stats.answered, stats.helpful, stats.unhelpful) == (2, 1, 1, 0)
     assert stats.open_handovers == 1
 
 
@@ -227,3 +229,25 @@ def test_a_key_file_readable_by_others_is_made_private(tmp_path: Path) -> None:
     os.chmod(tmp_path / "db.key", 0o644)
     Store(tmp_path / "db.sqlite").close()
     assert mode(tmp_path / "db.key") == 0o600
+
+
+def test_the_migration_keeps_one_vote_per_conversation_from_its_asker_only(
+    tmp_path: Path,
+) -> None:
+    old = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    old.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
+    _m001_initial(old)
+    old.execute("INSERT INTO _migrations VALUES ('_m001_initial', 0)")
+    old.execute("INSERT INTO conversations VALUES (1, 0, 'web', 'asker', 'q', 1, 'faq', 1.0, NULL)")
+    votes = [(1, "asker", 1), (1, "asker", 0), (1, "stranger", 1), (1, "stranger", 1)]
+    votes += [(None, "someone", 1)]  # unlinked feedback of the old kind stays counted
+    for n, (conversation, user, helpful) in enumerate(votes):
+        old.execute(
+            "INSERT INTO feedback VALUES (?, ?, ?, 'web', ?, ?)",
+            (n + 1, n, conversation, user, helpful),
+        )
+    old.close()
+
+    stats = Store(tmp_path / "db.sqlite").stats()
+
+    assert (stats.helpful, stats.unhelpful) == (1, 1)  # the asker's last vote, and the unlinked

@@ -513,8 +513,9 @@ async def test_handover_requests_from_any_channel_alert_the_team_group(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             asked = {"question": "thủ tục ly hôn trực tuyến, sđt 0912345678", "user_id": "web-1"}
-            await http.post("/api/ask", json=asked)
-            response = await http.post("/api/handover", json={"user_id": "web-1"})
+            conversation = (await http.post("/api/ask", json=asked)).json()["conversation_id"]
+            about = {"user_id": "web-1", "conversation_id": conversation}
+            response = await http.post("/api/handover", json=about)
     handover_id = response.json()["handover_id"]
     (alert,) = [m for m in fake.calls_to("sendMessage") if str(m["chat_id"]) == str(GROUP)]
     assert alert["text"].startswith(f"Yêu cầu gặp cán bộ #{handover_id} (kênh web):")
@@ -531,3 +532,20 @@ async def test_the_team_alert_shows_no_terminal_escapes(fake: FakeTelegram) -> N
 
     (alert,) = fake.calls_to("sendMessage")
     assert alert["text"].startswith("Yêu cầu gặp cán bộ #7 (kênh Zalo OA):\ngiá vàng\n\n")
+
+
+async def test_in_a_group_only_the_asker_can_rate_an_answer(
+    client: httpx.AsyncClient, fake: FakeTelegram, chat_service: ChatService
+) -> None:
+    await post(client, message_update(1, f"/hoi@{BOT_USERNAME} {QR_QUESTION}", chat_id=GROUP))
+    answer_message = fake.messages[-1]
+
+    await post(client, callback_update(2, "f:1:0", answer_message, user_id=77))
+
+    (answered,) = fake.calls_to("answerCallbackQuery")
+    assert answered["text"] == "Chỉ người đã hỏi mới góp ý được cho câu trả lời này."
+    assert fake.calls_to("editMessageReplyMarkup") == []  # the asker can still vote
+    assert chat_service.store.stats().unhelpful == 0
+
+    await post(client, callback_update(3, "f:1:1", answer_message, user_id=42))
+    assert chat_service.store.stats().helpful == 1

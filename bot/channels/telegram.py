@@ -96,6 +96,7 @@ LOOKUP_USAGE = "Bạn vui lòng gõ từ khóa ngay sau lệnh, ví dụ: /tracu
 UNKNOWN_COMMAND = "Tôi chưa hiểu lệnh này. Bạn gõ /help để xem các lệnh nhé."
 EXPIRED_BUTTON = "Nút này đã hết hạn. Bạn vui lòng gõ lại câu hỏi nhé."
 TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather."
+NOT_YOUR_ANSWER = "Chỉ người đã hỏi mới góp ý được cho câu trả lời này."
 HANDOVER_BUTTON = "Gặp cán bộ hỗ trợ"
 HELPFUL_BUTTON = "👍 Hữu ích"
 UNHELPFUL_BUTTON = "👎 Chưa đúng"
@@ -144,7 +145,10 @@ class TelegramChannel:
         if self.application is None or self.service is None:
             raise HTTPException(503, "The Telegram channel is not running.")
         update = _parse_update(await request.body(), self.application.bot)
-        if self.service.store.first_delivery(CHANNEL, str(update.update_id)):
+        store = self.service.store
+        sender = update.effective_user
+        user = store.user_hash(CHANNEL, str(sender.id)) if sender else None
+        if store.first_delivery(CHANNEL, str(update.update_id), user):
             await self.application.process_update(update)
         return JSONResponse({"ok": True})
 
@@ -319,7 +323,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind, conversation_id, extra = match.group(1), int(match.group(2)), match.group(3)
     user_id = str(query.from_user.id)
     if kind == "f":
-        _service(context).feedback(CHANNEL, user_id, conversation_id, extra == "1")
+        if not _service(context).feedback(CHANNEL, user_id, conversation_id, extra == "1"):
+            # In a group, the buttons under someone else's answer are not this person's to press.
+            await query.answer(NOT_YOUR_ANSWER, show_alert=True)
+            return
         await query.answer(FEEDBACK_THANKS)
         await _drop_feedback_buttons(query)
     elif kind == "h":

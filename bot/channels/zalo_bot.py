@@ -148,7 +148,9 @@ class Responder:
         if incoming is None:
             return None
         message_id = str(update["message"].get("message_id") or "")
-        if message_id and not self.service.store.first_delivery(self.name, message_id):
+        store = self.service.store
+        user = store.user_hash(self.name, incoming.user_id)
+        if message_id and not store.first_delivery(self.name, message_id, user):
             return None
         return incoming
 

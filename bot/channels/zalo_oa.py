@@ -279,7 +279,8 @@ class ZaloOAChannel:
         if not user_id:
             return {"ok": True}
         # Zalo retries events it thinks were not delivered: answer each message once.
-        if msg_id and not self._service.store.first_delivery(self.name, msg_id):
+        user = self._service.store.user_hash(self.name, user_id)
+        if msg_id and not self._service.store.first_delivery(self.name, msg_id, user):
             return {"ok": True}
         text = str(message.get("text") or "") if name == "user_send_text" else None
         self._tasks.spawn(self._reply(user_id, text))
