@@ -209,11 +209,46 @@ def cmd_handovers(args: argparse.Namespace, settings: Settings) -> int:
             print("No open hand-over requests.")
         for request in requests:
             when = dt.datetime.fromtimestamp(request["created_at"]).strftime("%Y-%m-%d %H:%M")
-            question = one_line(request["question"])
+            question = one_line(request["question"]) or "(text removed: older than retention)"
             print(f"#{request['id']:<5} {when}  {request['channel']:<9} {question}")
         return 0
     finally:
         store.close()
+
+
+def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from .privacy import retention_cutoff
+    from .storage import Store
+
+    days = settings.retention_days if args.days is None else args.days
+    if days < 1:
+        raise CdsError("--days must be at least 1.")
+    store = Store.from_settings(settings)
+    try:
+        purged = store.purge(retention_cutoff(days))
+    finally:
+        store.close()
+    print(
+        f"Blanked the text of {purged.questions} question(s) and {purged.handovers} hand-over "
+        f"request(s) older than {days} days; the counts stay for reports."
+    )
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage import Store
+
+    store = Store.from_settings(settings)
+    try:
+        erased = store.forget(args.channel, store.user_hash(args.channel, args.user))
+    finally:
+        store.close()
+    print(
+        f"Erased for this {args.channel} user: {erased.conversations} conversation(s), "
+        f"{erased.feedback} feedback, {erased.handovers} hand-over request(s), "
+        f"{erased.deliveries} delivery record(s)."
+    )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -272,6 +307,22 @@ def build_parser() -> argparse.ArgumentParser:
     handovers = commands.add_parser("handovers", help="list open hand-over requests")
     handovers.add_argument("--close", type=int, metavar="ID", help="mark a request handled")
     handovers.set_defaults(func=cmd_handovers)
+
+    purge = commands.add_parser(
+        "purge", help="blank question text older than CDS_RETENTION_DAYS (counts stay)"
+    )
+    purge.add_argument("--days", type=int, help="keep this many days (default CDS_RETENTION_DAYS)")
+    purge.set_defaults(func=cmd_purge)
+
+    forget = commands.add_parser("forget", help="erase everything stored about one person")
+    forget.add_argument("--channel", choices=["telegram", "zalo", "zalo-bot", "api"], required=True)
+    forget.add_argument(
+        "--user",
+        required=True,
+        metavar="ID",
+        help="their id on that channel: Telegram or Zalo user id, or the web chat's user_id",
+    )
+    forget.set_defaults(func=cmd_forget)
     return parser
 
 

@@ -18,11 +18,14 @@ so "so tai khoan", "số tài khoản" and "SỐ TÀI KHOẢN" are the same and 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .text import fold, nfc
+
+DAY_SECONDS = 86400
 
 PHONE = "[số điện thoại]"
 ID_NUMBER = "[số CCCD]"
@@ -167,3 +170,8 @@ def mask(text: str) -> str:
     for start, end, label in sorted(spans, reverse=True):
         text = text[:start] + label + text[end:]
     return text
+
+
+def retention_cutoff(days: int, now: float | None = None) -> float:
+    """The time (epoch seconds) before which question text is no longer kept."""
+    return (time.time() if now is None else now) - days * DAY_SECONDS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -18,8 +19,10 @@ from . import http_errors, safejson
 from .answer import MAX_QUESTION_CHARS
 from .channels.common import NOT_YOURS, Channel, ChatService
 from .errors import BadRequest, CdsError, NotFound, UnsupportedMediaType
+from .privacy import retention_cutoff
 from .security_headers import SecurityHeaders
 from .settings import Settings
+from .storage import Purged, Store
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,8 @@ class AskRequest(BaseModel):
     user_id: str | None = Field(None, max_length=200)
 
 
+# Expired question text is blanked at startup, then every hour.
+PURGE_INTERVAL_SECONDS = 3600.0
 # SQLite (and PostgreSQL's bigint) hold signed 64-bit integers; a larger id is no id of ours.
 MAX_ID = 2**63 - 1
 
@@ -72,7 +77,6 @@ async def read_json(request: Request, model: type[BaseModel]) -> BaseModel:
 def load_service(settings: Settings) -> ChatService:
     """The answer core and the store, loaded from settings."""
     from .engine import create_answerer
-    from .storage import Store
 
     return ChatService(create_answerer(settings), Store.from_settings(settings))
 
@@ -101,6 +105,28 @@ async def _watch_index(service: ChatService, settings: Settings) -> None:
         await reload_if_rebuilt(service, settings)
 
 
+async def purge_expired(store: Store, retention_days: int) -> Purged:
+    """Blank question text older than the retention period (off the event loop)."""
+    purged = await asyncio.to_thread(store.purge, retention_cutoff(retention_days))
+    if purged.questions or purged.handovers:
+        log.info(
+            "purged the text of %d question(s) and %d hand-over request(s) older than %d days",
+            purged.questions,
+            purged.handovers,
+            retention_days,
+        )
+    return purged
+
+
+async def _purge_regularly(service: ChatService, settings: Settings) -> None:
+    while True:
+        await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+        try:
+            await purge_expired(service.store, settings.retention_days)
+        except sqlite3.Error as exc:  # e.g. the database is busy: try again next time
+            log.error("purging expired question text failed: %s", exc)
+
+
 def create_app(settings: Settings | None = None, service: ChatService | None = None) -> FastAPI:
     """The app; the index and model load once, in the lifespan, unless a service is given."""
     settings = settings or Settings()
@@ -111,11 +137,14 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
         watcher = None
         if service is None and settings.index_reload_seconds > 0:
             watcher = asyncio.create_task(_watch_index(app.state.service, settings))
+        await purge_expired(app.state.service.store, settings.retention_days)
         for channel in app.state.channels:
             await channel.start(app.state.service)
+        purger = asyncio.create_task(_purge_regularly(app.state.service, settings))
         yield
         for channel in app.state.channels:
             await channel.stop()
+        purger.cancel()
         if watcher is not None:
             watcher.cancel()
         if service is None:

@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         alias="CDS_USER_HASH_SECRET",
         description="Key for hashing user ids; generated and kept in the key file when unset.",
     )
+    retention_days: int = Field(
+        90,
+        alias="CDS_RETENTION_DAYS",
+        ge=1,
+        description="Days the text of questions and hand-over requests is kept; older text is "
+        "blanked, the counts stay.",
+    )
     token_key: SecretStr | None = Field(
         None,
         alias="CDS_TOKEN_KEY",

@@ -130,6 +130,20 @@ def _private_file(path: Path) -> None:
 
 
 @dataclass(frozen=True)
+class Purged:
+    questions: int
+    handovers: int
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    conversations: int
+    feedback: int
+    handovers: int
+    deliveries: int
+
+
+@dataclass(frozen=True)
 class Stats:
     questions: int
     answered: int
@@ -379,7 +393,9 @@ class Store:
     def top_unanswered(self, since: float = 0.0, limit: int = 10) -> list[tuple[str, int]]:
         """The questions the bot declined most often: what the knowledge base lacks."""
         rows = self._execute(
-            "SELECT question FROM conversations WHERE answered = 0 AND created_at >= ?", (since,)
+            "SELECT question FROM conversations"
+            " WHERE answered = 0 AND created_at >= ? AND question <> ''",
+            (since,),
         ).fetchall()
         counts = Counter(" ".join(str(q).lower().split()) for (q,) in rows)
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
@@ -391,6 +407,62 @@ class Store:
             (handover_id,),
         )
         return cursor.rowcount == 1
+
+    def purge(self, before: float) -> Purged:
+        """Blank the text and the user's pseudonym of questions and hand-over requests made
+        before `before` (epoch seconds); the rows stay, so the counts of reports stay."""
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                questions = self._db.execute(
+                    "UPDATE conversations SET question = '', user_hash = ''"
+                    " WHERE created_at < ? AND (question <> '' OR user_hash <> '')",
+                    (before,),
+                ).rowcount
+                handovers = self._db.execute(
+                    "UPDATE handovers SET question = '', user_hash = ''"
+                    " WHERE created_at < ? AND (question <> '' OR user_hash <> '')",
+                    (before,),
+                ).rowcount
+                self._db.execute(
+                    "UPDATE feedback SET user_hash = '' WHERE created_at < ? AND user_hash <> ''",
+                    (before,),
+                )
+                self._db.execute(
+                    "DELETE FROM deliveries WHERE created_at < ?", (now - DELIVERY_MEMORY_SECONDS,)
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the old text leaves the WAL
+        return Purged(questions, handovers)
+
+    def forget(self, channel: str, user_hash: str) -> Forgotten:
+        """Erase everything stored about one user of a channel."""
+        who = (channel, user_hash)
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                feedback = self._db.execute(
+                    "DELETE FROM feedback WHERE (channel = ? AND user_hash = ?)"
+                    " OR conversation_id IN"
+                    " (SELECT id FROM conversations WHERE channel = ? AND user_hash = ?)",
+                    who + who,
+                ).rowcount
+                counts = [
+                    self._db.execute(
+                        f"DELETE FROM {table} WHERE channel = ? AND user_hash = ?", who
+                    ).rowcount
+                    for table in ("conversations", "handovers", "deliveries")
+                ]
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return Forgotten(counts[0], feedback, counts[1], counts[2])
 
     def close(self) -> None:
         with self._lock:

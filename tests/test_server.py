@@ -276,3 +276,18 @@ def test_phone_cccd_and_otp_numbers_are_never_stored(
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("db.sqlite*"))
     for number in (b"0912345678", b"001234567890", b"482913"):
         assert number not in raw
+
+
+def test_the_server_blanks_expired_question_text_when_it_starts(
+    chat_service: ChatService, tmp_path: Path
+) -> None:
+    store = chat_service.store
+    store.log_conversation("web", store.user_hash("web", "u"), "câu hỏi cũ", False, "none", 0, None)
+    with sqlite3.connect(tmp_path / "db.sqlite") as db:
+        db.execute("UPDATE conversations SET created_at = created_at - 8 * 86400")
+
+    with running(Settings(CDS_RETENTION_DAYS=7), chat_service) as client:
+        client.get("/healthz")
+
+    assert store.top_unanswered() == []
+    assert store.by_channel() == [("web", 1, 0)]

@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from cryptography.fernet import Fernet
 
 from bot.keys import KeyFileError
 from bot.settings import Settings
-from bot.storage import MIGRATIONS, Store, _m001_initial
+from bot.storage import MIGRATIONS, Forgotten, Purged, Store, _m001_initial
 
 
 def test_migrations_are_recorded_and_run_once(tmp_path: Path) -> None:
@@ -251,3 +252,57 @@ def test_the_migration_keeps_one_vote_per_conversation_from_its_asker_only(
     stats = Store(tmp_path / "db.sqlite").stats()
 
     assert (stats.helpful, stats.unhelpful) == (1, 1)  # the asker's last vote, and the unlinked
+
+
+def age(db_path: Path, table: str, row_id: int, days: float) -> None:
+    """Make a row `days` old."""
+    with sqlite3.connect(db_path) as db:
+        db.execute(
+            f"UPDATE {table} SET created_at = created_at - ? WHERE id = ?", (days * 86400, row_id)
+        )
+
+
+def test_purging_blanks_old_text_and_keeps_the_counts(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    user = store.user_hash("zalo", "u")
+    old = store.log_conversation("zalo", user, "giá vàng Lai Châu", False, "none", 0.1, None)
+    store.add_feedback("zalo", user, old, False)
+    new = store.log_conversation("zalo", user, "giá xăng", False, "none", 0.1, None)
+    old_handover = store.add_handover("zalo", user, "giá vàng Lai Châu")
+    for table, row in (("conversations", old), ("feedback", 1), ("handovers", old_handover)):
+        age(tmp_path / "db.sqlite", table, row, 91)
+
+    purged = store.purge(time.time() - 90 * 86400)
+
+    assert (purged.questions, purged.handovers) == (1, 1)
+    assert store.top_unanswered() == [("giá xăng", 1)]
+    assert store.by_channel() == [("zalo", 2, 0)]
+    assert store.stats().unhelpful == 1
+    assert [h["question"] for h in store.open_handovers()] == [""]
+    assert store.conversation_question("zalo", user, new) == "giá xăng"
+    assert store.conversation_question("zalo", user, old) is None  # no longer anyone's
+    assert "giá vàng Lai Châu".encode() not in raw_bytes(tmp_path / "db.sqlite")
+    assert store.purge(time.time() - 90 * 86400) == Purged(0, 0)
+
+
+def test_forgetting_a_person_erases_their_rows_and_nobody_elses(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    them, other = store.user_hash("telegram", "111"), store.user_hash("telegram", "222")
+    for user, question in ((them, "hỏi về nhà tôi ở bản Nậm Loỏng"), (other, "VNeID là gì")):
+        cid = store.log_conversation("telegram", user, question, True, "faq", 0.9, None)
+        store.add_feedback("telegram", user, cid, True)
+        store.add_handover("telegram", user, question)
+        store.first_delivery("telegram", f"update-{user}", user)
+    store.log_conversation("telegram", them, "câu thứ hai", True, "faq", 0.9, None)
+    same_id_elsewhere = store.user_hash("zalo", "111")
+    store.log_conversation("zalo", same_id_elsewhere, "trên Zalo", True, "faq", 0.9, None)
+
+    erased = store.forget("telegram", them)
+
+    assert erased == Forgotten(conversations=2, feedback=1, handovers=1, deliveries=1)
+    assert store.last_question("telegram", them) is None
+    assert store.last_question("telegram", other) == "VNeID là gì"
+    assert store.last_question("zalo", same_id_elsewhere) == "trên Zalo"
+    assert store.stats().questions == 2
+    assert "Nậm Loỏng".encode() not in raw_bytes(tmp_path / "db.sqlite")
+    assert store.forget("telegram", them) == Forgotten(0, 0, 0, 0)
