@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -110,6 +111,12 @@ class Settings(BaseSettings):
         alias="TELEGRAM_TEAM_CHAT_ID",
         description="Telegram group of the community tech team, alerted of every hand-over.",
     )
+    telegram_team_user_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        alias="TELEGRAM_TEAM_USER_IDS",
+        description="Telegram user ids (comma-separated) allowed the team's /tracuu command; "
+        "members of TELEGRAM_TEAM_CHAT_ID are allowed too.",
+    )
     telegram_api_base_url: str = Field(
         "https://api.telegram.org/bot",
         alias="TELEGRAM_API_BASE_URL",
@@ -155,6 +162,13 @@ class Settings(BaseSettings):
         alias="ZALO_BOT_API_BASE_URL",
         description="Zalo Bot API base URL.",
     )
+
+    @field_validator("telegram_team_user_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @cached_property
     def channels(self) -> list[str]:

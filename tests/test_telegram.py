@@ -90,12 +90,16 @@ def fake() -> Iterator[FakeTelegram]:
         yield server
 
 
+TEAM_MEMBER = 42  # the fake's default user is on the team's allow-list
+
+
 @pytest.fixture
 def settings(fake: FakeTelegram) -> Settings:
     return Settings(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_WEBHOOK_SECRET=SECRET,
         TELEGRAM_API_BASE_URL=fake.base_url,
+        TELEGRAM_TEAM_USER_IDS=str(TEAM_MEMBER),
     )
 
 
@@ -476,7 +480,11 @@ async def test_set_webhook_refuses_to_run_without_a_secret(fake: FakeTelegram) -
 async def test_a_rejected_token_stops_the_server_at_startup_with_a_clear_error(
     fake: FakeTelegram, chat_service: ChatService
 ) -> None:
-    settings = Settings(TELEGRAM_BOT_TOKEN="999:wrong", TELEGRAM_API_BASE_URL=fake.base_url)
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN="999:wrong",
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+    )
     app = create_app(settings, service=chat_service)
 
     with pytest.raises(ChannelError, match="TELEGRAM_BOT_TOKEN"):
@@ -549,3 +557,54 @@ async def test_in_a_group_only_the_asker_can_rate_an_answer(
 
     await post(client, callback_update(3, "f:1:1", answer_message, user_id=42))
     assert chat_service.store.stats().helpful == 1
+
+
+async def test_tracuu_is_refused_to_people_outside_the_team(
+    client: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    await post(client, message_update(1, "/tracuu báo cáo hằng tháng", user_id=77, chat_id=77))
+
+    assert fake.sent_texts() == [
+        "Lệnh /tracuu chỉ dành cho thành viên Tổ công nghệ số cộng đồng. "
+        "Bạn cứ gõ câu hỏi, tôi sẽ trả lời nhé."
+    ]
+
+
+async def test_members_of_the_team_group_may_use_tracuu_and_telegram_is_asked_once(
+    fake: FakeTelegram, chat_service: ChatService
+) -> None:
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        TELEGRAM_TEAM_CHAT_ID=GROUP,
+    )
+    fake.members[77] = "member"
+    app = create_app(settings, service=chat_service)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            for n in (1, 2):
+                await post(http, message_update(n, "/tracuu báo cáo", user_id=77, chat_id=77))
+            await post(http, message_update(3, "/tracuu báo cáo", user_id=88, chat_id=88))
+
+    member_replies, outsider_reply = fake.sent_texts()[:2], fake.sent_texts()[2]
+    assert all(t.startswith("Tài liệu phù hợp nhất với “báo cáo”:") for t in member_replies)
+    assert outsider_reply.startswith("Lệnh /tracuu chỉ dành cho thành viên")
+    asked = fake.calls_to("getChatMember")
+    assert [(int(c["chat_id"]), int(c["user_id"])) for c in asked] == [(GROUP, 77), (GROUP, 88)]
+
+
+@pytest.mark.parametrize("secret", [None, "", "has space", "dấu", "x" * 257])
+async def test_the_webhook_refuses_to_start_without_a_secret_telegram_would_accept(
+    fake: FakeTelegram, chat_service: ChatService, secret: str | None
+) -> None:
+    values = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url}
+    if secret is not None:
+        values["TELEGRAM_WEBHOOK_SECRET"] = secret
+    app = create_app(Settings(**values), service=chat_service)
+
+    with pytest.raises(ChannelError, match="TELEGRAM_WEBHOOK_SECRET to 1-256 characters"):
+        async with app.router.lifespan_context(app):
+            pass
+    assert fake.calls == []

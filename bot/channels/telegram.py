@@ -16,7 +16,8 @@ import hmac
 import html
 import logging
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -30,8 +31,9 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatAction, ChatType, MessageLimit
-from telegram.error import InvalidToken, TelegramError
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType, MessageLimit
+from telegram.error import BadRequest as TelegramBadRequest
+from telegram.error import Forbidden, InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -68,6 +70,14 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 MAX_RETRIES = 3  # RetryAfter (HTTP 429) is waited out and retried by AIORateLimiter
 CONCURRENT_UPDATES = 8  # polling: answer several people at once
 LOOKUP_FIELD_CHARS = 200
+TEAM_MEMBERSHIP_SECONDS = 300.0  # how long a getChatMember answer is trusted
+# Telegram's own rule for secret_token (setWebhook).
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+SECRET_REQUIRED = (
+    "Set TELEGRAM_WEBHOOK_SECRET to 1-256 characters A-Z, a-z, 0-9, _ or - (Telegram's rule); "
+    "the webhook refuses to run without it. Make one with:\n"
+    "    python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+)
 
 START_TEXT = (
     "Xin chào! Tôi là trợ lý hỏi đáp tự động về chuyển đổi số của tỉnh Lai Châu.\n\n"
@@ -93,6 +103,10 @@ HELP_TEXT = (
 )
 ASK_USAGE = "Bạn vui lòng gõ câu hỏi ngay sau lệnh, ví dụ: /hoi Cách kích hoạt VNeID?"
 LOOKUP_USAGE = "Bạn vui lòng gõ từ khóa ngay sau lệnh, ví dụ: /tracuu kích hoạt VNeID"
+TEAM_ONLY = (
+    "Lệnh /tracuu chỉ dành cho thành viên Tổ công nghệ số cộng đồng. "
+    "Bạn cứ gõ câu hỏi, tôi sẽ trả lời nhé."
+)
 UNKNOWN_COMMAND = "Tôi chưa hiểu lệnh này. Bạn gõ /help để xem các lệnh nhé."
 EXPIRED_BUTTON = "Nút này đã hết hạn. Bạn vui lòng gõ lại câu hỏi nhé."
 TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather."
@@ -120,10 +134,7 @@ class TelegramChannel:
         )
 
     async def start(self, service: ChatService) -> None:
-        if self.settings.telegram_webhook_secret is None:
-            log.warning(
-                "TELEGRAM_WEBHOOK_SECRET is not set: anyone can post updates to the webhook"
-            )
+        webhook_secret(self.settings)  # without it anyone could post updates: refuse to start
         application = build_application(self.settings, service)
         await _initialize(application)
         await application.start()
@@ -138,10 +149,9 @@ class TelegramChannel:
     async def webhook(self, request: Request) -> JSONResponse:
         """Check the secret, skip retried deliveries, process the update, then answer 200."""
         secret = self.settings.telegram_webhook_secret
-        if secret is not None:
-            given = request.headers.get(SECRET_HEADER, "").encode()
-            if not hmac.compare_digest(given, secret.get_secret_value().encode()):
-                raise HTTPException(403, "Invalid or missing secret token.")
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if secret is None or not hmac.compare_digest(given, secret.get_secret_value().encode()):
+            raise HTTPException(403, "Invalid or missing secret token.")
         if self.application is None or self.service is None:
             raise HTTPException(503, "The Telegram channel is not running.")
         update = _parse_update(await request.body(), self.application.bot)
@@ -151,6 +161,61 @@ class TelegramChannel:
         if store.first_delivery(CHANNEL, str(update.update_id), user):
             await self.application.process_update(update)
         return JSONResponse({"ok": True})
+
+
+def webhook_secret(settings: Settings) -> str:
+    """TELEGRAM_WEBHOOK_SECRET, checked as Telegram checks it; ChannelError when unusable."""
+    secret = settings.telegram_webhook_secret
+    value = secret.get_secret_value() if secret is not None else ""
+    if not _SECRET_TOKEN.fullmatch(value):
+        raise ChannelError(SECRET_REQUIRED)
+    return value
+
+
+class Team:
+    """Who may use the team's commands: the ids in TELEGRAM_TEAM_USER_IDS, and members of
+    the team's group TELEGRAM_TEAM_CHAT_ID, as Telegram's getChatMember says (remembered for
+    a few minutes, so a busy member does not cost a call per command)."""
+
+    def __init__(
+        self,
+        user_ids: Iterable[int],
+        chat_id: int | None,
+        trust_seconds: float = TEAM_MEMBERSHIP_SECONDS,
+    ) -> None:
+        self._user_ids = frozenset(user_ids)
+        self._chat_id = chat_id
+        self._trust_seconds = trust_seconds
+        self._known: dict[int, tuple[bool, float]] = {}
+
+    async def includes(self, bot: Bot, user_id: int) -> bool:
+        if user_id in self._user_ids:
+            return True
+        if self._chat_id is None:
+            return False
+        now = time.monotonic()
+        known = self._known.get(user_id)
+        if known is not None and known[1] > now:
+            return known[0]
+        try:
+            member = await bot.get_chat_member(self._chat_id, user_id)
+        except (TelegramBadRequest, Forbidden):
+            is_member = False  # not in the group (or the bot is not): a clear no
+        except TelegramError as exc:
+            log.warning("cannot check team membership now: %s", exc)
+            return False  # not remembered: the next try may reach Telegram
+        else:
+            is_member = member.status in (
+                ChatMemberStatus.OWNER,
+                ChatMemberStatus.ADMINISTRATOR,
+                ChatMemberStatus.MEMBER,
+            ) or (
+                member.status == ChatMemberStatus.RESTRICTED and getattr(member, "is_member", False)
+            )
+        if len(self._known) > 10_000:
+            self._known = {u: k for u, k in self._known.items() if k[1] > now}
+        self._known[user_id] = (is_member, now + self._trust_seconds)
+        return is_member
 
 
 def _parse_update(body: bytes, bot: Bot) -> Update:
@@ -199,6 +264,9 @@ def build_application(
         builder = builder.updater(None)
     application = builder.build()
     application.bot_data["service"] = service
+    application.bot_data["team"] = Team(
+        settings.telegram_team_user_ids, settings.telegram_team_chat_id
+    )
     register_handlers(application)
     if settings.telegram_team_chat_id is not None:
         service.on_handover(
@@ -287,9 +355,15 @@ def addressed_question(message: Message, bot_id: int, username: str) -> str | No
 
 
 async def on_lookup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/tracuu <từ khóa>: the top five sources with their sections, no answer text."""
+    """/tracuu <từ khóa>: the top five sources with their sections, no answer text; for
+    members of the community tech team only."""
     query = _args(context)
     message = update.effective_message
+    team: Team = context.bot_data["team"]
+    user = update.effective_user
+    if user is None or not await team.includes(context.bot, user.id):
+        await message.reply_text(TEAM_ONLY)
+        return
     if not query:
         await message.reply_text(LOOKUP_USAGE)
         return
@@ -497,17 +571,10 @@ def _bot(settings: Settings) -> Bot:
 
 async def set_webhook(settings: Settings, url: str) -> None:
     """Register `url` as the bot's webhook, with the configured secret token."""
-    secret = settings.telegram_webhook_secret
-    if secret is None:
-        raise ChannelError(
-            "Set TELEGRAM_WEBHOOK_SECRET first (1-256 characters A-Z, a-z, 0-9, _ or -), e.g.\n"
-            "    python -c 'import secrets; print(secrets.token_urlsafe(32))'"
-        )
+    secret = webhook_secret(settings)
     try:
         async with _bot(settings) as bot:
-            await bot.set_webhook(
-                url, secret_token=secret.get_secret_value(), allowed_updates=ALLOWED_UPDATES
-            )
+            await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
         raise ChannelError(TOKEN_REJECTED) from None
     except TelegramError as exc:

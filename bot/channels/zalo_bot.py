@@ -193,10 +193,9 @@ class ZaloBotChannel:
         self._tasks = ReplyTasks()
 
     async def start(self, service: ChatService) -> None:
+        webhook_secret(self.settings)  # a short secret can be guessed: refuse to start
         self._client = httpx.AsyncClient(timeout=API_TIMEOUT_SECONDS)
         self._responder = Responder(ZaloBotAPI(self.settings, self._client), service)
-        if self.settings.zalo_bot_webhook_secret is None:
-            log.warning("ZALO_BOT_WEBHOOK_SECRET is not set: /webhook/zalo-bot refuses every call")
 
     async def stop(self) -> None:
         await self._tasks.drain()
@@ -282,15 +281,26 @@ async def poll(settings: Settings, service: ChatService, stop_event: asyncio.Eve
     log.info("stopped polling Zalo Bot updates")
 
 
+def webhook_secret(settings: Settings) -> str:
+    """ZALO_BOT_WEBHOOK_SECRET, 8 to 256 characters as Zalo's docs require; ChannelError else."""
+    secret = settings.zalo_bot_webhook_secret
+    value = secret.get_secret_value() if secret is not None else ""
+    if not 8 <= len(value) <= 256:
+        raise ChannelError(
+            "Set ZALO_BOT_WEBHOOK_SECRET to 8 to 256 characters; the webhook refuses to run "
+            "without it. Make one with:\n"
+            "    python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return value
+
+
 async def set_webhook(settings: Settings, url: str) -> dict[str, Any]:
     """Register `url` as the bot's webhook, with ZALO_BOT_WEBHOOK_SECRET as its secret token."""
-    secret = settings.zalo_bot_webhook_secret
-    if secret is None or not 8 <= len(secret.get_secret_value()) <= 256:
-        raise ChannelError("Set ZALO_BOT_WEBHOOK_SECRET (8 to 256 characters) first.")
+    secret = webhook_secret(settings)
     if not url.startswith("https://"):
         raise ChannelError(f"Zalo only calls HTTPS webhooks; got {url!r}.")
     async with httpx.AsyncClient(timeout=API_TIMEOUT_SECONDS) as client:
         result = await ZaloBotAPI(settings, client).call(
-            "setWebhook", {"url": url, "secret_token": secret.get_secret_value()}
+            "setWebhook", {"url": url, "secret_token": secret}
         )
     return result if isinstance(result, dict) else {}
