@@ -19,6 +19,7 @@ from . import http_errors, safejson
 from .answer import MAX_QUESTION_CHARS
 from .channels.common import NOT_YOURS, Channel, ChatService
 from .errors import BadRequest, CdsError, NotFound, UnsupportedMediaType
+from .logs import cap_libraries
 from .privacy import retention_cutoff
 from .security_headers import SecurityHeaders
 from .settings import Settings
@@ -130,6 +131,7 @@ async def _purge_regularly(service: ChatService, settings: Settings) -> None:
 def create_app(settings: Settings | None = None, service: ChatService | None = None) -> FastAPI:
     """The app; the index and model load once, in the lifespan, unless a service is given."""
     settings = settings or Settings()
+    cap_libraries()  # however the app is run, library loggers never see tokens or raw ids
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

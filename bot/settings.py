@@ -170,6 +170,11 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    def secret_values(self) -> list[str]:
+        """The values of the secret settings that are set, to keep them out of logs."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v]
+
     @cached_property
     def channels(self) -> list[str]:
         """Channels whose credentials are configured (the web chat is always on)."""
