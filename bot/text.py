@@ -88,9 +88,12 @@ def normalize(text: str) -> str:
         expanded = table.get(fold(word))
         if expanded is None and word.isalnum():
             split = _split_letters_digits(word)
-            if split != word and fold(split.split()[0]) in table:
-                expanded = table[fold(split.split()[0])]
-            elif split != word:
+            parts = split.split()
+            if split != word and fold(parts[0]) in table:
+                expanded = table[fold(parts[0])]
+            elif split != word and not any(fold(part) in table for part in parts[1:]):
+                # "0z" or "5kg" stay whole: split, their "z" and "kg" would be expanded by
+                # the next normalisation, and a normalised text must already be final.
                 expanded = split
         out.append(expanded if expanded is not None else word)
     return " ".join(out)
