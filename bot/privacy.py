@@ -116,7 +116,7 @@ _RULES = [
     _Rule(
         re.compile(
             r"(?<![\w+(])(?P<n>(?:\(\+?84\)|\+84|84|0)[ .\-]?(?:[35789]|2\d)(?:[ .\-]?\d){8})"
-            r"(?!\d|[.\-]\d)"
+            r"(?!\d)"
         ),
         lambda digits, text, start: PHONE,
     ),
@@ -153,22 +153,21 @@ def mask(text: str) -> str:
         return text
     text = nfc(text)  # one code point per letter, so "mã" is two characters, as in the shadow
     shadow = _shadow(text)
-    spans: list[tuple[int, int, str]] = []
     for rule in _RULES:
+        found: list[tuple[int, int, str]] = []
         for match in rule.pattern.finditer(shadow):
             group = "n" if "n" in rule.pattern.groupindex else 0
             start, end = match.span(group)
             if "ma" in rule.pattern.groupindex and text[match.start("ma") + 1] not in "ãaÃA":
                 continue
-            digits = re.sub(r"\D", "", shadow[start:end])
-            label = rule.label(digits, text, start)
-            if label is None:
-                continue
-            spans.append((start, end, label))
-            # Later rules see a word here: nothing inside or touching it matches again.
-            shadow = shadow[:start] + "_" * (end - start) + shadow[end:]
-    for start, end, label in sorted(spans, reverse=True):
-        text = text[:start] + label + text[end:]
+            label = rule.label(re.sub(r"\D", "", shadow[start:end]), text, start)
+            if label is not None:
+                found.append((start, end, label))
+        # Each rule sees the labels of the rules before it, as it would in masked text:
+        # masking again then changes nothing.
+        for start, end, label in reversed(found):
+            text = text[:start] + label + text[end:]
+            shadow = shadow[:start] + _shadow(label) + shadow[end:]
     return text
 
 
