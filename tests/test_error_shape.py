@@ -156,3 +156,48 @@ def test_a_client_that_hangs_up_is_one_quiet_log_line(
     assert not any(r.exc_info for r in caplog.records)
     assert "Traceback" not in caplog.text
     assert chat_service.store.stats().questions == 0
+
+
+@pytest.mark.parametrize(
+    ("update", "status"),
+    [
+        # Found by Hypothesis: python-telegram-bot trusts the types of what it is given.
+        (
+            {
+                "update_id": 1,
+                "callback_query": {
+                    "id": "q",
+                    "chat_instance": "0",
+                    "data": "",
+                    "from": {"id": [1], "is_bot": False, "first_name": "Lan"},
+                },
+            },
+            400,
+        ),
+        (
+            {"update_id": 2, "message": {"message_id": 1, "date": 67768036191676800, "chat": None}},
+            400,
+        ),
+        ({"update_id": 3, "message": {"message_id": 1, "date": 0, "chat": None}}, 200),
+    ],
+)
+def test_a_malformed_telegram_update_is_refused_or_ignored_never_a_500(
+    channels: Channels, update: dict, status: int
+) -> None:
+    response = channels.telegram_post(json.dumps(update).encode())
+    if status == 400:
+        assert_error(response, 400, "invalid_request")
+    else:
+        assert (response.status_code, response.json()) == (200, {"ok": True})
+    assert channels.telegram.calls_to("sendMessage") == []
+
+
+def test_a_signed_zalo_event_of_the_wrong_types_is_acknowledged_not_a_500(
+    channels: Channels,
+) -> None:
+    # Found by Hypothesis: an event_name that is a list could not be looked up.
+    for name in ([], {}, 7, None):
+        event = {"timestamp": "1796161158819", "event_name": name}
+        response = channels.zalo_oa_post(json.dumps(event).encode())
+        assert (response.status_code, response.json()) == (200, {"ok": True})
+    assert channels.zalo_oa.sent == []

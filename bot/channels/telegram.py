@@ -115,6 +115,9 @@ HANDOVER_BUTTON = "Gặp cán bộ hỗ trợ"
 HELPFUL_BUTTON = "👍 Hữu ích"
 UNHELPFUL_BUTTON = "👎 Chưa đúng"
 
+# What python-telegram-bot raises on updates of the wrong shape (it trusts their types); a
+# date far in the future fails in datetime with OSError or OverflowError.
+MALFORMED = (AttributeError, KeyError, TypeError, ValueError, IndexError, OSError, OverflowError)
 _CALLBACK = re.compile(r"^([sfh]):(\d{1,18})(?::(\d{1,2}))?$")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -159,7 +162,13 @@ class TelegramChannel:
         sender = update.effective_user
         user = store.user_hash(CHANNEL, str(sender.id)) if sender else None
         if store.first_delivery(CHANNEL, str(update.update_id), user):
-            await self.application.process_update(update)
+            try:
+                await self.application.process_update(update)
+            except MALFORMED as exc:
+                # Errors of our handlers go to on_error inside PTB; what escapes is PTB
+                # tripping over a malformed update (a message without a chat…).
+                log.warning("update %s not processed: %s", update.update_id, type(exc).__name__)
+                raise BadRequest("invalid_request", "The update could not be processed.") from None
         return JSONResponse({"ok": True})
 
 
@@ -223,9 +232,15 @@ def _parse_update(body: bytes, bot: Bot) -> Update:
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise BadRequest("invalid_request", "A Telegram update needs an integer update_id.")
     try:
-        return Update.de_json(data, bot)
-    except (AttributeError, KeyError, TypeError, ValueError):
+        update = Update.de_json(data, bot)
+        # PTB trusts the types; it keeps user and chat ids in sets, so a list there would fail
+        # deep inside process_update (found by Hypothesis).
+        ids = [part.id for part in (update.effective_user, update.effective_chat) if part]
+    except MALFORMED:
         raise BadRequest("invalid_request", "The body is not a valid Telegram update.") from None
+    if not all(isinstance(part_id, int) for part_id in ids):
+        raise BadRequest("invalid_request", "Telegram user and chat ids are integers.")
+    return update
 
 
 async def _initialize(application: Application) -> None:

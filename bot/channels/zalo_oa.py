@@ -269,7 +269,7 @@ class ZaloOAChannel:
         if self._service is None:
             raise HTTPException(503, "The Zalo channel is starting.")
         event = safejson.loads(body)
-        name = event.get("event_name")
+        name = str(event.get("event_name"))  # any JSON value may come; only names match
         if name != "user_send_text" and name not in NON_TEXT_EVENTS:
             return {"ok": True}  # follows, seen receipts and the like need no reply
         message = event.get("message") if isinstance(event.get("message"), dict) else {}
