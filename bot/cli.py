@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .errors import CdsError
 from .logs import configure as configure_logging
 from .settings import Settings
@@ -328,7 +330,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # Name the setting and the rule, never the value: it may be a secret.
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"])
+            print(f"error: setting {name}: {error['msg']}", file=sys.stderr)
+        return 1
     configure_logging(settings.log_level, settings.secret_values())
     try:
         return int(args.func(args, settings))

@@ -204,3 +204,12 @@ def test_forget_erases_one_person_and_says_what_went(tmp_path: Path) -> None:
     assert listed.stdout.strip() == "No open hand-over requests."
     report = run_bot("report", cwd=tmp_path, env=env_db).stdout
     assert "total                1         1    100%" in report
+
+
+def test_an_invalid_setting_is_named_without_a_traceback_or_its_value(tmp_path: Path) -> None:
+    env = {"CDS_RETENTION_DAYS": "0", "CDS_FRAME_ANCESTORS": "'self'; script-src *"}
+    result = run_bot("report", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "error: setting CDS_RETENTION_DAYS:" in result.stderr
+    assert "error: setting CDS_FRAME_ANCESTORS:" in result.stderr
+    assert "Traceback" not in result.stderr and "script-src *" not in result.stderr
