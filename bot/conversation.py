@@ -47,13 +47,16 @@ class Memory:
                 return None
             return turn
 
-    def remember(self, channel: str, user: str, answer: Answer) -> None:
-        """Keep a question as the conversation's last turn; small talk and refusals leave the
-        thread as it was ("cảm ơn" does not end a topic)."""
+    def remember(self, channel: str, user: str, answer: Answer, asked: str | None = None) -> None:
+        """Keep a question (as `asked`: masked of personal data) as the conversation's last
+        turn; small talk and refusals leave the thread as it was ("cảm ơn" ends no topic)."""
         if answer.intent not in ("question", "out_of_scope"):
             return
+        turn = answer.turn()
+        if asked is not None:
+            turn = Turn(asked, turn.source_ids)
         with self._lock:
-            self._turns[(channel, user)] = (self._clock(), answer.turn())
+            self._turns[(channel, user)] = (self._clock(), turn)
             self._turns.move_to_end((channel, user))
             while len(self._turns) > self._capacity:
                 self._turns.popitem(last=False)

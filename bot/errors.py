@@ -50,10 +50,29 @@ class ChannelError(CdsError):
     """A messaging platform rejected a call or could not be reached."""
 
 
-class BadRequest(CdsError):
-    """An HTTP request the server cannot use; `code` is stable, `message` is for developers."""
+class RequestError(CdsError):
+    """A request the server will not serve; `code` is stable, `message` is for developers.
+    The HTTP surface answers it with `status` and the API's one error shape."""
+
+    status = 400
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class BadRequest(RequestError):
+    """A body or parameter the server cannot use."""
+
+
+class NotFound(RequestError):
+    """Nothing of that id belongs to the caller (whether it exists for someone else is not said)."""
+
+    status = 404
+
+
+class UnsupportedMediaType(RequestError):
+    """A body of another type than the one the route accepts."""
+
+    status = 415

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -65,9 +66,37 @@ class Settings(BaseSettings):
     user_hash_secret: SecretStr | None = Field(
         None,
         alias="CDS_USER_HASH_SECRET",
-        description="Key for hashing user ids; generated and kept in the database when unset.",
+        description="Key for hashing user ids; generated and kept in the key file when unset.",
+    )
+    retention_days: int = Field(
+        90,
+        alias="CDS_RETENTION_DAYS",
+        ge=1,
+        description="Days the text of questions and hand-over requests is kept; older text is "
+        "blanked, the counts stay.",
+    )
+    token_key: SecretStr | None = Field(
+        None,
+        alias="CDS_TOKEN_KEY",
+        description="Fernet key encrypting channel tokens; generated and kept in the key file "
+        "when unset.",
+    )
+    key_file: Path | None = Field(
+        None,
+        alias="CDS_KEY_FILE",
+        description="File (0600) holding the keys not set in the environment; default: beside "
+        "the database, with the suffix .key.",
     )
     log_level: str = Field("INFO", alias="CDS_LOG_LEVEL", description="Logging level.")
+    frame_ancestors: str = Field(
+        "'self'",
+        alias="CDS_FRAME_ANCESTORS",
+        pattern=r"^[^;,\r\n]+$",
+        description="Who may embed the web chat in a frame: a CSP frame-ancestors source list.",
+    )
+    api_docs: bool = Field(
+        False, alias="CDS_API_DOCS", description="Serve /docs and /openapi.json."
+    )
 
     # Telegram
     telegram_bot_token: SecretStr | None = Field(
@@ -82,6 +111,12 @@ class Settings(BaseSettings):
         None,
         alias="TELEGRAM_TEAM_CHAT_ID",
         description="Telegram group of the community tech team, alerted of every hand-over.",
+    )
+    telegram_team_user_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        alias="TELEGRAM_TEAM_USER_IDS",
+        description="Telegram user ids (comma-separated) allowed the team's /tracuu command; "
+        "members of TELEGRAM_TEAM_CHAT_ID are allowed too.",
     )
     telegram_api_base_url: str = Field(
         "https://api.telegram.org/bot",
@@ -159,6 +194,18 @@ class Settings(BaseSettings):
                 "or its meta tag"
             )
         return text
+
+    @field_validator("telegram_team_user_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def secret_values(self) -> list[str]:
+        """The values of the secret settings that are set, to keep them out of logs."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v]
 
     @cached_property
     def channels(self) -> list[str]:

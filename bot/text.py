@@ -140,10 +140,15 @@ def normalize(text: str) -> str:
     pieces: list[str] = []
     for word in words(lowered):
         split = _split_letters_digits(word) if word.isalnum() else word
-        if split != word and word not in table and split.split()[0] in table:
-            pieces.append(table[split.split()[0]])  # "lv2" → "mức 2"
+        parts = split.split()
+        if split != word and word not in table and parts[0] in table:
+            pieces.append(table[parts[0]])  # "lv2" → "mức 2"
+        elif split != word and word not in table and not any(p in table for p in parts[1:]):
+            pieces.extend(parts)
         else:
-            pieces.extend(split.split() if word not in table else [word])
+            # "0z" or "5kg" stay whole: split, their "z" and "kg" would be expanded by the
+            # next normalisation, and a normalised text must already be final.
+            pieces.append(word)
     return " ".join(_rewrite(pieces))
 
 

@@ -102,3 +102,9 @@ def test_diacritics_are_restored_from_the_knowledge_vocabulary() -> None:
 )
 def test_social_messages_are_recognised(message: str, intent: str) -> None:
     assert classify(message) == intent
+
+
+@pytest.mark.parametrize("typed", ["0z", "5kg", "200k", "vneid2", "ko2", "lv2"])
+def test_a_number_joined_to_a_word_normalises_once_and_for_all(typed: str) -> None:
+    # Found by Hypothesis: "0z" became "0 z", which the next normalisation read as "0 vậy".
+    assert normalize(normalize(typed)) == normalize(typed)

@@ -198,3 +198,16 @@ async def test_a_long_reply_is_sent_as_messages_of_at_most_2000_characters(
 ) -> None:
     await send_once(ZaloBotChannel(settings_for(zalo)), chat_service, USER, LONG_REPLY)
     assert_long_reply_arrived_in_zalo_sized_parts(zalo.sent_texts())
+
+
+@pytest.mark.parametrize("secret", [None, "ab", "1234567", "x" * 257])
+def test_the_webhook_refuses_to_start_with_a_secret_shorter_than_8_characters(
+    zalo: FakeZaloBot, chat_service: ChatService, secret: str | None
+) -> None:
+    values = {"ZALO_BOT_TOKEN": TOKEN, "ZALO_BOT_API_BASE_URL": zalo.url}
+    if secret is not None:
+        values["ZALO_BOT_WEBHOOK_SECRET"] = secret
+    refused = pytest.raises(ChannelError, match="ZALO_BOT_WEBHOOK_SECRET to 8 to 256 characters")
+    with refused, running(Settings(**values), chat_service):
+        pass
+    assert zalo.calls == []

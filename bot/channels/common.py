@@ -13,6 +13,9 @@ from fastapi import APIRouter
 
 from ..answer import Answer, Answerer, Turn
 from ..conversation import Memory
+from ..errors import NotFound
+from ..privacy import mask
+from ..sanitize import clean
 from ..search import Hit
 from ..storage import Store
 
@@ -28,6 +31,14 @@ ERROR_REPLY = (
 )
 FEEDBACK_THANKS = "Cảm ơn bạn đã góp ý! Ý kiến của bạn giúp chúng tôi trả lời tốt hơn."
 LOOKUP_EMPTY = "Không tìm thấy tài liệu nào phù hợp với từ khóa này."
+STORED_CHARS = 4000
+NOT_YOURS = "No conversation with this id was asked with this user_id."
+
+
+def stored_text(text: str) -> str:
+    """A citizen's text as it may be kept and shown to the team: no control characters, no
+    phone, ID, OTP or account numbers, no e-mail addresses."""
+    return mask(clean(text)).strip()[:STORED_CHARS]
 
 
 @dataclass(frozen=True)
@@ -112,14 +123,15 @@ class ChatService:
         """Answer a citizen's message in the light of their previous one, and log it."""
         user = self.store.user_hash(channel, user_id)
         answer = await self.answer(text, self.memory.recall(channel, user))
-        self.memory.remember(channel, user, answer)
+        stored = stored_text(text)
+        self.memory.remember(channel, user, answer, stored)
         if answer.intent == "handover":
             previous = self.store.last_question(channel, user)
-            await self.handover(channel, user_id, previous or text)
+            await self.handover(channel, user_id, previous or stored)
         conversation_id = self.store.log_conversation(
             channel,
             user,
-            text[:4000],
+            stored,
             answer.answered,
             answer.kind,
             answer.score,
@@ -139,10 +151,28 @@ class ChatService:
         """Sources for team members: the top matches, answered or not."""
         return await asyncio.to_thread(self.answerer.retriever.search, query, k)
 
-    async def handover(self, channel: str, user_id: str, question: str | None = None) -> int:
-        """Record a request for a person (about `question` or the last one) and announce it."""
+    async def handover(
+        self,
+        channel: str,
+        user_id: str,
+        question: str | None = None,
+        *,
+        conversation_id: int | None = None,
+        last_question: bool = True,
+    ) -> int:
+        """Record a request for a person and announce it. It is about `question`, else the
+        caller's own conversation `conversation_id` (NotFound if it is not theirs), else,
+        where the platform vouches for who the caller is (`last_question`), their last one."""
         user = self.store.user_hash(channel, user_id)
-        text = question or self.store.last_question(channel, user) or "(chưa có câu hỏi)"
+        text = stored_text(question or "")
+        if conversation_id is not None:
+            asked = self.store.conversation_question(channel, user, conversation_id)
+            if asked is None:
+                raise NotFound("conversation_not_found", NOT_YOURS)
+            text = asked
+        elif not text and last_question:
+            text = self.store.last_question(channel, user) or ""
+        text = text or "(chưa có câu hỏi)"
         handover = Handover(self.store.add_handover(channel, user, text), channel, text)
         for listener in self._handover_listeners:
             try:
@@ -151,12 +181,11 @@ class ChatService:
                 log.exception("announcing hand-over %s failed", handover.id)
         return handover.id
 
-    def feedback(
-        self, channel: str, user_id: str, conversation_id: int | None, helpful: bool
-    ) -> None:
-        self.store.add_feedback(
-            channel, self.store.user_hash(channel, user_id), conversation_id, helpful
-        )
+    def feedback(self, channel: str, user_id: str, conversation_id: int, helpful: bool) -> bool:
+        """Record the asker's vote on their answer (a second vote replaces the first); False
+        when the conversation is not theirs."""
+        user = self.store.user_hash(channel, user_id)
+        return self.store.add_feedback(channel, user, conversation_id, helpful)
 
 
 def split_message(text: str, limit: int) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import re
 from collections.abc import Awaitable
@@ -22,6 +21,7 @@ import httpx
 from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException
 
+from .. import safejson
 from ..errors import ChannelError
 from ..settings import Settings
 from .common import ChatService, split_message
@@ -148,7 +148,9 @@ class Responder:
         if incoming is None:
             return None
         message_id = str(update["message"].get("message_id") or "")
-        if message_id and not self.service.store.first_delivery(self.name, message_id):
+        store = self.service.store
+        user = store.user_hash(self.name, incoming.user_id)
+        if message_id and not store.first_delivery(self.name, message_id, user):
             return None
         return incoming
 
@@ -191,10 +193,9 @@ class ZaloBotChannel:
         self._tasks = ReplyTasks()
 
     async def start(self, service: ChatService) -> None:
+        webhook_secret(self.settings)  # a short secret can be guessed: refuse to start
         self._client = httpx.AsyncClient(timeout=API_TIMEOUT_SECONDS)
         self._responder = Responder(ZaloBotAPI(self.settings, self._client), service)
-        if self.settings.zalo_bot_webhook_secret is None:
-            log.warning("ZALO_BOT_WEBHOOK_SECRET is not set: /webhook/zalo-bot refuses every call")
 
     async def stop(self) -> None:
         await self._tasks.drain()
@@ -211,10 +212,7 @@ class ZaloBotChannel:
             raise HTTPException(403, "Invalid Zalo Bot secret token.")
         if self._responder is None:
             raise HTTPException(503, "The Zalo Bot channel is starting.")
-        try:
-            update = _unwrap(json.loads(await request.body()))
-        except (ValueError, UnicodeDecodeError):
-            raise HTTPException(400, "The body must be a JSON update.") from None
+        update = _unwrap(safejson.loads(await request.body()))
         incoming = self._responder.accept(update)
         if incoming is not None:
             self._tasks.spawn(self._responder.respond(incoming))
@@ -283,15 +281,26 @@ async def poll(settings: Settings, service: ChatService, stop_event: asyncio.Eve
     log.info("stopped polling Zalo Bot updates")
 
 
+def webhook_secret(settings: Settings) -> str:
+    """ZALO_BOT_WEBHOOK_SECRET, 8 to 256 characters as Zalo's docs require; ChannelError else."""
+    secret = settings.zalo_bot_webhook_secret
+    value = secret.get_secret_value() if secret is not None else ""
+    if not 8 <= len(value) <= 256:
+        raise ChannelError(
+            "Set ZALO_BOT_WEBHOOK_SECRET to 8 to 256 characters; the webhook refuses to run "
+            "without it. Make one with:\n"
+            "    python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return value
+
+
 async def set_webhook(settings: Settings, url: str) -> dict[str, Any]:
     """Register `url` as the bot's webhook, with ZALO_BOT_WEBHOOK_SECRET as its secret token."""
-    secret = settings.zalo_bot_webhook_secret
-    if secret is None or not 8 <= len(secret.get_secret_value()) <= 256:
-        raise ChannelError("Set ZALO_BOT_WEBHOOK_SECRET (8 to 256 characters) first.")
+    secret = webhook_secret(settings)
     if not url.startswith("https://"):
         raise ChannelError(f"Zalo only calls HTTPS webhooks; got {url!r}.")
     async with httpx.AsyncClient(timeout=API_TIMEOUT_SECONDS) as client:
         result = await ZaloBotAPI(settings, client).call(
-            "setWebhook", {"url": url, "secret_token": secret.get_secret_value()}
+            "setWebhook", {"url": url, "secret_token": secret}
         )
     return result if isinstance(result, dict) else {}

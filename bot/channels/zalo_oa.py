@@ -33,7 +33,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -44,7 +43,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 
-from ..errors import ChannelError
+from .. import safejson
+from ..errors import BadRequest, ChannelError
 from ..settings import Settings
 from ..storage import Store
 from .common import ChatService, split_message
@@ -132,8 +132,8 @@ SEED = ".seed"  # suffix: hash of the settings value last imported into a slot
 def signature_matches(app_id: str, secret: str, body: bytes, header: str | None) -> bool:
     """Whether `header` is Zalo's sha256(app_id + body + timestamp + OA secret key)."""
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        payload = safejson.loads(body)
+    except BadRequest:
         return False
     timestamp = payload.get("timestamp") if isinstance(payload, dict) else None
     if not header or timestamp is None:
@@ -164,8 +164,8 @@ def age_problem(timestamp: Any, max_age: float, now: float | None = None) -> str
 
 def _is_empty_object(body: bytes) -> bool:
     try:
-        return json.loads(body) == {}
-    except (ValueError, UnicodeDecodeError):
+        return bool(safejson.loads(body) == {})
+    except BadRequest:
         return False
 
 
@@ -577,10 +577,10 @@ class ZaloOAChannel:
             raise HTTPException(401, "Invalid Zalo event signature.")
         if self._service is None:
             raise HTTPException(503, "The Zalo channel is starting.")
-        event = json.loads(body)
+        event = safejson.loads(body)
         if str(event.get("app_id") or "") != app_id:
             raise HTTPException(403, "The event is for another Zalo app.")
-        name = event.get("event_name")
+        name = str(event.get("event_name"))  # any JSON value may come; only names match
         stale = age_problem(event.get("timestamp"), self.settings.zalo_event_max_age_seconds)
         if stale:
             # Acknowledged all the same: an error would only make Zalo send it again.
@@ -597,7 +597,8 @@ class ZaloOAChannel:
         # Zalo retries events it thinks were not delivered: answer each message once. One
         # without msg_id is known by its exact bytes, which a retry repeats.
         delivery = msg_id or "sha256:" + hashlib.sha256(body).hexdigest()
-        if not self._service.store.first_delivery(self.name, delivery):
+        user = self._service.store.user_hash(self.name, user_id)
+        if not self._service.store.first_delivery(self.name, delivery, user):
             return {"ok": True}
         text = str(message.get("text") or "") if name == "user_send_text" else None
         self._tasks.spawn(self._reply(user_id, text))
