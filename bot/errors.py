@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -57,3 +59,28 @@ class BadRequest(CdsError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """What is wrong with one field of one entry of an FAQ edit, in words for editors."""
+
+    index: int  # the entry's position in the edit's `add` followed by its `update` entries
+    field: str  # id, topic, questions, answer, source, url or updated
+    message: str  # Vietnamese, a sentence ending with a full stop
+    phrasing: int | None = None  # for `questions`: which one (0 is the main question)
+    clash: str | None = None  # the id of the other entry a phrasing or id clashes with
+    clash_index: int | None = None  # the other entry's position, if it is in the edit
+
+
+class FaqEditError(CdsError):
+    """An FAQ edit cannot be made as asked; the message (Vietnamese) says why."""
+
+
+class FaqEntryError(FaqEditError):
+    """Entries of an FAQ edit break the knowledge base's rules; `problems` lists them all."""
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = [f"Mục {p.index + 1}, {p.field}: {p.message}" for p in self.problems]
+        super().__init__("\n".join(lines))
