@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 CORE := bot/text.py bot/diacritics.py bot/knowledge.py bot/chunking.py bot/embedders.py \
 	bot/index.py bot/search.py bot/ranking.py bot/questions.py bot/compose.py bot/answer.py \
 	bot/engine.py bot/evaluation.py bot/storage.py bot/settings.py bot/errors.py bot/safety.py \
-	bot/faq_files.py
+	bot/faq_files.py bot/spreadsheet.py
 
 ## Lint, format check, types of the core, and the whole test suite
 test: $(VENV)/.installed-dev

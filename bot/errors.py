@@ -84,3 +84,24 @@ class FaqEntryError(FaqEditError):
         self.problems = tuple(problems)
         lines = [f"Mục {p.index + 1}, {p.field}: {p.message}" for p in self.problems]
         super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """What is wrong with one cell of an imported spreadsheet, in words for editors."""
+
+    row: int  # as the spreadsheet numbers it: the header is row 1
+    column: str  # the column's header
+    message: str
+
+    def __str__(self) -> str:
+        return f"Dòng {self.row}, cột “{self.column}”: {self.message}"
+
+
+class SheetError(CdsError):
+    """A spreadsheet cannot be imported; nothing was written. Vietnamese, for editors."""
+
+    def __init__(self, message: str, problems: Sequence[RowProblem] = ()) -> None:
+        self.message = message
+        self.problems = tuple(problems)
+        super().__init__("\n".join([message, *(str(problem) for problem in self.problems)]))

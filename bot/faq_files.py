@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import hashlib
 import logging
 import math
 import os
@@ -47,7 +48,7 @@ from .knowledge import (
     load_knowledge,
     shared_phrasings,
 )
-from .text import fold, nfc
+from .text import fold, nfc, normalize
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,8 @@ class FaqEdit:
 
     def write(self) -> None:
         """Write the changed files, each atomically; refuse if one changed since preparing."""
+        if not self.files:
+            return
         for file in self.files:
             if _read(file.path) != file.before:
                 raise FaqEditError(
@@ -127,16 +130,20 @@ def prepare(
     add: Sequence[FaqEntry] = (),
     update: Sequence[FaqEntry] = (),
     delete: Sequence[str] = (),
+    knowledge: Knowledge | None = None,
 ) -> FaqEdit:
     """Check an edit against the knowledge base under `knowledge_dir` and lay out its files.
 
     `add`: new entries; an empty id is made from the topic and the first question.
     `update`: entries replacing those with the same id. `delete`: ids to remove.
+    `knowledge`: the knowledge base already loaded from `knowledge_dir`, if the caller has
+    it (a file changed since it was loaded is refused, never written over).
     Raises FaqEntryError listing every problem of the entries (positions count `add`, then
-    `update`), FaqEditError for an unknown id to delete, KnowledgeError if the knowledge
-    base does not load.
+    `update`), FaqEditError for an unknown id to delete or a file changed meanwhile, and
+    KnowledgeError if the knowledge base does not load.
     """
-    knowledge = load_knowledge([knowledge_dir])
+    if knowledge is None:
+        knowledge = load_knowledge([knowledge_dir])
     current = {entry.id: entry for entry in knowledge.faqs}
     unknown = [entry_id for entry_id in delete if entry_id not in current]
     if unknown:
@@ -327,7 +334,8 @@ def _rule_problems(index: int, entry: FaqEntry, problem: EntryProblem) -> list[F
             problems.append(FieldProblem(index, field, message))
         elif problem.rule == "bad-questions":
             empty = next(i for i, q in enumerate(entry.questions) if not q)
-            problems.append(FieldProblem(index, field, "có cách hỏi để trống.", empty))
+            message = "chưa có câu hỏi." if empty == 0 else "có cách hỏi để trống."
+            problems.append(FieldProblem(index, field, message, empty))
         elif problem.rule == "few-phrasings":
             message = (
                 f"cần ít nhất {MIN_PHRASINGS} cách hỏi (câu hỏi và {MIN_PHRASINGS - 1} cách "
@@ -385,7 +393,18 @@ def _checked(
             reserved.add(made)
             given[index] = adds[index] = dataclasses.replace(entry, id=made)
 
-    replaced = {entry.id for entry in updates} | deleted
+    problems += _shared_phrasings(knowledge, given, len(adds), deleted)
+    if problems:
+        problems.sort(key=lambda p: p.index)
+        raise FaqEntryError(problems)
+    return adds, updates
+
+
+def _shared_phrasings(
+    knowledge: Knowledge, given: list[FaqEntry], adds: int, deleted: set[str]
+) -> list[FieldProblem]:
+    """Phrasings the edit would give two entries, each blamed on the entry it is new to."""
+    replaced = {entry.id for entry in given[adds:]} | deleted
     kept = [entry for entry in knowledge.faqs if entry.id not in replaced]
     # Entries still without an id get one that no real id can be, to tell them apart.
     probes = [
@@ -395,24 +414,31 @@ def _checked(
     position: dict[str, int] = {}
     for index, entry in enumerate(probes):
         position.setdefault(entry.id, index)
-    for entry, phrasing, other in shared_phrasings([*kept, *probes]):
+    had = {(entry.id, normalize(q)) for entry in knowledge.faqs for q in entry.questions}
+    found: dict[tuple[int, int], FieldProblem] = {}
+    # The loader's rule blames the later entry: updated entries come after the others,
+    # new ones last; and an entry that already had the phrasing is never the one blamed.
+    for entry, phrasing, other in shared_phrasings([*kept, *probes[adds:], *probes[:adds]]):
+        key = normalize(phrasing)
+        if (entry.id, key) in had and other.id in position and (other.id, key) not in had:
+            entry, other = other, entry
         index = position[entry.id]
-        owner = f"mục “{other.id}”" if not other.id.startswith("#") else "một mục mới khác"
-        message = f"cách hỏi “{phrasing}” trùng với một cách hỏi của {owner}."
-        problems.append(
+        number = next(i for i, q in enumerate(entry.questions) if normalize(q) == key)
+        new = other.id.startswith("#")
+        owner = "một mục mới khác" if new else f"mục “{other.id}”"
+        message = f"cách hỏi “{entry.questions[number]}” trùng với một cách hỏi của {owner}."
+        found.setdefault(
+            (index, number),
             FieldProblem(
                 index,
                 "questions",
                 message,
-                phrasing=entry.questions.index(phrasing),
-                clash=None if other.id.startswith("#") else other.id,
+                phrasing=number,
+                clash=None if new else other.id,
                 clash_index=position.get(other.id),
-            )
+            ),
         )
-    if problems:
-        problems.sort(key=lambda p: p.index)
-        raise FaqEntryError(problems)
-    return adds, updates
+    return list(found.values())
 
 
 def _same(entry: FaqEntry, other: FaqEntry) -> bool:
@@ -581,6 +607,7 @@ class _Files:
         self.entries: dict[str, list[FaqEntry]] = defaultdict(list)
         for entry in knowledge.faqs:
             self.entries[entry.path].append(entry)
+        self.hashes = knowledge.file_hashes
         self.files: dict[Path, _FaqFile] = {}
         self.titles: dict[Path, str] = {}
 
@@ -592,6 +619,13 @@ class _Files:
     def get(self, path: Path) -> _FaqFile:
         if path not in self.files:
             text = _read(path)
+            loaded = self.hashes.get(str(path))
+            now = None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+            if now != loaded:
+                raise FaqEditError(
+                    f"Tệp {self._name(path)} vừa được sửa ở nơi khác; chưa ghi gì. "
+                    "Hãy làm lại với nội dung mới nhất."
+                )
             title = self.titles.get(path, path.stem)
             self.files[path] = _FaqFile(path, text, self.entries[str(path)], title)
         return self.files[path]

@@ -325,3 +325,22 @@ def test_a_file_with_windows_line_endings_keeps_them(kb: Path) -> None:
     after = mau.read_bytes()
     assert b"\n" not in after.replace(b"\r\n", b"")
     assert before.endswith(after)
+
+
+def test_a_shared_phrasing_is_blamed_on_the_entry_it_is_new_to(kb: Path) -> None:
+    knowledge = load_knowledge([kb])
+    unchanged = next(e for e in knowledge.faqs if e.id == "ttso-chuyen-khoan")
+    taker = next(e for e in knowledge.faqs if e.id == "vneid-kich-hoat")
+    taker = dataclasses.replace(
+        taker, questions=(*taker.questions, "chuyen tien qua app ngan hang sao")
+    )
+    with pytest.raises(FaqEntryError) as caught:
+        prepare(kb, update=[taker, unchanged])
+
+    (problem,) = caught.value.problems
+    assert (problem.index, problem.phrasing, problem.clash, problem.clash_index) == (
+        0,
+        3,
+        "ttso-chuyen-khoan",
+        1,
+    )
