@@ -73,6 +73,18 @@ class FieldProblem:
     clash_index: int | None = None  # the other entry's position, if it is in the edit
 
 
+# The fields of an FAQ entry as editors call them.
+FIELD_LABELS = {
+    "id": "id",
+    "topic": "chủ đề",
+    "questions": "câu hỏi",
+    "answer": "trả lời",
+    "source": "nguồn",
+    "url": "url",
+    "updated": "cập nhật",
+}
+
+
 class FaqEditError(CdsError):
     """An FAQ edit cannot be made as asked; the message (Vietnamese) says why."""
 
@@ -82,7 +94,10 @@ class FaqEntryError(FaqEditError):
 
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
         self.problems = tuple(problems)
-        lines = [f"Mục {p.index + 1}, {p.field}: {p.message}" for p in self.problems]
+        lines = [
+            f"Mục {p.index + 1}, {FIELD_LABELS.get(p.field, p.field)}: {p.message}"
+            for p in self.problems
+        ]
         super().__init__("\n".join(lines))
 
 

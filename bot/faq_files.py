@@ -120,7 +120,7 @@ class FaqEdit:
             len(self.added),
             len(self.updated),
             len(self.deleted),
-            ", ".join(file.name for file in self.files) or "no file",
+            ", ".join(file.name for file in self.files),
         )
 
 

@@ -29,7 +29,7 @@ from openpyxl.utils.escape import unescape
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .errors import FaqEntryError, FieldProblem, RowProblem, SheetError
+from .errors import FIELD_LABELS, FaqEntryError, FieldProblem, RowProblem, SheetError
 from .faq_files import FaqEdit, prepare
 from .knowledge import TOPICS, FaqEntry, load_knowledge
 from .text import fold, nfc
@@ -60,15 +60,6 @@ COLUMNS = (
     Column("updated", "cập nhật", 13, required=False),
 )
 HEADERS = {column.key: column.header for column in COLUMNS}
-# The column of each field of an entry; `questions` is split over two columns.
-_FIELD_HEADERS = {
-    "id": "id",
-    "topic": "chủ đề",
-    "answer": "trả lời",
-    "source": "nguồn",
-    "url": "url",
-    "updated": "cập nhật",
-}
 _CONTROL = re.compile(r"[\x00-\x08\x0c\x0e-\x1f\x7f]")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
@@ -432,10 +423,10 @@ def _date(value: Any, old: FaqEntry | None) -> tuple[str, str | None]:
 
 def _row_problem(problem: FieldProblem, sent: list[tuple[Row, FaqEntry]]) -> RowProblem:
     row = sent[problem.index][0]
-    if problem.field == "questions":
-        column = HEADERS["question"] if problem.phrasing == 0 else HEADERS["phrasings"]
-    else:
-        column = _FIELD_HEADERS.get(problem.field, problem.field)
+    # The headers are the fields' names for editors; only the questions take two columns.
+    column = FIELD_LABELS.get(problem.field, problem.field)
+    if problem.field == "questions" and problem.phrasing != 0:
+        column = HEADERS["phrasings"]
     message = problem.message
     if problem.clash_index is not None:
         message = f"{message.rstrip('.')} (dòng {sent[problem.clash_index][0].number})."

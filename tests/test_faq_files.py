@@ -250,7 +250,7 @@ def test_every_broken_rule_is_reported_at_once_and_nothing_is_written(kb: Path) 
     ]
     assert caught.value.problems[-1].phrasing == 3
     assert caught.value.problems[-1].clash == "vneid-kich-hoat"
-    assert str(caught.value).startswith("Mục 1, topic: không có chủ đề “thoi-tiet”")
+    assert str(caught.value).startswith("Mục 1, chủ đề: không có chủ đề “thoi-tiet”")
     assert snapshot(kb) == before
 
 
