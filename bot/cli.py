@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .errors import CdsError
+from .knowledge import TOPICS
 from .logs import configure as configure_logging
 from .settings import Settings
 
@@ -263,6 +264,25 @@ def cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
         f"{erased.feedback} feedback, {erased.handovers} hand-over request(s), "
         f"{erased.deliveries} delivery record(s)."
     )
+
+
+def cmd_faq_export(args: argparse.Namespace, settings: Settings) -> int:
+    from .spreadsheet import export_faq
+
+    count = export_faq(settings.knowledge_dir, Path(args.file), topic=args.topic)
+    print(f"Đã xuất {count} mục vào {args.file}.")
+    return 0
+
+
+def cmd_faq_import(args: argparse.Namespace, settings: Settings) -> int:
+    from .spreadsheet import import_faq
+
+    result = import_faq(settings.knowledge_dir, Path(args.file), write=not args.dry_run)
+    print("\n".join(result.lines()))
+    if result.edit.changed and args.dry_run:
+        print("Chạy lại không có --dry-run để ghi.")
+    elif result.edit.changed:
+        print("Nhớ xây lại chỉ mục để bot dùng nội dung mới: make index")
     return 0
 
 
@@ -325,6 +345,24 @@ def build_parser() -> argparse.ArgumentParser:
         "fixing)",
     )
     zalo_token.set_defaults(func=cmd_zalo_token)
+
+    faq = commands.add_parser("faq", help="FAQ entries in a spreadsheet: export, import")
+    faq_commands = faq.add_subparsers(dest="faq_command", required=True)
+    faq_export = faq_commands.add_parser(
+        "export", help="write the FAQ entries to an Excel file, one a row"
+    )
+    faq_export.add_argument("file", help="the .xlsx file to write")
+    faq_export.add_argument("--topic", choices=list(TOPICS), help="only this topic's entries")
+    faq_export.set_defaults(func=cmd_faq_export)
+    faq_import = faq_commands.add_parser(
+        "import",
+        help="add and update FAQ entries from an edited .xlsx or .csv (empty id: a new entry)",
+    )
+    faq_import.add_argument("file", help="the .xlsx or .csv file to read")
+    faq_import.add_argument(
+        "--dry-run", action="store_true", help="check and show what would change; write nothing"
+    )
+    faq_import.set_defaults(func=cmd_faq_import)
 
     report = commands.add_parser("report", help="questions, answers, feedback and gaps")
     report.add_argument("--days", type=int, default=30, help="period to report (default 30)")
