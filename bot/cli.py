@@ -264,6 +264,7 @@ def cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
         f"{erased.feedback} feedback, {erased.handovers} hand-over request(s), "
         f"{erased.deliveries} delivery record(s)."
     )
+    return 0
 
 
 def cmd_faq_export(args: argparse.Namespace, settings: Settings) -> int:
