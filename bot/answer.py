@@ -12,10 +12,10 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from threading import Lock
-from typing import Literal
+from typing import Literal, cast
 
 from .compose import DOCUMENT_ANSWER_CHARS, PART_ANSWER_CHARS, excerpt, focused
-from .knowledge import DECLINE_TOPIC
+from .knowledge import DECLINE_TOPICS, declines
 from .questions import FactKind, fact_kind, looks_like_follow_up, split_parts, topic_anchor
 from .safety import REPLIES as SAFETY_REPLIES
 from .safety import concern
@@ -291,7 +291,8 @@ class Answerer:
             and second
             and min(first[0].score, second[0].score) >= self.threshold
             and first[0].source.id != second[0].source.id
-            and DECLINE_TOPIC not in (first[0].source.topic, second[0].source.topic)
+            and not declines(first[0].source.topic)
+            and not declines(second[0].source.topic)
         )
 
     def _canned(self, question: str) -> Answer | None:
@@ -313,9 +314,10 @@ class Answerer:
         best = hits[0] if hits else None
         if best is None or best.score < self.threshold:
             return self._decline(question, hits, sources)
-        if best.source.topic == DECLINE_TOPIC:
+        if declines(best.source.topic):
             text = best.source.answer or DECLINE_REPLY
-            return Answer(question, False, text, "none", best.score, sources, intent="out_of_scope")
+            intent = cast(Intent, DECLINE_TOPICS[str(best.source.topic)])
+            return Answer(question, False, text, "none", best.score, sources, intent=intent)
         kind = fact_kind(question)
         text = self._quote(best, question, normalised, kind)
         return Answer(
@@ -378,9 +380,7 @@ class Answerer:
         close = [
             h.source.questions[0]
             for h in hits
-            if h.source.kind == "faq"
-            and h.source.topic != DECLINE_TOPIC
-            and h.score >= self.near_miss
+            if h.source.kind == "faq" and not declines(h.source.topic) and h.score >= self.near_miss
         ][:NEAR_MISS_SUGGESTIONS]
         if close:
             listed = "\n".join(f"- {q}" for q in close)
@@ -400,7 +400,7 @@ class Answerer:
             h.source.questions[0]
             for h in hits[1:]
             if h.source.kind == "faq"
-            and h.source.topic != DECLINE_TOPIC
+            and not declines(h.source.topic)
             and (h.source.topic == topic or h.score >= self.threshold)
         ]
         return related[:3]
@@ -427,7 +427,7 @@ def _source_ref(hit: Hit) -> SourceRef:
 
 def _source_refs(hits: list[Hit], k: int) -> list[SourceRef]:
     """Related sources, best first (an FAQ entry has no section; its answer cites its source)."""
-    return [_source_ref(h) for h in hits if h.source.topic != DECLINE_TOPIC][:k]
+    return [_source_ref(h) for h in hits if not declines(h.source.topic)][:k]
 
 
 def _with_question(answer: Answer, question: str) -> Answer:

@@ -31,9 +31,26 @@ TOPICS: dict[str, str] = {
     "dich-vu-so": "Dịch vụ số thiết yếu",
     "chatbot": "Về trợ lý cds-bot",
     "ngoai-pham-vi": "Ngoài phạm vi: từ chối lịch sự",
+    "tu-choi-vi-pham": "Từ chối: yêu cầu vi phạm pháp luật",
+    "tu-choi-rieng-tu": "Từ chối: thông tin cá nhân của người khác",
+    "y-te-khan-cap": "Sức khỏe, cấp cứu: hướng tới 115 và cơ sở y tế",
 }
-# Entries of this topic say politely what the bot does not answer; matching one declines.
-DECLINE_TOPIC = "ngoai-pham-vi"
+# Entries of these topics say what the bot does not do; the best match being one of them
+# declines, and the topic names the kind of reply (bot.answer's intents).
+DECLINE_TOPICS: dict[str, str] = {
+    "ngoai-pham-vi": "out_of_scope",
+    "tu-choi-vi-pham": "harmful",
+    "tu-choi-rieng-tu": "privacy",
+    "y-te-khan-cap": "emergency",
+}
+DECLINE_TOPIC = "ngoai-pham-vi"  # the plain "not what I answer" one
+
+
+def declines(topic: str | None) -> bool:
+    """Whether entries of a topic decline rather than answer."""
+    return topic in DECLINE_TOPICS
+
+
 MAX_ANSWER_CHARS = 1200
 MIN_PHRASINGS = 3
 REQUIRED_FIELDS = ("id", "topic", "questions", "answer", "source")
