@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from bot.search import Retriever
 from bot.storage import Store
 
 from .conftest import FIXTURES
+from .test_cli import run_bot
 
 DAY = 86400.0
 NOW = time.time()
@@ -208,6 +210,54 @@ def test_unanswered_questions_are_declined_and_thumbs_down_in_the_period(
     ]
     assert rows[0]["created_at"] == 2000 and rows[0]["channel"] == "web"
     assert len(store.unanswered_questions(2000)) == 4
+
+
+def test_the_gaps_command_prints_the_groups(fixture_index: Path, tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    user = store.user_hash("web", "u")
+    for question in [*BIRTH, BIRTH[0], RICE, "cảm ơn bot"]:
+        store.log_conversation("web", user, question, False, "none", 0.1, None)
+    store.close()
+    env = {"CDS_DB_PATH": str(tmp_path / "db.sqlite"), "CDS_INDEX_DIR": str(fixture_index)}
+
+    result = run_bot("gaps", "--days", "7", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert (
+        lines[0] == "1 knowledge gap in the last 7 days (asked at least 2 times), most asked first:"
+    )
+    assert lines[2].split(maxsplit=1)[0] == "4"
+    assert lines[2].split(maxsplit=1)[1] in BIRTH
+    assert lines[3].startswith("       declined 4, not helpful 0 · web 4 · ")
+    assert sorted([lines[2].split(maxsplit=1)[1], *(line[9:] for line in lines[4:6])]) == sorted(
+        BIRTH
+    )
+    assert lines[6].startswith("       closest entry: ")
+    assert RICE not in result.stdout
+
+    result = run_bot("gaps", "--json", "--min-count", "1", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [(gap["count"], gap["declined"]) for gap in data] == [(4, 4), (1, 1)]
+    assert data[1]["examples"] == [RICE]
+    assert set(data[0]) == {
+        "label",
+        "count",
+        "examples",
+        "first_seen",
+        "last_seen",
+        "channels",
+        "declined",
+        "unhelpful",
+        "closest",
+    }
+
+
+def test_the_gaps_command_says_when_there_are_none(fixture_index: Path, tmp_path: Path) -> None:
+    env = {"CDS_DB_PATH": str(tmp_path / "db.sqlite"), "CDS_INDEX_DIR": str(fixture_index)}
+    result = run_bot("gaps", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "No knowledge gaps in the last 30 days (asked at least 2 times).\n"
 
 
 def test_closest_entry_is_reported_with_its_first_phrasing() -> None:
