@@ -207,6 +207,35 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from .engine import create_answerer
+    from .gaps import find_gaps
+    from .storage import Store
+
+    since = time.time() - args.days * 86400
+    store = Store.from_settings(settings)
+    try:
+        records = store.unanswered_questions(since)
+    finally:
+        store.close()
+    gaps = find_gaps(records, create_answerer(settings), min_count=args.min_count, since=since)
+    if args.json:
+        print(json.dumps([gap.to_dict() for gap in gaps], ensure_ascii=False, indent=2))
+        return 0
+    asked = f"asked at least {args.min_count} times"
+    if not gaps:
+        print(f"No knowledge gaps in the last {args.days} days ({asked}).")
+        return 0
+    noun = "gap" if len(gaps) == 1 else "gaps"
+    print(f"{len(gaps)} knowledge {noun} in the last {args.days} days ({asked}), most asked first:")
+    for gap in gaps:
+        print()
+        print("\n".join(gap.lines()))
+    return 0
+
+
 def cmd_handovers(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
@@ -368,6 +397,16 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="questions, answers, feedback and gaps")
     report.add_argument("--days", type=int, default=30, help="period to report (default 30)")
     report.set_defaults(func=cmd_report)
+
+    gaps = commands.add_parser(
+        "gaps", help="questions the bot could not answer, grouped by meaning: FAQ entries to write"
+    )
+    gaps.add_argument("--days", type=int, default=30, help="period to look at (default 30)")
+    gaps.add_argument(
+        "--min-count", type=int, default=2, help="leave out groups asked fewer times (default 2)"
+    )
+    gaps.add_argument("--json", action="store_true", help="print the groups as JSON")
+    gaps.set_defaults(func=cmd_gaps)
 
     handovers = commands.add_parser("handovers", help="list open hand-over requests")
     handovers.add_argument("--close", type=int, metavar="ID", help="mark a request handled")

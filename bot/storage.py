@@ -467,3 +467,19 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def unanswered_questions(self, since: float, until: float | None = None) -> list[dict]:
+        """Questions asked in [since, until) that the bot declined or that got a 👎, oldest
+        first: id, created_at, channel, question and why ("declined" or "unhelpful")."""
+        period = "c.created_at >= ?" + (" AND c.created_at < ?" if until is not None else "")
+        rows = self._execute(
+            "SELECT c.id, c.created_at, c.channel, c.question,"
+            " CASE WHEN c.answered = 0 THEN 'declined' ELSE 'unhelpful' END"
+            " FROM conversations c"
+            f" WHERE {period} AND (c.answered = 0 OR EXISTS (SELECT 1 FROM feedback f"
+            " WHERE f.conversation_id = c.id AND f.helpful = 0))"
+            " ORDER BY c.created_at, c.id",
+            (since,) if until is None else (since, until),
+        ).fetchall()
+        keys = ("id", "created_at", "channel", "question", "why")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
