@@ -27,9 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from .answer import MAX_QUESTION_CHARS, Answerer, classify
-from .knowledge import DECLINE_TOPIC
-from .safety import concern
+from .answer import Answerer
+from .knowledge import declines
 from .search import Hit, Retriever
 from .text import normalize
 
@@ -158,7 +157,7 @@ def find_gaps(
     Each record has `question`, `created_at`, `channel` and `why` ("declined" or
     "unhelpful"), as `Store.unanswered_questions` returns them.
     """
-    phrasings = _phrasings(records, since)
+    phrasings = _phrasings(records, since, answerer)
     if not phrasings:
         return []
     retriever = answerer.retriever
@@ -192,17 +191,9 @@ def suggest_entry(gap: Gap) -> dict[str, Any]:
     }
 
 
-def _asks_the_knowledge_base(question: str) -> bool:
-    # The checks the answerer makes before searching: small talk, requests for a person and
-    # refusals (harmful, emergency, another person's data) are not gaps.
-    return (
-        len(question) <= MAX_QUESTION_CHARS
-        and classify(question) == "question"
-        and concern(question) is None
-    )
-
-
-def _phrasings(records: Iterable[Mapping[str, Any]], since: float | None) -> list[_Phrasing]:
+def _phrasings(
+    records: Iterable[Mapping[str, Any]], since: float | None, answerer: Answerer
+) -> list[_Phrasing]:
     by_form: dict[str, _Phrasing] = {}
     form_of: dict[str, str] = {}  # each typed text is normalised and checked once
     for record in records:
@@ -211,7 +202,8 @@ def _phrasings(records: Iterable[Mapping[str, Any]], since: float | None) -> lis
             continue
         text = " ".join(str(record["question"]).split())
         if text not in form_of:
-            form_of[text] = normalize(text) if _asks_the_knowledge_base(text) else ""
+            # Small talk, requests for a person and refusals are not gaps.
+            form_of[text] = normalize(text) if answerer.canned(text) is None else ""
         normalised = form_of[text]
         if not normalised:
             continue
@@ -299,7 +291,7 @@ def _gap(members: list[_Phrasing], vectors: np.ndarray, answerer: Answerer) -> G
 
 def _closest(hits: list[Hit]) -> ClosestEntry | None:
     for hit in hits:
-        if hit.source.kind == "faq" and hit.source.topic != DECLINE_TOPIC:
+        if hit.source.kind == "faq" and not declines(hit.source.topic):
             return ClosestEntry(
                 hit.source.id, hit.source.questions[0], hit.source.topic, round(hit.score, 4)
             )
