@@ -29,6 +29,8 @@ from bot.reports import (
 )
 from bot.storage import Store
 
+from .test_cli import run_bot
+
 UTC7 = dt.timezone(dt.timedelta(hours=7))
 NOVEMBER = Period.month(2026, 11)
 TOPICS = {
@@ -540,3 +542,39 @@ def test_topic_names_are_read_from_a_built_index(fixture_index: Path, tmp_path: 
     assert names["vneid-kich-hoat"] == "VNeID và định danh điện tử"
     assert names["ttso-quet-qr"] == "Thanh toán không dùng tiền mặt"
     assert read_topic_names(tmp_path / "no-index") is None
+
+
+# The command line -------------------------------------------------------------------------
+
+
+def test_report_command_writes_the_three_files(
+    store: Store, tmp_path: Path, fixture_index: Path
+) -> None:
+    env = {"CDS_DB_PATH": str(tmp_path / "cds.sqlite3"), "CDS_USER_HASH_SECRET": "test"}
+    out = tmp_path / "bao-cao"
+    result = run_bot(
+        "report", "--month", "2026-11", "--out", str(out), "--index", str(fixture_index),
+        cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Hạn gửi: trước ngày 15/12/2026 (Kế hoạch, mục V.11)." in result.stdout
+    assert str(out / "bao-cao-thang-2026-11.html") in result.stdout
+    cells = read_csv((out / "bao-cao-thang-2026-11.csv").read_text("utf-8-sig"))
+    assert cells[("Tổng quan", "Số câu hỏi", "Kỳ này")] == "10"
+    assert cells[("Theo chủ đề", "VNeID và định danh điện tử", "Số câu trả lời")] == "2"
+    assert (out / "bao-cao-thang-2026-11.xlsx").is_file()
+
+
+def test_report_command_rejects_an_unreadable_period(tmp_path: Path) -> None:
+    env = {"CDS_DB_PATH": str(tmp_path / "cds.sqlite3")}
+    result = run_bot("report", "--half", "2026-H3", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "chỉ có H1 và H2" in result.stderr
+    assert not (tmp_path / "reports").exists()
+
+
+def test_report_days_still_prints_the_text_summary(tmp_path: Path) -> None:
+    env = {"CDS_DB_PATH": str(tmp_path / "cds.sqlite3")}
+    result = run_bot("report", "--days", "7", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "cds-bot report: the last 7 days" in result.stdout
