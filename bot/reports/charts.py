@@ -70,9 +70,10 @@ def questions_per_day(days: Sequence[DayRow], name: str = "Số câu hỏi theo 
     )
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylim(bottom=0, top=max([row.questions for row in days] + [1]) * 1.15)
-    if days:
+    if days:  # from the first day's bar to the last's, not to the next tick
+        first, last = (dt.datetime.combine(days[i].day, dt.time()) for i in (0, -1))
         half_day = dt.timedelta(hours=12)
-        axes.set_xlim(days[0].day - half_day, days[-1].day + half_day)  # type: ignore[arg-type]
+        axes.set_xlim(first - half_day, last + half_day)  # type: ignore[arg-type]
     axes.xaxis.set_major_formatter(DateFormatter("%d/%m" if len(days) <= 62 else "%m/%Y"))
     axes.legend(fontsize=8, frameon=False, loc="upper left", ncols=2)
     _tidy(axes)
