@@ -68,6 +68,6 @@ def write_report(data: ReportData, out_dir: Path, unit: str | None = None) -> Re
         stem.with_suffix(".html"), stem.with_suffix(".csv"), stem.with_suffix(".xlsx")
     )
     files.html.write_text(to_html(data, unit), "utf-8")
-    files.csv.write_text(to_csv(data, unit), "utf-8-sig")  # the BOM lets Excel read diacritics
+    files.csv.write_bytes(to_csv(data, unit))
     files.xlsx.write_bytes(to_xlsx(data, unit))
     return files

@@ -171,8 +171,7 @@ class ReportData:
         return self.generated_at.date() >= self.period.end
 
 
-def _figures(store: Store, period: Period) -> Figures:
-    start, end = period.bounds
+def _figures(store: Store, start: float, end: float) -> Figures:
     channels = store.questions_per_channel(start, end)
     helpful, unhelpful = store.feedback_counts(start, end)
     return Figures(
@@ -231,23 +230,28 @@ def gather(
     questions count under "(không rõ)". `gaps` replaces the default knowledge gaps (the most
     often declined questions), e.g. with what `bot.gaps.find_gaps` finds.
     """
-    start, end = period.bounds
+    now = time.time() if now is None else now
+    # Every query stops at `now`: what is logged while the report is gathered waits for the
+    # next one, so the tables add up even for a period that is still running.
+    start, end = period.bounds[0], min(period.bounds[1], now)
+    spans = [(day_start, min(day_end, end)) for day_start, day_end in period.day_spans()]
     days = tuple(
         DayRow(day, questions, answered)
         for day, (questions, answered) in zip(
-            period.days(), store.questions_per_span(period.day_spans()), strict=True
+            period.days(), store.questions_per_span(spans), strict=True
         )
     )
     if gaps is None:
         gaps = declined_gaps(store.declined_questions(start, end))
         gaps_note = gaps_note or DEFAULT_GAPS_NOTE
     previous_period = period.previous()
+    previous_start, previous_end = previous_period.bounds
     return ReportData(
         period=period,
         previous_period=previous_period,
-        generated_at=dt.datetime.fromtimestamp(time.time() if now is None else now, PROVINCE_TZ),
-        figures=_figures(store, period),
-        previous=_figures(store, previous_period),
+        generated_at=dt.datetime.fromtimestamp(now, PROVINCE_TZ),
+        figures=_figures(store, start, end),
+        previous=_figures(store, previous_start, min(previous_end, now)),
         days=days,
         channels=tuple(ChannelRow(*row) for row in store.questions_per_channel(start, end)),
         topics=_topics(store.answers_per_source(start, end), topics),

@@ -227,12 +227,12 @@ def _csv_value(cell: Cell) -> str | int | float:
     return cell
 
 
-def to_csv(data: ReportData, unit: str | None = None) -> str:
+def to_csv(data: ReportData, unit: str | None = None) -> bytes:
     """The report as one long table: (table, row, column, value) per figure.
 
     Shares, marked (%), are in per cent (83.3), changes of shares in percentage points,
-    dates ISO 8601 in the province's time. Written with a
-    byte-order mark by `write_report`, so Excel reads the diacritics right.
+    dates ISO 8601 in the province's time. UTF-8 with a byte-order mark, without which
+    Excel misreads the diacritics.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -242,7 +242,7 @@ def to_csv(data: ReportData, unit: str | None = None) -> str:
             key = _csv_value(row[0])
             for title, cell in zip(table.header[1:], row[1:], strict=True):
                 writer.writerow((table.name, key, title, _csv_value(cell)))
-    return out.getvalue()
+    return out.getvalue().encode("utf-8-sig")
 
 
 # Excel ----------------------------------------------------------------------------------
