@@ -509,10 +509,10 @@ class Store:
         return [(None if s is None else str(s), int(n)) for s, n in rows]
 
     def declined_questions(self, start: float, end: float) -> list[str]:
-        """The questions the bot declined in [start, end), oldest first."""
+        """The questions the bot declined in [start, end) whose text is kept, oldest first."""
         rows = self._execute(
-            "SELECT question FROM conversations"
-            " WHERE answered = 0 AND created_at >= ? AND created_at < ? ORDER BY created_at, id",
+            "SELECT question FROM conversations WHERE answered = 0 AND question <> ''"
+            " AND created_at >= ? AND created_at < ? ORDER BY created_at, id",
             (start, end),
         ).fetchall()
         return [str(q) for (q,) in rows]

@@ -71,32 +71,34 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     mp = monkeypatch
     # October: the previous period. The last second of October is not November's.
     ask(s, mp, at(10, 10, 9), "zalo", "wifi miễn phí ở đâu", answered=False)
-    ask(s, mp, at(10, 10, 10), "api", "kích hoạt vneid", "vneid-kich-hoat")
+    october = ask(s, mp, at(10, 10, 10), "api", "kích hoạt vneid", "vneid-kich-hoat")
     ask(s, mp, at(10, 31, 23, 59, 59), "telegram", "nộp hồ sơ", "dvc-nop-ho-so")
     # November: 10 questions, 6 answered.
     first = ask(s, mp, at(11, 1, 0, 0, 0), "telegram", "kích hoạt VNeID", "vneid-kich-hoat")
     ask(s, mp, at(11, 1, 10), "zalo", "Giá vàng hôm nay?", answered=False)
-    ask(s, mp, at(11, 2, 9), "api", "nộp hồ sơ trực tuyến", "dvc-nop-ho-so")
+    online = ask(s, mp, at(11, 2, 9), "api", "nộp hồ sơ trực tuyến", "dvc-nop-ho-so")
     ask(s, mp, at(11, 2, 9, 30), "api", "vneid mức 2", "vneid-kich-hoat")
     ask(s, mp, at(11, 2, 23, 59, 59.5), "zalo", "gia vang hom nay", answered=False)
     ask(s, mp, at(11, 3, 8), "zalo-bot", "GIÁ VÀNG   hôm nay", answered=False)
-    ask(s, mp, at(11, 3, 12), "telegram", "xin chào")  # small talk: answered, no source
+    hello = ask(s, mp, at(11, 3, 12), "telegram", "xin chào")  # small talk: no source
     ask(s, mp, at(11, 15, 10), "zalo", "số 0912 345 678 của tôi bị khóa", answered=False)
-    ask(s, mp, at(11, 20, 14), "telegram", "mục đã xoá", "xoa-roi")  # not in the index
-    ask(s, mp, at(11, 30, 23, 59, 59), "telegram", "kế hoạch 57", "ke-hoach-57")
+    gone = ask(s, mp, at(11, 20, 14), "telegram", "mục đã xoá", "xoa-roi")  # not in the index
+    last = ask(s, mp, at(11, 30, 23, 59, 59), "telegram", "kế hoạch 57", "ke-hoach-57")
     # December's first second belongs to the next period.
     ask(s, mp, at(12, 1, 0, 0, 0), "telegram", "kích hoạt vneid", "vneid-kich-hoat")
 
-    for when, helpful in [
-        (at(10, 20), True),
-        (at(11, 1, 0, 0, 0), True),
-        (at(11, 2, 10), True),
-        (at(11, 15, 11), True),
-        (at(11, 30, 23, 59, 59), False),
-        (at(12, 1, 0, 0, 0), False),
+    # Votes count when they are given; a second vote on an answer replaces the first.
+    for when, channel, conversation, helpful in [
+        (at(10, 20), "api", october, True),
+        (at(11, 1, 0, 0, 0), "telegram", first, True),
+        (at(11, 2, 9, 10), "api", online, False),
+        (at(11, 2, 10), "api", online, True),
+        (at(11, 15, 11), "telegram", hello, True),
+        (at(11, 30, 23, 59, 59), "telegram", gone, False),
+        (at(12, 1, 0, 0, 0), "telegram", last, False),
     ]:
         with clock(mp, when):
-            s.add_feedback("telegram", "u1", first, helpful)
+            assert s.add_feedback(channel, "u1", conversation, helpful)
 
     handovers = []
     for when, channel in [
@@ -250,9 +252,18 @@ def test_gaps_group_ways_of_writing_a_declined_question_and_hide_phone_numbers(
 ) -> None:
     assert [(gap.question, gap.count) for gap in report.gaps] == [
         ("Giá vàng hôm nay?", 3),
-        ("số [số đã ẩn] của tôi bị khóa", 1),
+        ("số [số điện thoại] của tôi bị khóa", 1),
     ]
     assert "chưa trả lời được" in report.gaps_note
+
+
+def test_questions_whose_text_was_purged_still_count_but_leave_the_gaps(store: Store) -> None:
+    store.purge(before=at(11, 10))
+    data = gather(store, NOVEMBER, now=AFTER_NOVEMBER)
+    assert (data.figures.questions, data.figures.declined) == (10, 4)
+    assert [(gap.question, gap.count) for gap in data.gaps] == [
+        ("số [số điện thoại] của tôi bị khóa", 1)
+    ]
 
 
 def test_gaps_found_elsewhere_replace_the_declined_questions(store: Store) -> None:
@@ -415,7 +426,7 @@ def test_the_workbook_has_a_sheet_per_table_with_the_same_figures(report: Report
     assert topics[-1] == (DECLINED_ROW, 4, None)
     assert sheet_rows(workbook, "Khoảng trống kiến thức")[1:] == [
         (1, "Giá vàng hôm nay?", 3),
-        (2, "số [số đã ẩn] của tôi bị khóa", 1),
+        (2, "số [số điện thoại] của tôi bị khóa", 1),
     ]
     assert sheet_rows(workbook, "Chuyển cán bộ - tổng hợp")[1:] == [
         ("Số yêu cầu gặp cán bộ", 3),

@@ -4,13 +4,13 @@ the CSV and the workbook cannot disagree with each other or with the database.""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import statistics
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ..privacy import mask
 from ..storage import Store
 from ..text import fold, has_diacritics, normalize
 from .period import PROVINCE_TZ, Period
@@ -22,8 +22,6 @@ DEFAULT_GAPS_NOTE = (
     "ứng viên cho mục hỏi đáp mới."
 )
 GAP_LIMIT = 10
-# Phone and ID numbers a citizen typed must not travel in a report.
-_LONG_NUMBER = re.compile(r"\d(?:[ .-]?\d){5,}")
 
 
 def _rate(part: int, whole: int) -> float:
@@ -196,18 +194,15 @@ def _topics(
     return tuple(TopicRow(topic, n) for topic, n in ordered)
 
 
-def _mask(question: str) -> str:
-    return _LONG_NUMBER.sub("[số đã ẩn]", " ".join(question.split()))
-
-
 def declined_gaps(questions: Sequence[str], limit: int = GAP_LIMIT) -> tuple[Gap, ...]:
     """The most often declined questions, counting ways of writing one question together
     (case, spacing, punctuation, abbreviations, diacritics or none); each is shown as most
-    people wrote it, preferring a spelling with diacritics, with long numbers hidden."""
+    people wrote it, preferring a spelling with diacritics, with personal numbers masked."""
     groups: dict[str, Counter[str]] = {}
     for question in questions:
         key = fold(normalize(question)) or question.strip().lower()
-        groups.setdefault(key, Counter())[_mask(question)] += 1
+        # Questions are masked when stored; masking again covers rows older than that.
+        groups.setdefault(key, Counter())[mask(" ".join(question.split()))] += 1
     gaps = [
         Gap(max(spellings, key=lambda s: (spellings[s], has_diacritics(s))), spellings.total())
         for spellings in groups.values()
