@@ -29,7 +29,8 @@ CORE := bot/text.py bot/diacritics.py bot/knowledge.py bot/chunking.py bot/embed
 	bot/engine.py bot/evaluation.py bot/storage.py bot/settings.py bot/errors.py bot/safety.py \
 	bot/keys.py bot/privacy.py bot/sanitize.py bot/safejson.py bot/logs.py \
 	bot/faq_files.py bot/spreadsheet.py \
-	bot/gaps.py
+	bot/gaps.py \
+	bot/reports
 
 ## Lint, format check, types of the core, and the whole test suite
 test: $(VENV)/.installed-dev

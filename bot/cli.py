@@ -182,6 +182,8 @@ def cmd_zalo_token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    if args.month or args.half or args.year:
+        return _write_report(args, settings)
     import time
 
     from .sanitize import one_line
@@ -233,6 +235,35 @@ def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
     for gap in gaps:
         print()
         print("\n".join(gap.lines()))
+    return 0
+
+
+def _write_report(args: argparse.Namespace, settings: Settings) -> int:
+    from .reports import Period, gather, read_topic_names, write_report
+    from .storage import Store
+
+    if args.month:
+        period = Period.parse("month", args.month)
+    elif args.half:
+        period = Period.parse("half", args.half)
+    else:
+        period = Period.parse("year", args.year)
+    index_dir = Path(args.index) if args.index else settings.index_dir
+    topics = read_topic_names(index_dir)
+    store = Store.from_settings(settings)
+    try:
+        data = gather(store, period, topics=topics)
+    finally:
+        store.close()
+    files = write_report(data, Path(args.out), unit=args.unit)
+    print(f"Báo cáo {period.name}, {period.span_text}.\nHạn gửi: {period.due_text}.")
+    if topics is None:
+        print(f"Không có chỉ mục ở {index_dir}: câu trả lời được tính vào chủ đề '(không rõ)'.")
+    if not data.complete:
+        print("Kỳ báo cáo chưa kết thúc: số liệu tạm tính.")
+    print("Đã ghi:")
+    for path in (files.html, files.csv, files.xlsx):
+        print(f"  {path}")
     return 0
 
 
@@ -396,6 +427,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="questions, answers, feedback and gaps")
     report.add_argument("--days", type=int, default=30, help="period to report (default 30)")
+    report = commands.add_parser(
+        "report",
+        help="questions, answers, feedback and gaps: a summary, or the province's report files",
+        description="Without a period: a text summary of the last --days days. With --month, "
+        "--half or --year: the report for that period as HTML (prints on A4), CSV and XLSX.",
+    )
+    period = report.add_mutually_exclusive_group()
+    period.add_argument("--days", type=int, default=30, help="summary of the last N days (30)")
+    period.add_argument("--month", metavar="YYYY-MM", help="monthly report, e.g. 2026-11")
+    period.add_argument("--half", metavar="YYYY-H1|H2", help="six-month report, e.g. 2026-H1")
+    period.add_argument("--year", metavar="YYYY", help="yearly report, e.g. 2026")
+    report.add_argument("--out", default="reports", help="folder for the files (default reports/)")
+    report.add_argument("--index", help="index whose topics name the answers (CDS_INDEX_DIR)")
+    report.add_argument("--unit", help="the issuing unit printed at the top")
     report.set_defaults(func=cmd_report)
 
     gaps = commands.add_parser(
