@@ -425,8 +425,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     faq_import.set_defaults(func=cmd_faq_import)
 
-    report = commands.add_parser("report", help="questions, answers, feedback and gaps")
-    report.add_argument("--days", type=int, default=30, help="period to report (default 30)")
     report = commands.add_parser(
         "report",
         help="questions, answers, feedback and gaps: a summary, or the province's report files",
