@@ -99,7 +99,7 @@ def test_the_exported_sheet_is_laid_out_for_editors(kb: Path, tmp_path: Path) ->
     assert sheet["H3"].number_format == "DD/MM/YYYY"
     assert sheet["D3"].alignment.wrap_text
     (choice,) = sheet.data_validations.dataValidation
-    assert (choice.type, choice.formula1) == ("list", "'Chủ đề'!$A$2:$A$11")
+    assert (choice.type, choice.formula1) == ("list", f"'Chủ đề'!$A$2:$A${len(TOPICS) + 1}")
     assert str(choice.sqref) == "B2:B1004"
     assert topics.title == "Chủ đề"
     assert topics["A2"].value == "vneid"
