@@ -42,6 +42,16 @@ class IndexMismatchError(CdsError):
         )
 
 
+class IndexCorruptError(CdsError):
+    """The index files exist but cannot be read (truncated, overwritten, half copied)."""
+
+    def __init__(self, index_dir: Path | str, detail: str) -> None:
+        super().__init__(
+            f"The index in {index_dir} cannot be read ({detail}). Rebuild it with:\n"
+            f"    python -m bot build-index --out {index_dir}"
+        )
+
+
 class EmbedderError(CdsError):
     """The embedder cannot be created or loaded."""
 
@@ -57,3 +67,24 @@ class BadRequest(CdsError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class StorageError(CdsError):
+    """The database refused a read or a write (locked by another process, disk full…)."""
+
+
+class RateLimited(CdsError):
+    """A client or user asked faster than its limit; `retry_after` is in seconds."""
+
+    def __init__(self, retry_after: float, first_refusal: bool = True) -> None:
+        super().__init__(f"rate limited for {retry_after:.1f} s")
+        self.retry_after = retry_after
+        self.first_refusal = first_refusal  # the first since last allowed: tell the user once
+
+
+class Overloaded(CdsError):
+    """More questions wait for the model than it can answer soon; `retry_after` in seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"answer queue full; retry in {retry_after:.1f} s")
+        self.retry_after = retry_after
