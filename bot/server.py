@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -16,8 +17,10 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .answer import MAX_QUESTION_CHARS
-from .channels.common import Channel, ChatService
-from .errors import BadRequest, CdsError
+from .body_limit import BodyLimit
+from .channels.common import OVERLOADED_REPLY, RATE_LIMITED_REPLY, Channel, ChatService
+from .errors import BadRequest, CdsError, Overloaded, RateLimited
+from .limits import RateLimiter, ip_limiter, user_limiter
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,11 +61,19 @@ async def read_json(request: Request, model: type[BaseModel]) -> BaseModel:
 
 
 def load_service(settings: Settings) -> ChatService:
-    """The answer core and the store, loaded from settings."""
+    """The answer core and the store, loaded from settings, with its limits and queues."""
     from .engine import create_answerer
     from .storage import Store
 
-    return ChatService(create_answerer(settings), Store.from_settings(settings))
+    answerer = create_answerer(settings)  # before the store: a bad index fails first
+    return ChatService(
+        answerer,
+        Store.from_settings(settings),
+        limiter=user_limiter(settings),
+        queue_size=settings.answer_queue_size,
+        alert_queue_size=settings.alert_queue_size,
+        handover_cooldown=settings.handover_cooldown_seconds,
+    )
 
 
 async def reload_if_rebuilt(service: ChatService, settings: Settings) -> bool:
@@ -86,34 +97,60 @@ async def reload_if_rebuilt(service: ChatService, settings: Settings) -> bool:
 async def _watch_index(service: ChatService, settings: Settings) -> None:
     while True:
         await asyncio.sleep(settings.index_reload_seconds)
-        await reload_if_rebuilt(service, settings)
+        try:
+            await reload_if_rebuilt(service, settings)
+        except Exception:  # the watcher must outlive one odd build; the old index serves
+            log.exception("looking for a rebuilt index failed")
 
 
-def create_app(settings: Settings | None = None, service: ChatService | None = None) -> FastAPI:
-    """The app; the index and model load once, in the lifespan, unless a service is given."""
+async def _stop(app: FastAPI, settings: Settings, own_service: bool) -> None:
+    """Stop within half of CDS_SHUTDOWN_SECONDS (uvicorn gave requests the other half):
+    team alerts first, then the channels together; unsent replies stay in the inbox."""
+    service: ChatService = app.state.service
+    share = settings.shutdown_seconds / 4
+    await service.close(share)
+    stops = [channel.stop(share) for channel in app.state.channels]
+    try:
+        async with asyncio.timeout(share + 1):
+            await asyncio.gather(*stops, return_exceptions=True)
+    except TimeoutError:
+        log.warning("channels did not stop in time")
+    if own_service:
+        service.store.close()
+
+
+def create_app(
+    settings: Settings | None = None, service: ChatService | None = None, owned: bool = False
+) -> FastAPI:
+    """The app; the index and model load once, in the lifespan, unless a service is given.
+    The app owns a service it loaded, or one given with `owned`: it watches for rebuilt
+    indexes and closes its store on shutdown."""
     settings = settings or Settings()
+    owned = owned or service is None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.service = service or load_service(settings)
         watcher = None
-        if service is None and settings.index_reload_seconds > 0:
+        if owned and settings.index_reload_seconds > 0:
             watcher = asyncio.create_task(_watch_index(app.state.service, settings))
         for channel in app.state.channels:
             await channel.start(app.state.service)
         yield
-        for channel in app.state.channels:
-            await channel.stop()
         if watcher is not None:
             watcher.cancel()
-        if service is None:
-            app.state.service.store.close()
+        await _stop(app, settings, own_service=owned)
 
     app = FastAPI(title="cds-bot", lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.state.settings = settings
     app.state.channels = _channels(settings)
+    app.state.ip_limiter = ip_limiter(settings)
     for channel in app.state.channels:
         app.include_router(channel.router)
+    # Outside every route: a body over the cap is refused before anything reads it.
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
+    )
 
     @app.exception_handler(BadRequest)
     async def bad_request(request: Request, exc: BadRequest) -> JSONResponse:
@@ -127,6 +164,18 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
         return error_response(exc.status_code, code.get(exc.status_code, "error"), str(exc.detail))
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+        response = error_response(429, "rate_limited", RATE_LIMITED_REPLY)
+        response.headers["Retry-After"] = str(math.ceil(exc.retry_after))
+        return response
+
+    @app.exception_handler(Overloaded)
+    async def overloaded(request: Request, exc: Overloaded) -> JSONResponse:
+        response = error_response(503, "overloaded", OVERLOADED_REPLY)
+        response.headers["Retry-After"] = str(math.ceil(exc.retry_after))
+        return response
 
     @app.exception_handler(CdsError)
     async def cds_error(request: Request, exc: CdsError) -> JSONResponse:
@@ -151,11 +200,12 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
 
     @app.post("/api/ask")
     async def ask(request: Request) -> dict:
+        throttle(request)
         body = await read_json(request, AskRequest)
         assert isinstance(body, AskRequest)
         svc: ChatService = request.app.state.service
-        user = body.user_id or (request.client.host if request.client else "-")
-        reply = await svc.ask("api", user, body.question)
+        user = body.user_id or client_address(request)
+        reply = await svc.ask("api", user, body.question, shed=True)
         data = reply.answer.to_contract()
         if body.top_k:
             data["sources"] = data["sources"][: body.top_k]
@@ -164,6 +214,7 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
 
     @app.post("/api/feedback")
     async def feedback(request: Request) -> dict:
+        throttle(request)
         body = await read_json(request, FeedbackRequest)
         assert isinstance(body, FeedbackRequest)
         svc: ChatService = request.app.state.service
@@ -172,6 +223,7 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
 
     @app.post("/api/handover")
     async def handover(request: Request) -> dict:
+        throttle(request)
         body = await read_json(request, HandoverRequest)
         assert isinstance(body, HandoverRequest)
         svc: ChatService = request.app.state.service
@@ -196,6 +248,20 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
         return FileResponse(str(static.joinpath(name)))
 
     return app
+
+
+def client_address(request: Request) -> str:
+    """The client's IP address (uvicorn puts a trusted proxy's X-Forwarded-For here)."""
+    return request.client.host if request.client else "-"
+
+
+def throttle(request: Request) -> None:
+    """Refuse (429) an API or web chat request over its address's limit, before its body
+    is read."""
+    limiter: RateLimiter = request.app.state.ip_limiter
+    verdict = limiter.check(client_address(request))
+    if not verdict.allowed:
+        raise RateLimited(verdict.retry_after, verdict.first_refusal)
 
 
 def _channels(settings: Settings) -> list[Channel]:

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from bot.index import resolve
 
 from .conftest import FIXTURES, ROOT
 
@@ -129,3 +132,27 @@ def test_report_and_handovers_read_the_conversation_store(tmp_path: Path) -> Non
     assert closed.returncode == 0
     again = run_bot("handovers", "--close", str(handover), cwd=tmp_path, env=env_db)
     assert again.returncode == 1 and "No open hand-over request" in again.stderr
+
+
+def test_serve_refuses_to_start_without_an_index_and_says_how_to_build_it(
+    tmp_path: Path,
+) -> None:
+    result = run_bot("serve", cwd=tmp_path, env={"CDS_INDEX_DIR": str(tmp_path / "index")})
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: No index found in {tmp_path / 'index'}.")
+    assert "python -m bot build-index" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_a_damaged_index_with_a_clear_message(
+    fixture_index: Path, tmp_path: Path
+) -> None:
+    damaged = tmp_path / "index"
+    shutil.copytree(fixture_index, damaged, symlinks=True)
+    vectors = resolve(damaged) / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:100])  # a copy cut short
+    result = run_bot("serve", cwd=tmp_path, env={"CDS_INDEX_DIR": str(damaged)})
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: The index in {damaged} cannot be read (vectors.faiss")
+    assert "python -m bot build-index" in result.stderr
+    assert "Traceback" not in result.stderr

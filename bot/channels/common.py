@@ -1,17 +1,31 @@
 """What every channel shares: answering and logging a message, hand-overs, feedback, the
-replies to messages that are not text, and splitting long replies."""
+replies to messages that are not text, and splitting long replies.
+
+Queues. Questions for the model wait in one bounded queue and are answered in batches by one
+worker; canned replies (greetings, thanks, empty or over-long messages, requests for a
+person) are recognised first and never wait behind the model. A full queue refuses API
+questions at once (the API answers 503 with Retry-After) instead of letting every caller
+wait longer; channel deliveries wait, as they are already held in the inbox. Team alerts go
+out from a second queue, so a citizen's request never waits for Telegram.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from fastapi import APIRouter
 
-from ..answer import Answer, Answerer
+from ..answer import MAX_QUESTION_CHARS, Answer, Answerer, classify
+from ..embedders import fit_question
+from ..errors import Overloaded, RateLimited, StorageError
+from ..inbox import Inbox
+from ..limits import RateLimiter
 from ..search import Hit
 from ..storage import Store
 
@@ -27,12 +41,24 @@ ERROR_REPLY = (
 )
 FEEDBACK_THANKS = "Cảm ơn bạn đã góp ý! Ý kiến của bạn giúp chúng tôi trả lời tốt hơn."
 LOOKUP_EMPTY = "Không tìm thấy tài liệu nào phù hợp với từ khóa này."
+RATE_LIMITED_REPLY = (
+    "Bạn gửi tin nhắn hơi nhanh nên tôi chưa kịp trả lời hết. Bạn vui lòng đợi khoảng "
+    "một phút rồi gửi lại câu hỏi nhé."
+)
+OVERLOADED_REPLY = (
+    "Hiện có rất nhiều người đang hỏi cùng lúc. Bạn vui lòng đợi vài giây rồi gửi lại câu hỏi nhé."
+)
+CUT_NOTE = (
+    "(Câu hỏi của bạn khá dài nên tôi chỉ đọc được phần đầu. Nếu câu trả lời chưa đúng ý, "
+    "bạn vui lòng hỏi ngắn gọn hơn, mỗi lần một câu hỏi nhé.)"
+)
+NO_QUESTION_YET = "(chưa có câu hỏi)"
 
 
 @dataclass(frozen=True)
 class Reply:
     answer: Answer
-    conversation_id: int
+    conversation_id: int | None  # None when the database could not log it
 
 
 @dataclass(frozen=True)
@@ -53,39 +79,73 @@ class Channel(Protocol):
     name: str
     router: APIRouter
 
+    @property
+    def inbox(self) -> Inbox | None: ...
+
     async def start(self, service: ChatService) -> None: ...
 
-    async def stop(self) -> None: ...
+    async def stop(self, timeout: float = ...) -> None:
+        """Stop within `timeout` seconds; unsent replies stay in the inbox."""
 
 
 class ChatService:
     """The one entry point channels call: answer, log, hand over, take feedback."""
 
-    def __init__(self, answerer: Answerer, store: Store, max_batch: int = 32) -> None:
+    def __init__(
+        self,
+        answerer: Answerer,
+        store: Store,
+        max_batch: int = 32,
+        *,
+        limiter: RateLimiter | None = None,
+        queue_size: int = 256,
+        alert_queue_size: int = 100,
+        handover_cooldown: float = 0.0,
+    ) -> None:
         self.answerer = answerer
         self.store = store
+        self.limiter = limiter  # per user, every channel; None: no limit
         self._max_batch = max_batch
+        self._queue_size = queue_size
         self._waiting: list[tuple[str, asyncio.Future[Answer]]] = []
         self._worker: asyncio.Task[None] | None = None
+        self._seconds_per_question = 0.02  # running estimate, for Retry-After
         self._handover_listeners: list[HandoverListener] = []
+        self._handover_cooldown = handover_cooldown
+        self._alert_queue_size = alert_queue_size
+        self._alerts: asyncio.Queue[Handover] | None = None
+        self._alerts_loop: asyncio.AbstractEventLoop | None = None
+        self._alert_worker: asyncio.Task[None] | None = None
+        self._closed = False
 
     def on_handover(self, listener: HandoverListener) -> None:
         """Call `listener` for every new hand-over request (e.g. to alert the team's chat)."""
         self._handover_listeners.append(listener)
 
-    async def answer(self, text: str) -> Answer:
+    async def answer(self, text: str, shed: bool = False) -> Answer:
         """Answer one question. Questions that arrive while the embedder is busy are
-        answered together in one batch: the same wait for the first, more per second."""
+        answered together in one batch: the same wait for the first, more per second.
+        With `shed`, a full queue raises Overloaded instead of waiting."""
+        if len(text) > MAX_QUESTION_CHARS or classify(text) != "question":
+            # A canned reply: no model, no queue (a greeting must not wait behind questions).
+            return self.answerer.answer_many([text])[0]
+        if shed and len(self._waiting) >= self._queue_size:
+            raise Overloaded(self.wait_estimate())
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self._waiting.append((text, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain())
         return await future
 
+    def wait_estimate(self) -> float:
+        """Seconds the questions waiting now should take, at least one."""
+        return max(1.0, math.ceil(len(self._waiting) * self._seconds_per_question))
+
     async def _drain(self) -> None:
         while self._waiting:
             batch = self._waiting[: self._max_batch]
             del self._waiting[: self._max_batch]
+            started = time.perf_counter()
             try:
                 # The embedder blocks (and releases the GIL): keep it off the event loop.
                 answers = await asyncio.to_thread(self.answerer.answer_many, [t for t, _ in batch])
@@ -94,25 +154,47 @@ class ChatService:
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            per_question = (time.perf_counter() - started) / len(batch)
+            self._seconds_per_question += 0.2 * (per_question - self._seconds_per_question)
             for (_, future), answer in zip(batch, answers, strict=True):
                 if not future.done():
                     future.set_result(answer)
 
-    async def ask(self, channel: str, user_id: str, text: str) -> Reply:
-        answer = await self.answer(text)
+    def fit(self, text: str) -> tuple[str, bool]:
+        """The question as the model will read it, and whether it had to be cut to fit."""
+        if len(text) > MAX_QUESTION_CHARS:
+            return text, False  # the core declines it politely, without reading it
+        fitted = fit_question(self.answerer.retriever.embedder, text)
+        return fitted, fitted != text
+
+    async def ask(self, channel: str, user_id: str, text: str, *, shed: bool = False) -> Reply:
+        """Answer and log a user's message; RateLimited when they send faster than allowed."""
         user = self.store.user_hash(channel, user_id)
+        if self.limiter is not None:
+            verdict = self.limiter.check(f"{channel}:{user}")
+            if not verdict.allowed:
+                log.info("rate limited channel=%s user=%s", channel, user)
+                raise RateLimited(verdict.retry_after, verdict.first_refusal)
+        question, cut = self.fit(text)
+        answer = await self.answer(question, shed=shed)
+        if cut:
+            answer = replace(answer, question=text, answer=f"{CUT_NOTE}\n\n{answer.answer}")
         if answer.intent == "handover":
-            previous = self.store.last_question(channel, user)
+            previous = self._last_question(channel, user)
             await self.handover(channel, user_id, previous or text)
-        conversation_id = self.store.log_conversation(
-            channel,
-            user,
-            text[:4000],
-            answer.answered,
-            answer.kind,
-            answer.score,
-            answer.sources[0].id if answer.sources else None,
-        )
+        try:
+            conversation_id: int | None = self.store.log_conversation(
+                channel,
+                user,
+                text[:4000],
+                answer.answered,
+                answer.kind,
+                answer.score,
+                answer.sources[0].id if answer.sources else None,
+            )
+        except StorageError as exc:  # the citizen still gets the answer
+            log.error("conversation not logged channel=%s user=%s: %s", channel, user, exc)
+            conversation_id = None
         log.info(
             "answered channel=%s user=%s answered=%s kind=%s score=%.3f",
             channel,
@@ -123,21 +205,86 @@ class ChatService:
         )
         return Reply(answer, conversation_id)
 
+    def _last_question(self, channel: str, user: str) -> str | None:
+        try:
+            return self.store.last_question(channel, user)
+        except StorageError as exc:
+            log.error("last question not read channel=%s user=%s: %s", channel, user, exc)
+            return None
+
     async def lookup(self, query: str, k: int = 5) -> list[Hit]:
         """Sources for team members: the top matches, answered or not."""
         return await asyncio.to_thread(self.answerer.retriever.search, query, k)
 
     async def handover(self, channel: str, user_id: str, question: str | None = None) -> int:
-        """Record a request for a person (about `question` or the last one) and announce it."""
+        """Record a request for a person (about `question` or the last one) and announce it;
+        a repeat joins the citizen's open request (or one within the cooldown), announced
+        once."""
         user = self.store.user_hash(channel, user_id)
-        text = question or self.store.last_question(channel, user) or "(chưa có câu hỏi)"
-        handover = Handover(self.store.add_handover(channel, user, text), channel, text)
-        for listener in self._handover_listeners:
+        text = question or self._last_question(channel, user) or NO_QUESTION_YET
+        try:
+            handover_id, new = self.store.request_handover(
+                channel, user, text, self._handover_cooldown
+            )
+        except StorageError as exc:  # the team is still told
+            log.error("hand-over not recorded channel=%s user=%s: %s", channel, user, exc)
+            handover_id, new = 0, True
+        if new:
+            self._announce(Handover(handover_id, channel, text))
+        return handover_id
+
+    def _announce(self, handover: Handover) -> None:
+        if not self._handover_listeners:
+            return
+        if self._closed:
+            log.warning("team alert for hand-over %s not sent: stopping", handover.id)
+            return
+        loop = asyncio.get_running_loop()
+        if self._alerts is None or self._alerts_loop is not loop:
+            self._alerts = asyncio.Queue(self._alert_queue_size)
+            self._alerts_loop = loop
+            self._alert_worker = None
+        if self._alert_worker is None or self._alert_worker.done():
+            self._alert_worker = asyncio.create_task(self._send_alerts(self._alerts))
+        try:
+            self._alerts.put_nowait(handover)
+        except asyncio.QueueFull:  # stored all the same: `python -m bot handovers` lists it
+            log.warning(
+                "team alert for hand-over %s dropped: %d alerts are waiting",
+                handover.id,
+                self._alerts.qsize(),
+            )
+
+    async def _send_alerts(self, alerts: asyncio.Queue[Handover]) -> None:
+        while True:
+            handover = await alerts.get()
             try:
-                await listener(handover)
-            except Exception:  # the request is stored: a failed alert must not fail the citizen
-                log.exception("announcing hand-over %s failed", handover.id)
-        return handover.id
+                for listener in self._handover_listeners:
+                    try:
+                        await listener(handover)
+                    except Exception:  # the request is stored: a failed alert must not stop others
+                        log.exception("announcing hand-over %s failed", handover.id)
+            finally:
+                alerts.task_done()
+
+    async def alerts_sent(self) -> None:
+        """Wait until every queued team alert has been sent (or has failed)."""
+        if self._alerts is not None and self._alerts_loop is asyncio.get_running_loop():
+            await self._alerts.join()
+
+    async def close(self, timeout: float) -> None:
+        """Send the team alerts still queued, for at most `timeout` seconds, then stop."""
+        self._closed = True
+        try:
+            async with asyncio.timeout(timeout):
+                await self.alerts_sent()
+        except TimeoutError:
+            waiting = self._alerts.qsize() if self._alerts is not None else 0
+            log.warning("stopped with %d team alerts unsent (the requests are stored)", waiting)
+        if self._alert_worker is not None:
+            self._alert_worker.cancel()
+            await asyncio.gather(self._alert_worker, return_exceptions=True)
+            self._alert_worker = None
 
     def feedback(
         self, channel: str, user_id: str, conversation_id: int | None, helpful: bool
