@@ -25,8 +25,9 @@ run: $(VENV)/.installed
 
 # The core: everything but the channel adapters, the server and the CLI.
 CORE := bot/text.py bot/diacritics.py bot/knowledge.py bot/chunking.py bot/embedders.py \
-	bot/index.py bot/search.py bot/answer.py bot/engine.py bot/evaluation.py bot/storage.py \
-	bot/settings.py bot/errors.py
+	bot/index.py bot/search.py bot/ranking.py bot/questions.py bot/compose.py bot/answer.py \
+	bot/engine.py bot/evaluation.py bot/storage.py bot/settings.py bot/errors.py bot/safety.py \
+	bot/keys.py bot/privacy.py bot/sanitize.py bot/safejson.py bot/logs.py
 
 ## Lint, format check, types of the core, and the whole test suite
 test: $(VENV)/.installed-dev
@@ -43,12 +44,12 @@ format: $(VENV)/.installed-dev
 	$(PY) -m ruff format bot tests scripts benchmarks
 	$(PY) -m ruff check --fix bot tests scripts benchmarks
 
-## Retrieval quality on tests/eval/dev.jsonl: bm25, dense and hybrid side by side
+## Answer quality on dev, blind-tune and blind-heldout: bm25, dense, hybrid and ranked side by side
 eval: $(VENV)/.installed
 	$(PY) -m bot build-index --if-stale
 	$(PY) scripts/evaluate.py
 
-## Choose the decline threshold on the dev set and write it to bot/data/calibration.json
+## Choose the decline threshold on dev + blind-tune; write it, and the shipped ranker, to bot/data/
 calibrate: $(VENV)/.installed
 	$(PY) -m bot build-index --if-stale
 	$(PY) scripts/calibrate.py --write

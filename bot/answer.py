@@ -10,22 +10,33 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from threading import Lock
 from typing import Literal
 
-import numpy as np
-
-from .chunking import split_sentences
+from .compose import DOCUMENT_ANSWER_CHARS, PART_ANSWER_CHARS, excerpt, focused
 from .knowledge import DECLINE_TOPIC
+from .questions import FactKind, fact_kind, looks_like_follow_up, split_parts, topic_anchor
+from .safety import REPLIES as SAFETY_REPLIES
+from .safety import concern
 from .search import Hit, Retriever
-from .text import fold, lexical_tokens, normalize
+from .text import fold, normalize
 
 Kind = Literal["faq", "document", "none"]
-Intent = Literal["question", "greeting", "thanks", "about", "handover", "empty"]
+Intent = Literal[
+    "question",  # answered from the knowledge base, or declined for want of a sure answer
+    "out_of_scope",  # declined by one of the knowledge base's out-of-scope entries
+    "harmful",  # refused: illegal or harmful
+    "emergency",  # pointed to 115 or a health facility
+    "privacy",  # refused: another person's data
+    "greeting",
+    "thanks",
+    "about",
+    "handover",
+    "empty",
+]
 
 MAX_QUESTION_CHARS = 4000
-DOCUMENT_ANSWER_CHARS = 700
 
 GREETING_REPLY = (
     "Xin chào! Tôi là trợ lý hỏi đáp về chuyển đổi số của tỉnh Lai Châu. "
@@ -47,6 +58,13 @@ HANDOVER_REPLY = (
     "số cộng đồng để trả lời sớm. Bạn cũng có thể liên hệ trực tiếp Ủy ban nhân dân cấp xã "
     "nơi mình ở."
 )
+NEAR_MISS_REPLY = (
+    "Tôi chưa chắc đã hiểu đúng câu hỏi của bạn. Có phải bạn muốn hỏi:\n{questions}\n\n"
+    "Bạn chọn một câu ở trên, hoặc chọn \u201cGặp cán bộ hỗ trợ\u201d để được giúp."
+)
+TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
+NEAR_MISS_SHARE = 0.6  # of the threshold: below it, no entry is close enough to offer
+NEAR_MISS_SUGGESTIONS = 3
 DECLINE_REPLY = (
     "Xin lỗi, tôi chưa tìm thấy câu trả lời chắc chắn cho câu hỏi này. Bạn có thể hỏi lại "
     "ngắn gọn hơn với từ khóa chính, ví dụ: \u201ccách kích hoạt VNeID mức 2\u201d, hoặc "
@@ -89,6 +107,14 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """The previous message of a conversation and the entries that answered it."""
+
+    question: str
+    source_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     answered: bool
@@ -98,14 +124,27 @@ class Answer:
     sources: list[SourceRef]
     suggestions: list[str] = field(default_factory=list)
     intent: Intent = "question"
+    answered_from: tuple[SourceRef, ...] = ()  # the sources the answer quotes, in order
 
     def to_contract(self) -> dict:
         """The stable JSON shape of the CLI and the HTTP API."""
         data = asdict(self)
-        return {
+        contract = {
             key: data[key]
             for key in ("question", "answered", "answer", "kind", "score", "sources", "suggestions")
         }
+        contract["offer_handover"] = self.offer_handover
+        return contract
+
+    @property
+    def offer_handover(self) -> bool:
+        """Whether to offer a person: only when the bot could not find a sure answer (not for
+        refusals, out-of-scope questions or small talk)."""
+        return not self.answered and self.intent == "question"
+
+    def turn(self) -> Turn:
+        """What a conversation remembers of this answer, for the next message."""
+        return Turn(self.question, tuple(s.id for s in self.answered_from))
 
     @property
     def citation(self) -> str | None:
@@ -143,6 +182,41 @@ _CANNED: dict[Intent, str] = {
 }
 
 
+def canned_answer(question: str) -> Answer | None:
+    """The fixed reply to a message that needs no search (small talk, an empty or over-long
+    message, a request for a person, a request refused for safety), else None."""
+    if len(question) > MAX_QUESTION_CHARS:
+        text = TOO_LONG_REPLY.format(length=len(question), limit=MAX_QUESTION_CHARS)
+        return Answer(question, False, text, "none", 0.0, [], intent="empty")
+    intent = classify(question)
+    if intent == "question":
+        worry = concern(question)
+        if worry is None:
+            return None
+        # Refused before searching: a neighbouring how-to entry must never answer these.
+        return Answer(question, False, SAFETY_REPLIES[worry], "none", 1.0, [], intent=worry)
+    return Answer(question, intent != "empty", _CANNED[intent], "none", 1.0, [], intent=intent)
+
+
+def is_canned(question: str) -> bool:
+    """Whether a fixed reply answers `question`: such a message never waits for the model."""
+    return canned_answer(question) is not None
+
+
+@dataclass
+class _Plan:
+    """The searches one message needs: itself, leaning on the previous message, and its parts."""
+
+    question: str
+    normalised: str
+    context: Turn | None = None
+    with_context: str | None = None  # the message with the previous message's topic words
+    parts: list[str] = field(default_factory=list)  # normalised; the second with the first's topic
+
+    def texts(self) -> list[str]:
+        return [self.normalised, *([self.with_context] if self.with_context else []), *self.parts]
+
+
 class Answerer:
     """Answers questions from one index; holds a small cache keyed on the normalised question."""
 
@@ -151,86 +225,183 @@ class Answerer:
     ) -> None:
         self.retriever = retriever
         self.threshold = threshold
+        # Below the threshold but above this, the closest entries are offered as "did you mean".
+        self.near_miss = threshold * NEAR_MISS_SHARE
         self.top_k = top_k
         self._cache: OrderedDict[tuple[str, int], Answer] = OrderedDict()
         self._cache_size = cache_size
         self._lock = Lock()
 
-    def answer(self, question: str, top_k: int | None = None) -> Answer:
-        return self.answer_many([question], top_k)[0]
+    def answer(
+        self, question: str, top_k: int | None = None, context: Turn | None = None
+    ) -> Answer:
+        return self.answer_many([question], top_k, [context])[0]
 
-    def answer_many(self, questions: Sequence[str], top_k: int | None = None) -> list[Answer]:
-        """Answer several questions, embedding the uncached ones in one batch."""
+    def answer_many(
+        self,
+        questions: Sequence[str],
+        top_k: int | None = None,
+        contexts: Sequence[Turn | None] | None = None,
+    ) -> list[Answer]:
+        """Answer several questions (each with the conversation's previous turn, if any),
+        embedding every search they need in one batch."""
         k = top_k or self.top_k
+        contexts = contexts or [None] * len(questions)
         results: list[Answer | None] = [None] * len(questions)
-        pending: dict[str, list[int]] = {}
-        for i, question in enumerate(questions):
+        plans: dict[int, _Plan] = {}
+        for i, (question, context) in enumerate(zip(questions, contexts, strict=True)):
             canned = self._canned(question)
             if canned is not None:
                 results[i] = canned
                 continue
             normalised = normalize(question)
-            cached = self._cache_get((normalised, k))
+            cached = None if context else self._cache_get((normalised, k))
             if cached is not None:
                 results[i] = _with_question(cached, question)
             else:
-                pending.setdefault(normalised, []).append(i)
-        if pending:
-            texts = list(pending)
+                plans[i] = self._plan(question, normalised, context)
+        if plans:
+            texts = list(dict.fromkeys(t for plan in plans.values() for t in plan.texts()))
             vectors = self.retriever.embed_questions(texts)
-            for text, vector in zip(texts, vectors, strict=True):
-                hits = self.retriever.search_vector(text, vector, k=max(k, 5))
-                answer = self.compose(questions[pending[text][0]], text, hits, k)
-                self._cache_put((text, k), answer)
-                for i in pending[text]:
-                    results[i] = _with_question(answer, questions[i])
+            hits = {
+                text: self.retriever.search_vector(text, vector, k=max(k, 5))
+                for text, vector in zip(texts, vectors, strict=True)
+            }
+            for i, plan in plans.items():
+                answer = self._decide(plan, hits, k)
+                if plan.context is None:
+                    self._cache_put((plan.normalised, k), answer)
+                results[i] = answer
         return [r for r in results if r is not None]
 
+    def _plan(self, question: str, normalised: str, context: Turn | None) -> _Plan:
+        plan = _Plan(question, normalised, context)
+        if context is not None:
+            anchor = topic_anchor(context.question, question)
+            if anchor:
+                plan.with_context = f"{normalised} {anchor}"
+        parts = split_parts(question)
+        if len(parts) >= 2:
+            first, rest = parts[0], " ".join(parts[1:])
+            second = normalize(rest)
+            if looks_like_follow_up(rest):
+                second = f"{second} {topic_anchor(first, rest)}".strip()
+            plan.parts = [normalize(first), second]
+        return plan
+
+    def _decide(self, plan: _Plan, hits: dict[str, list[Hit]], k: int) -> Answer:
+        """Choose between the message alone and the message read with the previous one, and
+        answer both parts of a two-part message when different entries answer them."""
+        main = hits[plan.normalised]
+        text = plan.normalised
+        sure_alone = bool(main) and main[0].score >= self.threshold
+        if plan.with_context and not sure_alone:
+            # Only a message that cannot stand alone is read with the previous one.
+            leaning = hits[plan.with_context]
+            if leaning and (not main or leaning[0].score > main[0].score):
+                main, text = leaning, plan.with_context
+        if plan.parts:
+            first, second = hits[plan.parts[0]], hits[plan.parts[1]]
+            if self._answers_apart(first, second):
+                return self._two_parts(plan.question, plan.parts, first, second, main, k)
+        return self.compose(plan.question, text, main, k)
+
+    def _answers_apart(self, first: list[Hit], second: list[Hit]) -> bool:
+        return bool(
+            first
+            and second
+            and min(first[0].score, second[0].score) >= self.threshold
+            and first[0].source.id != second[0].source.id
+            and DECLINE_TOPIC not in (first[0].source.topic, second[0].source.topic)
+        )
+
     def _canned(self, question: str) -> Answer | None:
-        if len(question) > MAX_QUESTION_CHARS:
-            text = TOO_LONG_REPLY.format(length=len(question), limit=MAX_QUESTION_CHARS)
-            return Answer(question, False, text, "none", 0.0, [], intent="empty")
-        intent = classify(question)
-        if intent == "question":
-            return None
-        return Answer(question, intent != "empty", _CANNED[intent], "none", 1.0, [], intent=intent)
+        return canned_answer(question)
 
     def compose(self, question: str, normalised: str, hits: list[Hit], k: int) -> Answer:
         """The answer to a question from its ranked hits: FAQ, document excerpt or decline."""
         sources = _source_refs(hits, k)
-        if not hits or hits[0].score < self.threshold:
-            score = hits[0].score if hits else 0.0
-            return Answer(question, False, DECLINE_REPLY, "none", score, sources)
-        best = hits[0]
+        best = hits[0] if hits else None
+        if best is None or best.score < self.threshold:
+            return self._decline(question, hits, sources)
         if best.source.topic == DECLINE_TOPIC:
-            return Answer(
-                question, False, best.source.answer or DECLINE_REPLY, "none", best.score, sources
-            )
-        suggestions = self._suggestions(hits)
-        if best.source.kind == "faq":
-            text = f"{best.source.answer}\n\nNguồn: {best.source.citation}"
-            return Answer(question, True, text, "faq", best.score, sources, suggestions)
-        excerpt = self.excerpt(normalised, best.chunk.text)
-        where = " › ".join(part for part in (best.source.title, best.chunk.section) if part)
-        text = f"{excerpt}\n\nNguồn: {where}"
-        return Answer(question, True, text, "document", best.score, sources, suggestions)
+            text = best.source.answer or DECLINE_REPLY
+            return Answer(question, False, text, "none", best.score, sources, intent="out_of_scope")
+        kind = fact_kind(question)
+        text = self._quote(best, question, normalised, kind)
+        return Answer(
+            question,
+            True,
+            text,
+            "faq" if best.source.kind == "faq" else "document",
+            best.score,
+            sources,
+            self._suggestions(hits),
+            answered_from=(_source_ref(best),),
+        )
+
+    def _quote(
+        self, hit: Hit, question: str, normalised: str, kind: FactKind | None, limit: int = 0
+    ) -> str:
+        """A hit's text with its "Nguồn: …" line: an FAQ answer (the asked fact first) or the
+        sentences of a document that answer the question."""
+        weigh = self.retriever.token_weights
+        if hit.source.kind == "faq":
+            body = focused(hit.source.answer or "", question, weigh, kind)
+            if limit:
+                body = excerpt(body, normalised, weigh, kind, limit)
+            return f"{body}\n\nNguồn: {hit.source.citation}"
+        body = excerpt(hit.chunk.text, normalised, weigh, kind, limit or DOCUMENT_ANSWER_CHARS)
+        where = " › ".join(part for part in (hit.source.title, hit.chunk.section) if part)
+        return f"{body}\n\nNguồn: {where}"
+
+    def _two_parts(
+        self,
+        question: str,
+        parts: list[str],
+        first: list[Hit],
+        second: list[Hit],
+        whole: list[Hit],
+        k: int,
+    ) -> Answer:
+        """Each part answered from its own entry, each with its source."""
+        texts = []
+        for number, (part, hits) in enumerate(zip(parts, (first, second), strict=True), 1):
+            quoted = self._quote(hits[0], part, part, fact_kind(part), PART_ANSWER_CHARS)
+            texts.append(f"{number}) {hits[0].source.title}\n{quoted}")
+        used = (_source_ref(first[0]), _source_ref(second[0]))
+        others = [h for h in whole if h.source.id not in {first[0].source.id, second[0].source.id}]
+        sources = (list(used) + _source_refs(others, k))[: max(k, 2)]
+        return Answer(
+            question,
+            True,
+            TWO_PARTS_INTRO + "\n\n" + "\n\n".join(texts),
+            "faq" if first[0].source.kind == second[0].source.kind == "faq" else "document",
+            min(first[0].score, second[0].score),
+            sources,
+            self._suggestions(others and [first[0], *others] or [first[0]]),
+            answered_from=used,
+        )
+
+    def _decline(self, question: str, hits: list[Hit], sources: list[SourceRef]) -> Answer:
+        """No sure answer: the closest entries as "did you mean", or a plain decline."""
+        score = hits[0].score if hits else 0.0
+        close = [
+            h.source.questions[0]
+            for h in hits
+            if h.source.kind == "faq"
+            and h.source.topic != DECLINE_TOPIC
+            and h.score >= self.near_miss
+        ][:NEAR_MISS_SUGGESTIONS]
+        if close:
+            listed = "\n".join(f"- {q}" for q in close)
+            text = NEAR_MISS_REPLY.format(questions=listed)
+            return Answer(question, False, text, "none", score, sources, close)
+        return Answer(question, False, DECLINE_REPLY, "none", score, sources)
 
     def excerpt(self, normalised: str, text: str) -> str:
-        """The sentences of a chunk that best answer the question, in document order."""
-        sentences = split_sentences(text)
-        if len(" ".join(sentences)) <= DOCUMENT_ANSWER_CHARS:
-            return "\n".join(sentences)
-        weights = self.retriever.token_weights(lexical_tokens(normalised))
-        token_sets = [set(lexical_tokens(sentence)) for sentence in sentences]
-        scores = np.array([sum(w for t, w in weights.items() if t in ts) for ts in token_sets])
-        chosen: set[int] = set()
-        length = 0
-        for i in np.argsort(-scores, kind="stable"):
-            if chosen and (scores[i] <= 0 or length + len(sentences[i]) > DOCUMENT_ANSWER_CHARS):
-                break
-            chosen.add(int(i))
-            length += len(sentences[i])
-        return "\n".join(sentences[i] for i in sorted(chosen))
+        """The sentences of a passage that best answer the question, in document order."""
+        return excerpt(text, normalised, self.retriever.token_weights)
 
     def _suggestions(self, hits: list[Hit]) -> list[str]:
         """Up to three related FAQ questions: of the same topic as the answer, or matching
@@ -261,23 +432,14 @@ class Answerer:
                 self._cache.popitem(last=False)
 
 
+def _source_ref(hit: Hit) -> SourceRef:
+    return SourceRef(hit.source.id, hit.source.title, hit.chunk.section, hit.source.url)
+
+
 def _source_refs(hits: list[Hit], k: int) -> list[SourceRef]:
     """Related sources, best first (an FAQ entry has no section; its answer cites its source)."""
-    return [
-        SourceRef(h.source.id, h.source.title, h.chunk.section, h.source.url)
-        for h in hits
-        if h.source.topic != DECLINE_TOPIC
-    ][:k]
+    return [_source_ref(h) for h in hits if h.source.topic != DECLINE_TOPIC][:k]
 
 
 def _with_question(answer: Answer, question: str) -> Answer:
-    return Answer(
-        question,
-        answer.answered,
-        answer.answer,
-        answer.kind,
-        answer.score,
-        answer.sources,
-        answer.suggestions,
-        answer.intent,
-    )
+    return replace(answer, question=question)

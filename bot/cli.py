@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .errors import CdsError
+from .logs import configure as configure_logging
 from .settings import Settings
 
 
@@ -174,9 +176,23 @@ def cmd_zalo_bot(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_zalo_token(args: argparse.Namespace, settings: Settings) -> int:
+    from .channels.zalo_oa import TokenStatus
+    from .storage import Store
+
+    store = Store.from_settings(settings)
+    try:
+        status = TokenStatus.read(settings, store)
+    finally:
+        store.close()
+    print("\n".join(status.lines()))
+    return 1 if status.needs_attention else 0
+
+
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
+    from .sanitize import one_line
     from .storage import Store
 
     store = Store.from_settings(settings)
@@ -194,7 +210,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     if unanswered:
         print("\nmost asked questions the bot could not answer (candidates for new FAQ entries):")
         for question, count in unanswered:
-            print(f"{count:>5}  {question[:100]}")
+            print(f"{count:>5}  {one_line(question)[:100]}")
     store.close()
     return 0
 
@@ -202,6 +218,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_handovers(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
+    from .sanitize import one_line
     from .storage import Store
 
     store = Store.from_settings(settings)
@@ -216,10 +233,46 @@ def cmd_handovers(args: argparse.Namespace, settings: Settings) -> int:
             print("No open hand-over requests.")
         for request in requests:
             when = dt.datetime.fromtimestamp(request["created_at"]).strftime("%Y-%m-%d %H:%M")
-            print(f"#{request['id']:<5} {when}  {request['channel']:<9} {request['question']}")
+            question = one_line(request["question"]) or "(text removed: older than retention)"
+            print(f"#{request['id']:<5} {when}  {request['channel']:<9} {question}")
         return 0
     finally:
         store.close()
+
+
+def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from .privacy import retention_cutoff
+    from .storage import Store
+
+    days = settings.retention_days if args.days is None else args.days
+    if days < 1:
+        raise CdsError("--days must be at least 1.")
+    store = Store.from_settings(settings)
+    try:
+        purged = store.purge(retention_cutoff(days))
+    finally:
+        store.close()
+    print(
+        f"Blanked the text of {purged.questions} question(s) and {purged.handovers} hand-over "
+        f"request(s) older than {days} days; the counts stay for reports."
+    )
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage import Store
+
+    store = Store.from_settings(settings)
+    try:
+        erased = store.forget(args.channel, store.user_hash(args.channel, args.user))
+    finally:
+        store.close()
+    print(
+        f"Erased for this {args.channel} user: {erased.conversations} conversation(s), "
+        f"{erased.feedback} feedback, {erased.handovers} hand-over request(s), "
+        f"{erased.deliveries} delivery record(s)."
+    )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -271,6 +324,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     zalo_bot.set_defaults(func=cmd_zalo_bot)
 
+    zalo_token = commands.add_parser(
+        "zalo-token", help="the Zalo OA tokens: saved, expiry, next renewal, last error"
+    )
+    zalo_token.add_argument(
+        "action",
+        choices=["status"],
+        help="status: print the tokens' state, never their values (exit 1 if something needs "
+        "fixing)",
+    )
+    zalo_token.set_defaults(func=cmd_zalo_token)
+
     report = commands.add_parser("report", help="questions, answers, feedback and gaps")
     report.add_argument("--days", type=int, default=30, help="period to report (default 30)")
     report.set_defaults(func=cmd_report)
@@ -278,17 +342,36 @@ def build_parser() -> argparse.ArgumentParser:
     handovers = commands.add_parser("handovers", help="list open hand-over requests")
     handovers.add_argument("--close", type=int, metavar="ID", help="mark a request handled")
     handovers.set_defaults(func=cmd_handovers)
+
+    purge = commands.add_parser(
+        "purge", help="blank question text older than CDS_RETENTION_DAYS (counts stay)"
+    )
+    purge.add_argument("--days", type=int, help="keep this many days (default CDS_RETENTION_DAYS)")
+    purge.set_defaults(func=cmd_purge)
+
+    forget = commands.add_parser("forget", help="erase everything stored about one person")
+    forget.add_argument("--channel", choices=["telegram", "zalo", "zalo-bot", "api"], required=True)
+    forget.add_argument(
+        "--user",
+        required=True,
+        metavar="ID",
+        help="their id on that channel: Telegram or Zalo user id, or the web chat's user_id",
+    )
+    forget.set_defaults(func=cmd_forget)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("httpx", "faiss", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # Name the setting and the rule, never the value: it may be a secret.
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"])
+            print(f"error: setting {name}: {error['msg']}", file=sys.stderr)
+        return 1
+    configure_logging(settings.log_level, settings.secret_values())
     try:
         return int(args.func(args, settings))
     except CdsError as exc:

@@ -37,7 +37,7 @@ def calibration(embedder_name: str, mode: Mode) -> dict[str, float]:
 def create_answerer(
     settings: Settings,
     index_dir: Path | None = None,
-    mode: Mode = "hybrid",
+    mode: Mode = "ranked",
     embedder: Embedder | None = None,
 ) -> Answerer:
     """Load the embedder and the index once and return the answer core."""

@@ -60,13 +60,32 @@ class ChannelError(CdsError):
     """A messaging platform rejected a call or could not be reached."""
 
 
-class BadRequest(CdsError):
-    """An HTTP request the server cannot use; `code` is stable, `message` is for developers."""
+class RequestError(CdsError):
+    """A request the server will not serve; `code` is stable, `message` is for developers.
+    The HTTP surface answers it with `status` and the API's one error shape."""
+
+    status = 400
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class BadRequest(RequestError):
+    """A body or parameter the server cannot use."""
+
+
+class NotFound(RequestError):
+    """Nothing of that id belongs to the caller (whether it exists for someone else is not said)."""
+
+    status = 404
+
+
+class UnsupportedMediaType(RequestError):
+    """A body of another type than the one the route accepts."""
+
+    status = 415
 
 
 class StorageError(CdsError):
@@ -76,6 +95,11 @@ class StorageError(CdsError):
 class RateLimited(CdsError):
     """A client or user asked faster than its limit; `retry_after` is in seconds."""
 
+    message = (
+        "Bạn gửi tin nhắn hơi nhanh nên tôi chưa kịp trả lời hết. Bạn vui lòng đợi khoảng "
+        "một phút rồi gửi lại câu hỏi nhé."
+    )
+
     def __init__(self, retry_after: float, first_refusal: bool = True) -> None:
         super().__init__(f"rate limited for {retry_after:.1f} s")
         self.retry_after = retry_after
@@ -84,6 +108,11 @@ class RateLimited(CdsError):
 
 class Overloaded(CdsError):
     """More questions wait for the model than it can answer soon; `retry_after` in seconds."""
+
+    message = (
+        "Hiện có rất nhiều người đang hỏi cùng lúc. Bạn vui lòng đợi vài giây rồi gửi lại câu "
+        "hỏi nhé."
+    )
 
     def __init__(self, retry_after: float) -> None:
         super().__init__(f"answer queue full; retry in {retry_after:.1f} s")

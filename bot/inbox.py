@@ -32,7 +32,7 @@ from typing import Literal
 
 from .errors import ChannelError, StorageError
 from .settings import Settings
-from .storage import Delivery, Store
+from .storage import DELIVERY_MEMORY_SECONDS, Delivery, Store
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,6 @@ Handler = Callable[[Delivery], Awaitable[Outcome | None]]
 
 # Pauses before a delivery the platform refused is tried again, by attempt.
 RETRY_PAUSES = (10.0, 60.0, 300.0, 900.0)
-# Finished deliveries are remembered this long, past any platform's retries.
-MEMORY_SECONDS = 7 * 24 * 3600
 FORGET_EVERY_SECONDS = 3600.0
 
 
@@ -225,7 +223,7 @@ class Inbox:
             self.store.inbox_renew(self.owner, now + self._lease)
             self._renewed = now
         if now - self._forgotten >= FORGET_EVERY_SECONDS:
-            self.store.inbox_forget(now - MEMORY_SECONDS)
+            self.store.inbox_forget(now - DELIVERY_MEMORY_SECONDS)
             self._forgotten = now
         free = self._concurrency - len(self._tasks)
         if free <= 0:

@@ -220,13 +220,48 @@ def _folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def _train_ranker(build: Path, embedder: Embedder, cache_path: Path) -> None:
+    """Train the build's ranker on its own phrasings (bot/ranking.py), embedding the held-out
+    phrasings through the cache so that a rebuild re-embeds only what changed."""
+    from .ranking import train_for_build
+    from .search import Retriever
+
+    retriever = Retriever(open_index(build, embedder), embedder)
+    cache = EmbeddingCache(cache_path)
+    fingerprint = embedder.fingerprint
+
+    def embed(questions: Sequence[str]) -> np.ndarray:
+        texts = [retriever.restorer.restore(q) for q in questions]
+        keys = [EmbeddingCache.key(fingerprint, "question", t) for t in texts]
+        found = cache.get_many(keys)
+        missing = sorted({t for t, k in zip(texts, keys, strict=True) if k not in found})
+        for start in range(0, len(missing), BATCH_SIZE):
+            batch = missing[start : start + BATCH_SIZE]
+            new = list(
+                zip(
+                    (EmbeddingCache.key(fingerprint, "question", t) for t in batch),
+                    embedder.embed(batch, "question"),
+                    strict=True,
+                )
+            )
+            cache.put_many(new)
+            found.update(new)
+        return np.stack([found[k] for k in keys])
+
+    try:
+        train_for_build(retriever, build, embed)
+    finally:
+        cache.close()
+
+
 def build_index(
     sources: Sequence[Path],
     out: Path,
     embedder: Embedder,
     progress: ProgressFactory = _no_progress,
+    train_ranker: bool = True,
 ) -> BuildReport:
-    """Load, chunk, embed and write a new index, then make it current."""
+    """Load, chunk, embed and write a new index (and train its ranker), then make it current."""
     started = time.perf_counter()
     knowledge = load_knowledge(sources)  # raises before anything is written
     chunks = knowledge_chunks(knowledge)
@@ -249,7 +284,7 @@ def build_index(
         faiss.write_index(vector_index, str(staging / "vectors.faiss"))
         source_infos = _sources(knowledge)
         _write_store(staging / "chunks.sqlite", chunks, source_infos)
-        manifest = {
+        manifest: dict = {
             "format_version": FORMAT_VERSION,
             "embedder": embedder.name,
             "dimension": embedder.dim,
@@ -260,6 +295,8 @@ def build_index(
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+        if train_ranker:
+            _train_ranker(staging, embedder, out / "embeddings.sqlite")
         final = builds / build_id
         staging.rename(final)
     except BaseException:

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import math
+import secrets
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from . import http_errors, safejson
 from .answer import MAX_QUESTION_CHARS
 from .body_limit import BodyLimit
-from .channels.common import OVERLOADED_REPLY, RATE_LIMITED_REPLY, Channel, ChatService
-from .errors import BadRequest, CdsError, Overloaded, RateLimited
+from .channels.common import NOT_YOURS, Channel, ChatService
+from .errors import BadRequest, CdsError, NotFound, RateLimited, UnsupportedMediaType
 from .limits import RateLimiter, ip_limiter, user_limiter
+from .logs import cap_libraries
+from .privacy import retention_cutoff
+from .security_headers import SecurityHeaders
 from .settings import Settings
+from .storage import Purged, Store
 
 log = logging.getLogger(__name__)
 
@@ -32,28 +36,41 @@ class AskRequest(BaseModel):
     user_id: str | None = Field(None, max_length=200)
 
 
+# Expired question text is blanked at startup, then every hour.
+PURGE_INTERVAL_SECONDS = 3600.0
+# SQLite (and PostgreSQL's bigint) hold signed 64-bit integers; a larger id is no id of ours.
+MAX_ID = 2**63 - 1
+
+
 class FeedbackRequest(BaseModel):
-    conversation_id: int | None = None
+    conversation_id: int = Field(ge=1, le=MAX_ID)
     helpful: bool
-    user_id: str | None = Field(None, max_length=200)
+    user_id: str = Field(max_length=200)  # the one the question was asked with
 
 
 class HandoverRequest(BaseModel):
     question: str | None = Field(None, max_length=MAX_QUESTION_CHARS)
+    conversation_id: int | None = Field(None, ge=1, le=MAX_ID)
     user_id: str | None = Field(None, max_length=200)
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    """The one error shape of the HTTP API."""
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def anonymous_id() -> str:
+    """A caller without a user_id: a new random id, so that nothing links their requests
+    (an IP address would, and is personal data)."""
+    return f"anon-{secrets.token_hex(16)}"
 
 
 async def read_json(request: Request, model: type[BaseModel]) -> BaseModel:
-    # Parsed by hand so that `curl -d '{...}'` (sent as a form type) works too.
+    # Only JSON: a web page elsewhere can make its visitors' browsers post forms and
+    # text/plain to us without asking, but not application/json (CSRF).
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaType(
+            "unsupported_media_type", "Send the body as JSON, with Content-Type: application/json."
+        )
+    data = safejson.loads(await request.body() or b"null")
     try:
-        return model.model_validate(json.loads(await request.body() or b"null"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest("invalid_json", "The request body must be a JSON object.") from None
+        return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
@@ -63,7 +80,6 @@ async def read_json(request: Request, model: type[BaseModel]) -> BaseModel:
 def load_service(settings: Settings) -> ChatService:
     """The answer core and the store, loaded from settings, with its limits and queues."""
     from .engine import create_answerer
-    from .storage import Store
 
     answerer = create_answerer(settings)  # before the store: a bad index fails first
     return ChatService(
@@ -119,6 +135,28 @@ async def _stop(app: FastAPI, settings: Settings, own_service: bool) -> None:
         service.store.close()
 
 
+async def purge_expired(store: Store, retention_days: int) -> Purged:
+    """Blank question text older than the retention period (off the event loop)."""
+    purged = await asyncio.to_thread(store.purge, retention_cutoff(retention_days))
+    if purged.questions or purged.handovers:
+        log.info(
+            "purged the text of %d question(s) and %d hand-over request(s) older than %d days",
+            purged.questions,
+            purged.handovers,
+            retention_days,
+        )
+    return purged
+
+
+async def _purge_regularly(service: ChatService, settings: Settings) -> None:
+    while True:
+        await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+        try:
+            await purge_expired(service.store, settings.retention_days)
+        except sqlite3.Error as exc:  # e.g. the database is busy: try again next time
+            log.error("purging expired question text failed: %s", exc)
+
+
 def create_app(
     settings: Settings | None = None, service: ChatService | None = None, owned: bool = False
 ) -> FastAPI:
@@ -127,6 +165,7 @@ def create_app(
     indexes and closes its store on shutdown."""
     settings = settings or Settings()
     owned = owned or service is None
+    cap_libraries()  # however the app is run, library loggers never see tokens or raw ids
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -134,14 +173,24 @@ def create_app(
         watcher = None
         if owned and settings.index_reload_seconds > 0:
             watcher = asyncio.create_task(_watch_index(app.state.service, settings))
+        await purge_expired(app.state.service.store, settings.retention_days)
         for channel in app.state.channels:
             await channel.start(app.state.service)
+        purger = asyncio.create_task(_purge_regularly(app.state.service, settings))
         yield
+        purger.cancel()
         if watcher is not None:
             watcher.cancel()
         await _stop(app, settings, own_service=owned)
 
-    app = FastAPI(title="cds-bot", lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    docs = settings.api_docs
+    app = FastAPI(
+        title="cds-bot",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.settings = settings
     app.state.channels = _channels(settings)
     app.state.ip_limiter = ip_limiter(settings)
@@ -151,38 +200,9 @@ def create_app(
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
     )
-
-    @app.exception_handler(BadRequest)
-    async def bad_request(request: Request, exc: BadRequest) -> JSONResponse:
-        return error_response(400, exc.code, exc.message)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(400, "invalid_request", str(exc.errors()[0].get("msg", "invalid")))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
-        return error_response(exc.status_code, code.get(exc.status_code, "error"), str(exc.detail))
-
-    @app.exception_handler(RateLimited)
-    async def rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
-        response = error_response(429, "rate_limited", RATE_LIMITED_REPLY)
-        response.headers["Retry-After"] = str(math.ceil(exc.retry_after))
-        return response
-
-    @app.exception_handler(Overloaded)
-    async def overloaded(request: Request, exc: Overloaded) -> JSONResponse:
-        response = error_response(503, "overloaded", OVERLOADED_REPLY)
-        response.headers["Retry-After"] = str(math.ceil(exc.retry_after))
-        return response
-
-    @app.exception_handler(CdsError)
-    async def cds_error(request: Request, exc: CdsError) -> JSONResponse:
-        log.error("request failed: %s", exc)
-        return error_response(
-            500, "internal_error", "Hệ thống đang gặp sự cố, vui lòng thử lại sau."
-        )
+    http_errors.install(app)
+    # Added last, so it wraps everything: error responses, 500s included, get the headers.
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
 
     @app.get("/healthz")
     async def healthz(request: Request) -> dict:
@@ -204,8 +224,7 @@ def create_app(
         body = await read_json(request, AskRequest)
         assert isinstance(body, AskRequest)
         svc: ChatService = request.app.state.service
-        user = body.user_id or client_address(request)
-        reply = await svc.ask("api", user, body.question, shed=True)
+        reply = await svc.ask("api", body.user_id or anonymous_id(), body.question, shed=True)
         data = reply.answer.to_contract()
         if body.top_k:
             data["sources"] = data["sources"][: body.top_k]
@@ -218,7 +237,8 @@ def create_app(
         body = await read_json(request, FeedbackRequest)
         assert isinstance(body, FeedbackRequest)
         svc: ChatService = request.app.state.service
-        svc.feedback("api", body.user_id or "-", body.conversation_id, body.helpful)
+        if not svc.feedback("api", body.user_id, body.conversation_id, body.helpful):
+            raise NotFound("conversation_not_found", NOT_YOURS)
         return {"ok": True}
 
     @app.post("/api/handover")
@@ -227,7 +247,15 @@ def create_app(
         body = await read_json(request, HandoverRequest)
         assert isinstance(body, HandoverRequest)
         svc: ChatService = request.app.state.service
-        handover_id = await svc.handover("api", body.user_id or "-", body.question)
+        # Anyone can name any user_id here: the request is about the question sent with it,
+        # or a conversation asked with that user_id, never "their last question".
+        handover_id = await svc.handover(
+            "api",
+            body.user_id or anonymous_id(),
+            body.question,
+            conversation_id=body.conversation_id,
+            last_question=False,
+        )
         return {"ok": True, "handover_id": handover_id}
 
     static = resources.files("bot").joinpath("static")
@@ -250,16 +278,12 @@ def create_app(
     return app
 
 
-def client_address(request: Request) -> str:
-    """The client's IP address (uvicorn puts a trusted proxy's X-Forwarded-For here)."""
-    return request.client.host if request.client else "-"
-
-
 def throttle(request: Request) -> None:
     """Refuse (429) an API or web chat request over its address's limit, before its body
-    is read."""
+    is read. The address is held in memory for the minute the limit is about, never stored;
+    uvicorn puts a trusted proxy's X-Forwarded-For in `request.client`."""
     limiter: RateLimiter = request.app.state.ip_limiter
-    verdict = limiter.check(client_address(request))
+    verdict = limiter.check(request.client.host if request.client else "-")
     if not verdict.allowed:
         raise RateLimited(verdict.retry_after, verdict.first_refusal)
 

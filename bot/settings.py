@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -64,9 +66,37 @@ class Settings(BaseSettings):
     user_hash_secret: SecretStr | None = Field(
         None,
         alias="CDS_USER_HASH_SECRET",
-        description="Key for hashing user ids; generated and kept in the database when unset.",
+        description="Key for hashing user ids; generated and kept in the key file when unset.",
+    )
+    retention_days: int = Field(
+        90,
+        alias="CDS_RETENTION_DAYS",
+        ge=1,
+        description="Days the text of questions and hand-over requests is kept; older text is "
+        "blanked, the counts stay.",
+    )
+    token_key: SecretStr | None = Field(
+        None,
+        alias="CDS_TOKEN_KEY",
+        description="Fernet key encrypting channel tokens; generated and kept in the key file "
+        "when unset.",
+    )
+    key_file: Path | None = Field(
+        None,
+        alias="CDS_KEY_FILE",
+        description="File (0600) holding the keys not set in the environment; default: beside "
+        "the database, with the suffix .key.",
     )
     log_level: str = Field("INFO", alias="CDS_LOG_LEVEL", description="Logging level.")
+    frame_ancestors: str = Field(
+        "'self'",
+        alias="CDS_FRAME_ANCESTORS",
+        pattern=r"^[^;,\r\n]+$",
+        description="Who may embed the web chat in a frame: a CSP frame-ancestors source list.",
+    )
+    api_docs: bool = Field(
+        False, alias="CDS_API_DOCS", description="Serve /docs and /openapi.json."
+    )
     forwarded_allow_ips: str = Field(
         "127.0.0.1",
         alias="CDS_FORWARDED_ALLOW_IPS",
@@ -178,6 +208,12 @@ class Settings(BaseSettings):
         alias="TELEGRAM_TEAM_CHAT_ID",
         description="Telegram group of the community tech team, alerted of every hand-over.",
     )
+    telegram_team_user_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        alias="TELEGRAM_TEAM_USER_IDS",
+        description="Telegram user ids (comma-separated) allowed the team's /tracuu command; "
+        "members of TELEGRAM_TEAM_CHAT_ID are allowed too.",
+    )
     telegram_api_base_url: str = Field(
         "https://api.telegram.org/bot",
         alias="TELEGRAM_API_BASE_URL",
@@ -202,6 +238,18 @@ class Settings(BaseSettings):
         alias="ZALO_REFRESH_TOKEN",
         description="First OA refresh token (single use); a changed value is imported once.",
     )
+    zalo_site_verification: str | None = Field(
+        None,
+        alias="ZALO_SITE_VERIFICATION",
+        description="Code of Zalo's domain verification file, zalo_verifier<code>.html, "
+        "which the Zalo OA channel then serves at the site root.",
+    )
+    zalo_event_max_age_seconds: int = Field(
+        7200,
+        alias="ZALO_EVENT_MAX_AGE_SECONDS",
+        ge=60,
+        description="OA events older than this are not answered (Zalo retries for up to an hour).",
+    )
     zalo_api_base_url: str = Field(
         "https://openapi.zalo.me", alias="ZALO_API_BASE_URL", description="Zalo OpenAPI base URL."
     )
@@ -223,6 +271,37 @@ class Settings(BaseSettings):
         alias="ZALO_BOT_API_BASE_URL",
         description="Zalo Bot API base URL.",
     )
+
+    @field_validator("zalo_site_verification")
+    @classmethod
+    def _verification_code(cls, value: str | None) -> str | None:
+        """The bare code, whether the code, the file's name or its meta tag was pasted."""
+        if value is None or not value.strip():
+            return None
+        text = value.strip()
+        tag = re.search(r'content\s*=\s*"([^"]*)"', text)
+        if tag:
+            text = tag.group(1)
+        text = text.rsplit("/", 1)[-1].removeprefix("zalo_verifier").removesuffix(".html")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,200}", text):
+            raise ValueError(
+                "ZALO_SITE_VERIFICATION takes the code Zalo shows for verifying the domain "
+                "(letters, digits, _ and -), the name of its zalo_verifier<code>.html file, "
+                "or its meta tag"
+            )
+        return text
+
+    @field_validator("telegram_team_user_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def secret_values(self) -> list[str]:
+        """The values of the secret settings that are set, to keep them out of logs."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v]
 
     @cached_property
     def channels(self) -> list[str]:

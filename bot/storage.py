@@ -2,10 +2,13 @@
 channel tokens.
 
 Personal data is kept to the minimum: users are stored only as a keyed hash of their
-platform id, never the id itself, and no names or phone numbers are stored. The schema is
-changed only by the numbered migrations below, recorded in `_migrations`; migrations from
-002 on are written in SQL that PostgreSQL runs unchanged (DOUBLE PRECISION, ON CONFLICT,
-partial indexes), so a second back end can share them.
+platform id, never the id itself; the key lives outside the database (see `bot.keys`).
+Channel tokens are encrypted with a second key from the same place. The database file and
+its -wal and -shm companions are readable by their owner only, and deleted rows are
+overwritten (secure_delete). The schema is changed only by the numbered migrations below,
+recorded in `_migrations`; migrations from 003 on are written in SQL that PostgreSQL runs
+unchanged (DOUBLE PRECISION, ON CONFLICT, partial indexes), so a second back end can share
+them.
 
 Durability. The database runs in WAL mode with synchronous=NORMAL: a commit survives the
 process being killed (it is in the operating system's cache), which is what the inbox needs,
@@ -18,8 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import os
 import secrets
 import sqlite3
+import stat
 import threading
 import time
 from collections import Counter
@@ -27,8 +33,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.fernet import Fernet, InvalidToken
+
 from .errors import StorageError
+from .keys import Keys, key_file_for, load_keys
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -86,7 +97,31 @@ def _m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
-def _m002_inbox(db: sqlite3.Connection) -> None:
+def _m002_privacy(db: sqlite3.Connection) -> None:
+    # Feedback counts once per conversation and only from its asker: older rows left by
+    # anyone else go, then all but the latest vote per conversation.
+    _run_script(
+        db,
+        """
+        DELETE FROM feedback WHERE conversation_id IS NOT NULL AND user_hash <> (
+            SELECT c.user_hash FROM conversations c WHERE c.id = feedback.conversation_id
+        );
+        DELETE FROM feedback WHERE conversation_id IS NOT NULL AND id NOT IN (
+            SELECT MAX(id) FROM feedback WHERE conversation_id IS NOT NULL
+            GROUP BY conversation_id
+        );
+        CREATE UNIQUE INDEX feedback_conversation ON feedback(conversation_id);
+        ALTER TABLE deliveries ADD COLUMN user_hash TEXT;
+        CREATE INDEX conversations_user ON conversations(channel, user_hash);
+        CREATE INDEX feedback_user ON feedback(channel, user_hash);
+        CREATE INDEX handovers_user ON handovers(channel, user_hash);
+        CREATE INDEX handovers_created ON handovers(created_at);
+        CREATE INDEX deliveries_user ON deliveries(channel, user_hash)
+        """,
+    )
+
+
+def _m003_inbox(db: sqlite3.Connection) -> None:
     # A delivery is claimed by a conditional UPDATE on its lease, so that exactly one worker
     # (of any process) answers it; `lease_until` < now means free to take.
     _run_script(
@@ -108,39 +143,58 @@ def _m002_inbox(db: sqlite3.Connection) -> None:
         );
         CREATE INDEX inbox_unfinished ON inbox (channel, lease_until) WHERE done_at IS NULL;
         CREATE INDEX inbox_done ON inbox (done_at);
+        CREATE INDEX inbox_user ON inbox (channel, user_hash);
         INSERT INTO inbox (channel, delivery_id, user_hash, received_at, done_at, outcome)
-            SELECT channel, delivery_id, '', created_at, created_at, 'sent' FROM deliveries;
+            SELECT channel, delivery_id, COALESCE(user_hash, ''), created_at, created_at,
+                'sent' FROM deliveries;
         DROP TABLE deliveries;
         """,
     )
 
 
-def _m003_one_open_handover(db: sqlite3.Connection) -> None:
+def _m004_one_open_handover(db: sqlite3.Connection) -> None:
     # Repeated requests join the open one; older duplicates are folded into the first.
+    # Requests purged of their user (user_hash '') are nobody's: the rule leaves them out.
     _run_script(
         db,
         """
         UPDATE handovers SET status = 'joined'
-            WHERE status = 'open' AND id > (
+            WHERE status = 'open' AND user_hash <> '' AND id > (
                 SELECT MIN(h.id) FROM handovers h
                 WHERE h.channel = handovers.channel AND h.user_hash = handovers.user_hash
                     AND h.status = 'open'
             );
         CREATE UNIQUE INDEX handovers_one_open ON handovers (channel, user_hash)
-            WHERE status = 'open';
-        CREATE INDEX handovers_by_user ON handovers (channel, user_hash, created_at);
+            WHERE status = 'open' AND user_hash <> ''
         """,
     )
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_initial,
-    _m002_inbox,
-    _m003_one_open_handover,
+    _m002_privacy,
+    _m003_inbox,
+    _m004_one_open_handover,
 ]
+# Finished deliveries are remembered this long, past any platform's retries.
+DELIVERY_MEMORY_SECONDS = 7 * 24 * 3600
 # The store is called from the event loop: a lock held by another process (the CLI) must
 # fail fast, not stall every request for sqlite3's default five seconds.
 BUSY_TIMEOUT_SECONDS = 0.5
+ENCRYPTED = "fernet:"  # prefix of an encrypted token value; older databases hold plain text
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file readable by its owner only, and make an existing one so.
+    SQLite gives the -wal and -shm files the database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for companion in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if stat.S_IMODE(companion.stat().st_mode) & 0o077:
+                os.chmod(companion, 0o600)
+        except FileNotFoundError:
+            pass
 
 
 @dataclass(frozen=True)
@@ -156,6 +210,20 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Purged:
+    questions: int
+    handovers: int
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    conversations: int
+    feedback: int
+    handovers: int
+    deliveries: int
+
+
+@dataclass(frozen=True)
 class Stats:
     questions: int
     answered: int
@@ -167,9 +235,18 @@ class Stats:
 class Store:
     """One SQLite database; safe to share between threads."""
 
-    def __init__(self, path: Path | str, user_hash_secret: str | None = None) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    def __init__(
+        self,
+        path: Path | str,
+        user_hash_secret: str | None = None,
+        token_key: str | None = None,
+        key_file: Path | None = None,
+    ) -> None:
+        """Open (or create) the database at `path`. Keys not given come from `key_file`,
+        by default beside the database (an in-memory database gets throwaway keys)."""
+        memory = str(path) == ":memory:"
+        if not memory:
+            _private_file(Path(path))
         self._db = sqlite3.connect(
             str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS
         )
@@ -177,14 +254,30 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
+        # Forgotten and purged text is overwritten on disk, not only unlinked.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._migrate()
-        self._secret = (user_hash_secret or self._stored_secret()).encode()
+        if memory and key_file is None:
+            keys = Keys(
+                (user_hash_secret or secrets.token_hex(32)).encode(),
+                Fernet(token_key.encode() if token_key else Fernet.generate_key()),
+            )
+        else:
+            keys = self._load_keys(key_file or key_file_for(path), user_hash_secret, token_key)
+        self._secret = keys.user_hash
+        self._fernet = keys.token
+        self._encrypt_plain_tokens()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        """The store at CDS_DB_PATH, hashing user ids with CDS_USER_HASH_SECRET if set."""
-        secret = settings.user_hash_secret
-        return cls(settings.db_path, secret.get_secret_value() if secret else None)
+        """The store at CDS_DB_PATH, with its keys from the environment or CDS_KEY_FILE."""
+        secret, token_key = settings.user_hash_secret, settings.token_key
+        return cls(
+            settings.db_path,
+            secret.get_secret_value() if secret else None,
+            token_key.get_secret_value() if token_key else None,
+            settings.key_file,
+        )
 
     def _migrate(self) -> None:
         with self._lock:
@@ -202,16 +295,33 @@ class Store:
                 )
                 self._db.execute("COMMIT")
 
-    def _stored_secret(self) -> str:
+    def _load_keys(
+        self, key_file: Path, user_hash_secret: str | None, token_key: str | None
+    ) -> Keys:
+        # Older versions kept the user-hash key in the meta table: it moves to the key file
+        # (so existing hashes still match) and leaves the database.
         with self._lock:
             row = self._db.execute(
                 "SELECT value FROM meta WHERE key = 'user_hash_secret'"
             ).fetchone()
-            if row:
-                return str(row[0])
-            secret = secrets.token_hex(32)
-            self._db.execute("INSERT INTO meta VALUES ('user_hash_secret', ?)", (secret,))
-            return secret
+        keys = load_keys(key_file, user_hash_secret, token_key, str(row[0]) if row else None)
+        if row:
+            with self._lock:
+                self._db.execute("DELETE FROM meta WHERE key = 'user_hash_secret'")
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            log.info("moved the user-hash key out of the database into %s", key_file)
+        return keys
+
+    def _encrypt_plain_tokens(self) -> None:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT name, value FROM tokens WHERE value NOT LIKE ?", (ENCRYPTED + "%",)
+            ).fetchall()
+        if rows:
+            self.set_tokens({str(name): str(value) for name, value in rows})
+            with self._lock:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            log.info("encrypted %d channel token(s) stored in plain text", len(rows))
 
     def user_hash(self, channel: str, user_id: str) -> str:
         """A stable pseudonym for a user; the platform id itself is never stored or logged."""
@@ -243,19 +353,31 @@ class Store:
         return int(cursor.lastrowid or 0)
 
     def add_feedback(
-        self, channel: str, user_hash: str, conversation_id: int | None, helpful: bool
-    ) -> None:
-        exists = (
-            conversation_id is not None
-            and self._execute(
-                "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
-            ).fetchone()
-        )
-        self._execute(
-            "INSERT INTO feedback (created_at, conversation_id, channel, user_hash, helpful)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (time.time(), conversation_id if exists else None, channel, user_hash, int(helpful)),
-        )
+        self, channel: str, user_hash: str, conversation_id: int, helpful: bool
+    ) -> bool:
+        """Record the asker's vote on their conversation; a second vote replaces the first.
+        False (nothing recorded) when the conversation is not this user's."""
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO feedback (created_at, conversation_id, channel, user_hash, helpful)"
+                " SELECT ?, id, channel, user_hash, ? FROM conversations"
+                " WHERE id = ? AND channel = ? AND user_hash = ? AND user_hash <> ''"
+                " ON CONFLICT(conversation_id) DO UPDATE"
+                " SET helpful = excluded.helpful, created_at = excluded.created_at",
+                (time.time(), int(helpful), conversation_id, channel, user_hash),
+            )
+            return cursor.rowcount == 1
+
+    def conversation_question(
+        self, channel: str, user_hash: str, conversation_id: int
+    ) -> str | None:
+        """The question of one of this user's conversations; None when it is not theirs."""
+        row = self._execute(
+            "SELECT question FROM conversations"
+            " WHERE id = ? AND channel = ? AND user_hash = ? AND user_hash <> ''",
+            (conversation_id, channel, user_hash),
+        ).fetchone()
+        return str(row[0]) if row else None
 
     def add_handover(self, channel: str, user_hash: str, question: str) -> int:
         """Record a request for a person; the id of the user's open request if they have one."""
@@ -286,8 +408,8 @@ class Store:
         # The unique index on open requests decides between two racing writers.
         row = self._db.execute(
             "INSERT INTO handovers (created_at, channel, user_hash, question)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (channel, user_hash) WHERE status = 'open'"
-            " DO NOTHING RETURNING id",
+            " VALUES (?, ?, ?, ?) ON CONFLICT (channel, user_hash)"
+            " WHERE status = 'open' AND user_hash <> '' DO NOTHING RETURNING id",
             (now, channel, user_hash, question),
         ).fetchall()  # all: the statement (and its implicit transaction) ends here
         if row:
@@ -412,8 +534,19 @@ class Store:
         return self._execute("DELETE FROM inbox WHERE done_at < ?", (before,)).rowcount
 
     def get_token(self, name: str) -> str | None:
+        """A channel token, decrypted; None when unset or no longer readable."""
         row = self._execute("SELECT value FROM tokens WHERE name = ?", (name,)).fetchone()
-        return str(row[0]) if row else None
+        if row is None:
+            return None
+        value = str(row[0])
+        if not value.startswith(ENCRYPTED):
+            return value
+        try:
+            return self._fernet.decrypt(value.removeprefix(ENCRYPTED).encode()).decode()
+        except InvalidToken:
+            # The key file was lost or replaced: the token must be set up again.
+            log.error("the stored token %s cannot be decrypted with the current key", name)
+            return None
 
     def set_tokens(self, values: dict[str, str]) -> None:
         """Save several tokens in one durable transaction (all or nothing)."""
@@ -423,10 +556,11 @@ class Store:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for name, value in values.items():
+                    encrypted = ENCRYPTED + self._fernet.encrypt(value.encode()).decode()
                     self._db.execute(
                         "INSERT INTO tokens VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE"
                         " SET value = excluded.value, updated_at = excluded.updated_at",
-                        (name, value, now),
+                        (name, encrypted, now),
                     )
                 self._db.execute("COMMIT")
             except BaseException:
@@ -462,7 +596,9 @@ class Store:
     def top_unanswered(self, since: float = 0.0, limit: int = 10) -> list[tuple[str, int]]:
         """The questions the bot declined most often: what the knowledge base lacks."""
         rows = self._execute(
-            "SELECT question FROM conversations WHERE answered = 0 AND created_at >= ?", (since,)
+            "SELECT question FROM conversations"
+            " WHERE answered = 0 AND created_at >= ? AND question <> ''",
+            (since,),
         ).fetchall()
         counts = Counter(" ".join(str(q).lower().split()) for (q,) in rows)
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
@@ -474,6 +610,62 @@ class Store:
             (handover_id,),
         )
         return cursor.rowcount == 1
+
+    def purge(self, before: float) -> Purged:
+        """Blank the text and the user's pseudonym of questions and hand-over requests made
+        before `before` (epoch seconds); the rows stay, so the counts of reports stay."""
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                questions = self._db.execute(
+                    "UPDATE conversations SET question = '', user_hash = ''"
+                    " WHERE created_at < ? AND (question <> '' OR user_hash <> '')",
+                    (before,),
+                ).rowcount
+                handovers = self._db.execute(
+                    "UPDATE handovers SET question = '', user_hash = ''"
+                    " WHERE created_at < ? AND (question <> '' OR user_hash <> '')",
+                    (before,),
+                ).rowcount
+                self._db.execute(
+                    "UPDATE feedback SET user_hash = '' WHERE created_at < ? AND user_hash <> ''",
+                    (before,),
+                )
+                self._db.execute(
+                    "DELETE FROM inbox WHERE done_at < ?", (now - DELIVERY_MEMORY_SECONDS,)
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the old text leaves the WAL
+        return Purged(questions, handovers)
+
+    def forget(self, channel: str, user_hash: str) -> Forgotten:
+        """Erase everything stored about one user of a channel."""
+        who = (channel, user_hash)
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                feedback = self._db.execute(
+                    "DELETE FROM feedback WHERE (channel = ? AND user_hash = ?)"
+                    " OR conversation_id IN"
+                    " (SELECT id FROM conversations WHERE channel = ? AND user_hash = ?)",
+                    who + who,
+                ).rowcount
+                counts = [
+                    self._db.execute(
+                        f"DELETE FROM {table} WHERE channel = ? AND user_hash = ?", who
+                    ).rowcount
+                    for table in ("conversations", "handovers", "inbox")
+                ]
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return Forgotten(counts[0], feedback, counts[1], counts[2])
 
     def close(self) -> None:
         with self._lock:

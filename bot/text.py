@@ -1,14 +1,22 @@
 """Vietnamese text normalisation: one place for Unicode, tone marks, abbreviations and folding.
 
 Citizens type in NFC or NFD, with old or new tone placement (hoà / hòa), without
-diacritics, and in teencode ("ko dc", "tk", "mk"). Questions and knowledge pass through
+diacritics, in teencode ("ko dc", "tk", "mk"), and by voice, which spells acronyms as they
+sound ("vê en ai đi" for VNeID, "ô tê pê" for OTP). Questions and knowledge pass through
 the same functions so that all of these meet in one form.
+
+Rewrites come from two data files editors extend, `bot/data/abbreviations.tsv` and
+`bot/data/phonetic.tsv`. A one-word key matches that word exactly ("hong" is teencode for
+"không"; "hồng" is a colour). A key of several words typed without diacritics also matches
+the words typed with them ("quen mk" matches "quên mk"); one with diacritics matches only
+exactly ("nghị quyết năm bảy"). The longest key wins.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -57,18 +65,64 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-@lru_cache(maxsize=1)
-def abbreviations() -> dict[str, str]:
-    """The abbreviation table (bot/data/abbreviations.tsv), keyed by the folded abbreviation."""
-    table: dict[str, str] = {}
-    text = resources.files("bot").joinpath("data/abbreviations.tsv").read_text("utf-8")
+REWRITE_FILES = ("data/abbreviations.tsv", "data/phonetic.tsv")
+
+
+@dataclass(frozen=True)
+class Rewrites:
+    """Word-sequence rewrites: keys as tuples of words, folded or exact."""
+
+    folded: dict[tuple[str, ...], str]
+    exact: dict[tuple[str, ...], str]
+    longest: int
+
+
+def _read_rewrites(text: str, folded: dict, exact: dict) -> None:
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        short, _, expansion = line.partition("\t")
-        if expansion.strip():
-            table[fold(short.strip().lower())] = nfc(expansion.strip())
-    return table
+        key, _, expansion = line.partition("\t")
+        words_of_key = tuple(traditional_tones(nfc(key.strip().lower())).split())
+        if not expansion.strip() or not words_of_key:
+            continue
+        unaccented = all(fold(w) == w for w in words_of_key)
+        table = folded if unaccented and len(words_of_key) > 1 else exact
+        table[words_of_key] = nfc(expansion.strip())
+
+
+@lru_cache(maxsize=1)
+def rewrites() -> Rewrites:
+    """The abbreviation and spoken-spelling tables, read once."""
+    folded: dict[tuple[str, ...], str] = {}
+    exact: dict[tuple[str, ...], str] = {}
+    for name in REWRITE_FILES:
+        _read_rewrites(resources.files("bot").joinpath(name).read_text("utf-8"), folded, exact)
+    longest = max((len(k) for k in [*folded, *exact]), default=1)
+    return Rewrites(folded, exact, longest)
+
+
+def abbreviations() -> dict[str, str]:
+    """The one-word rewrites, keyed by the word."""
+    return {k[0]: v for k, v in rewrites().exact.items() if len(k) == 1}
+
+
+def _rewrite(words_in: list[str]) -> list[str]:
+    table = rewrites()
+    folded = [fold(w) for w in words_in]
+    out: list[str] = []
+    i = 0
+    while i < len(words_in):
+        for size in range(min(table.longest, len(words_in) - i), 0, -1):
+            exact = table.exact.get(tuple(words_in[i : i + size]))
+            found = exact if exact is not None else table.folded.get(tuple(folded[i : i + size]))
+            if found is not None:
+                out.append(found)
+                i += size
+                break
+        else:
+            out.append(words_in[i])
+            i += 1
+    return out
 
 
 def _split_letters_digits(word: str) -> str:
@@ -83,17 +137,19 @@ def normalize(text: str) -> str:
     abbreviations expanded, emoji and stray punctuation removed."""
     lowered = traditional_tones(nfc(text).lower())
     table = abbreviations()
-    out: list[str] = []
+    pieces: list[str] = []
     for word in words(lowered):
-        expanded = table.get(fold(word))
-        if expanded is None and word.isalnum():
-            split = _split_letters_digits(word)
-            if split != word and fold(split.split()[0]) in table:
-                expanded = table[fold(split.split()[0])]
-            elif split != word:
-                expanded = split
-        out.append(expanded if expanded is not None else word)
-    return " ".join(out)
+        split = _split_letters_digits(word) if word.isalnum() else word
+        parts = split.split()
+        if split != word and word not in table and parts[0] in table:
+            pieces.append(table[parts[0]])  # "lv2" → "mức 2"
+        elif split != word and word not in table and not any(p in table for p in parts[1:]):
+            pieces.extend(parts)
+        else:
+            # "0z" or "5kg" stay whole: split, their "z" and "kg" would be expanded by the
+            # next normalisation, and a normalised text must already be final.
+            pieces.append(word)
+    return " ".join(_rewrite(pieces))
 
 
 def has_diacritics(text: str) -> bool:

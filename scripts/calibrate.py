@@ -1,71 +1,72 @@
-"""Choose the decline threshold (and the hybrid fusion weight) on the dev set.
+"""Choose the decline threshold of a search mode on dev and blind-tune (never held-out).
 
-Prints answer accuracy and decline precision/recall across thresholds for each search
-mode; with --write, stores the chosen values in bot/data/calibration.json.
+Prints, for each candidate threshold, what citizens would see on those questions; with
+--write, stores the chosen threshold in bot/data/calibration.json and ships the index's
+ranker as bot/data/ranker.json (the one a knowledge base too small to train on gets).
 
-    python scripts/calibrate.py [--set tests/eval/dev.jsonl] [--write]
+    python scripts/calibrate.py [--modes ranked] [--write]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
+from evaluate import MemoEmbedder, load_sets
 
-from bot.answer import Answerer
 from bot.embedders import make_embedder
-from bot.engine import calibration_path
-from bot.evaluation import best_threshold, load_cases, metrics, run
-from bot.index import open_index
-from bot.search import MODES, Retriever
+from bot.engine import calibration_path, create_answerer
+from bot.evaluation import balance, figures, run
+from bot.index import resolve
+from bot.ranking import RANKER_FILE
 from bot.settings import Settings
 
-DENSE_WEIGHTS = [round(w, 2) for w in np.arange(0.2, 0.85, 0.05)]
+THRESHOLDS = [round(t, 3) for t in np.arange(0.1, 0.96, 0.025)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="tests/eval/dev.jsonl", help="labelled questions (JSONL)")
     parser.add_argument("--index", help="index folder (default: CDS_INDEX_DIR or index/)")
+    parser.add_argument("--modes", default="ranked", help="comma-separated search modes")
     parser.add_argument("--write", action="store_true", help="write bot/data/calibration.json")
     args = parser.parse_args()
-    settings = Settings()
-    cases = load_cases(Path(args.set))
-    embedder = make_embedder(settings.embedder, settings.embed_threads)
-    index = open_index(Path(args.index) if args.index else settings.index_dir, embedder)
+    settings = Settings(CDS_ANSWER_CACHE_SIZE=0)
+    index_dir = Path(args.index) if args.index else None
+    sets = load_sets()
+    cases = sets["dev"] + sets["tune"]
+    embedder = MemoEmbedder(make_embedder(settings.embedder, settings.embed_threads))
 
     chosen: dict[str, dict[str, float]] = {}
-    for mode in MODES:
-        weights = DENSE_WEIGHTS if mode == "hybrid" else [0.5]
-        best = None
-        for weight in weights:
-            retriever = Retriever(index, embedder, mode=mode, dense_weight=weight)
-            outcomes = run(cases, Answerer(retriever, 0.0, cache_size=0))
-            tuned = best_threshold(outcomes)
-            score = tuned.in_scope_accuracy + tuned.decline_rate
-            if best is None or score > best[0]:
-                best = (score, weight, tuned, outcomes)
-        assert best is not None
-        _, weight, tuned, outcomes = best
-        print(f"\n== {mode}" + (f" (dense weight {weight})" if mode == "hybrid" else ""))
-        print(f"{'threshold':>10} {'accuracy':>9} {'declined':>9} {'precision':>10}")
-        for threshold in sorted(
-            {round(float(t), 2) for t in np.linspace(0.2, 0.9, 15)} | {tuned.threshold}
-        ):
-            m = metrics(outcomes, threshold)
-            mark = "  <- chosen" if threshold == tuned.threshold else ""
+    for mode in args.modes.split(","):
+        answerer = create_answerer(settings, index_dir, mode=mode, embedder=embedder)  # type: ignore[arg-type]
+        print(f"\n== {mode}: dev + blind-tune, {len(cases)} questions")
+        print(f"{'threshold':>10} {'right':>7} {'precision':>10} {'out of scope':>13} {'gaps':>6}")
+        best: tuple[float, float] | None = None
+        for threshold in THRESHOLDS:
+            answerer.threshold, answerer.near_miss = threshold, threshold * 0.6
+            results = run(cases, answerer)
+            f = figures(results).values
+            score = balance(results)
             print(
-                f"{threshold:>10.3f} {m.in_scope_accuracy:>9.1%} {m.decline_rate:>9.1%}"
-                f" {m.decline_precision:>10.1%}{mark}"
+                f"{threshold:>10.3f} {f['answered_right']:>7.1%} {f['precision']:>10.1%}"
+                f" {f['out_of_scope']:>13.1%} {f['gap']:>6.1%}   balance {score:.3f}"
             )
-        chosen[mode] = {"threshold": tuned.threshold, "dense_weight": weight}
+            if best is None or score > best[0]:
+                best = (score, threshold)
+        assert best is not None
+        print(f"chosen threshold for {mode}: {best[1]:.3f}")
+        chosen[mode] = {"threshold": best[1], "dense_weight": answerer.retriever.dense_weight}
 
     if args.write:
+        built = resolve(index_dir or settings.index_dir) / RANKER_FILE
+        if built.is_file():
+            shutil.copyfile(built, calibration_path().with_name(RANKER_FILE))
         path = calibration_path()
         data = json.loads(path.read_text()) if path.is_file() else {}
-        data[embedder.name] = chosen
+        data.setdefault(embedder.name, {}).update(chosen)
         path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
         print(f"\nWrote {path}")
 

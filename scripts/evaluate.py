@@ -1,56 +1,139 @@
-"""Answer quality on the dev set, for bm25-only, dense-only and hybrid search side by side.
+"""Answer quality on dev, blind-tune and blind-heldout, for each search mode side by side.
 
-python scripts/evaluate.py [--set tests/eval/dev.jsonl] [--index index/]
+    python scripts/evaluate.py [--index index/] [--modes bm25,dense,hybrid,ranked]
+    python scripts/evaluate.py --show-failures tune     # what went wrong (tune or dev only)
+
+Held-out figures are printed; held-out questions and failures never are (tests/eval/README.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
-from bot.answer import Answerer
-from bot.embedders import make_embedder
-from bot.engine import calibration
-from bot.evaluation import VARIANTS, load_cases, metrics, run
-from bot.index import open_index
-from bot.search import MODES, Retriever
+import numpy as np
+
+from bot.embedders import Embedder, Role, make_embedder
+from bot.engine import create_answerer
+from bot.evaluation import FIGURES, Case, Result, figures, load_cases, reliability, run
+from bot.search import MODES
 from bot.settings import Settings
+
+EVAL = Path(__file__).resolve().parent.parent / "tests" / "eval"
+SETS = ("dev", "tune", "heldout")
+
+
+class MemoEmbedder:
+    """The embedder, remembering vectors: every mode and set embeds a question once."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self._inner = inner
+        self.name, self.dim = inner.name, inner.dim
+        self._memo: dict[tuple[str, str], np.ndarray] = {}
+
+    @property
+    def fingerprint(self) -> str:
+        return self._inner.fingerprint
+
+    def embed(self, texts: Sequence[str], role: Role) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if (role, t) not in self._memo))
+        if missing:
+            for text, vector in zip(missing, self._inner.embed(missing, role), strict=True):
+                self._memo[(role, text)] = vector
+        return np.stack([self._memo[(role, t)] for t in texts])
+
+
+def load_sets() -> dict[str, list[Case]]:
+    blind = load_cases(EVAL / "blind.jsonl")
+    return {
+        "dev": load_cases(EVAL / "dev.jsonl"),
+        "tune": [c for c in blind if c.split == "tune"],
+        "heldout": [c for c in blind if c.split == "heldout"],
+    }
+
+
+def cell(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def print_table(name: str, by_mode: dict[str, list[Result]]) -> None:
+    any_results = next(iter(by_mode.values()))
+    print(f"\n== {name} ({len(any_results)} questions)")
+    print(f"{'':40}{'n':>5}" + "".join(f"{mode:>10}" for mode in by_mode))
+    values = {mode: figures(results) for mode, results in by_mode.items()}
+    for key, label, _, _ in FIGURES:
+        n = values[next(iter(values))].counts[key]
+        if n == 0:
+            continue
+        row = "".join(f"{cell(values[mode].values[key]):>10}" for mode in by_mode)
+        print(f"{label:40}{n:>5}{row}")
+
+
+def print_reliability(name: str, mode: str, results: list[Result], threshold: float) -> None:
+    print(f"\n   reliability of {mode} answers on {name} (threshold {threshold:.3f}):")
+    print(f"   {'confidence':>12} {'answers':>8} {'right':>8}")
+    for low, high, n, share in reliability(results):
+        if n:
+            print(f"   {low:>5.2f}–{high:<5.2f} {n:>8} {cell(share):>8}")
+
+
+def show_failures(results: list[Result]) -> None:
+    for r in results:
+        ok = {
+            "answer": r.right and (not r.case.fact or r.fact_early),
+            "gap": r.declined,
+            "decline": r.declined,
+            "refuse": r.refused_cleanly,
+            "emergency": r.points_to_emergency,
+            "privacy": r.privacy_refusal,
+        }[r.case.expect]
+        if ok:
+            continue
+        a = r.answer
+        got = [s.id + (f"#{s.section}" if s.section else "") for s in a.sources]
+        print(f"\n[{r.case.id} {r.case.kind}/{r.case.style}] {r.case.question}")
+        if r.case.previous:
+            print(f"   previous: {r.case.previous}")
+        print(f"   expect {r.case.expect} {list(r.case.expected)} fact={list(r.case.fact)}")
+        print(f"   got answered={a.answered} score={a.score:.3f} intent={a.intent} {got}")
+        print("   " + a.answer[:300].replace("\n", " | "))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="tests/eval/dev.jsonl", help="labelled questions (JSONL)")
     parser.add_argument("--index", help="index folder (default: CDS_INDEX_DIR or index/)")
-    args = parser.parse_args()
-    settings = Settings()
-    cases = load_cases(Path(args.set))
-    embedder = make_embedder(settings.embedder, settings.embed_threads)
-    index = open_index(Path(args.index) if args.index else settings.index_dir, embedder)
-
-    rows = {}
-    for mode in MODES:
-        tuned = calibration(embedder.name, mode)
-        retriever = Retriever(index, embedder, mode=mode, dense_weight=tuned["dense_weight"])
-        outcomes = run(cases, Answerer(retriever, tuned["threshold"], cache_size=0))
-        rows[mode] = metrics(outcomes, tuned["threshold"])
-
-    inside, outside = rows["hybrid"].in_scope, rows["hybrid"].out_of_scope
-    counts = {v: sum(1 for c in cases if c.in_scope and c.variant == v) for v in VARIANTS}
-    print(
-        f"Dev set {args.set}: {inside} in scope, {outside} out of scope; embedder {embedder.name}\n"
+    parser.add_argument(
+        "--modes", default=",".join(reversed(MODES)), help="comma-separated search modes"
     )
-    print(f"{'':34}" + "".join(f"{mode:>10}" for mode in MODES))
-    lines = [
-        ("threshold", lambda m: f"{m.threshold:.3f}"),
-        ("in-scope accuracy", lambda m: f"{m.in_scope_accuracy:.1%}"),
-        *[(f"  {v} ({counts[v]})", lambda m, v=v: f"{m.by_variant[v]:.1%}") for v in VARIANTS],
-        ("out-of-scope declined", lambda m: f"{m.decline_rate:.1%}"),
-        ("decline precision", lambda m: f"{m.decline_precision:.1%}"),
-        ("retrieval@1 (no threshold)", lambda m: f"{m.retrieval_at_1:.1%}"),
-        ("recall@3 (no threshold)", lambda m: f"{m.recall_at_3:.1%}"),
-    ]
-    for label, cell in lines:
-        print(f"{label:34}" + "".join(f"{cell(rows[mode]):>10}" for mode in MODES))
+    parser.add_argument("--show-failures", choices=["dev", "tune"], help="print failures")
+    args = parser.parse_args()
+    settings = Settings(CDS_ANSWER_CACHE_SIZE=0)
+    index_dir = Path(args.index) if args.index else None
+    modes = [m for m in args.modes.split(",") if m]
+    sets = load_sets()
+    if args.show_failures:
+        sets = {args.show_failures: sets[args.show_failures]}
+        modes = modes[-1:]
+
+    embedder = MemoEmbedder(make_embedder(settings.embedder, settings.embed_threads))
+    answerers = {
+        mode: create_answerer(settings, index_dir, mode=mode, embedder=embedder)  # type: ignore[arg-type]
+        for mode in modes
+    }
+    thresholds = ", ".join(f"{m} {a.threshold:.3f}" for m, a in answerers.items())
+    print(f"Embedder {settings.embedder}; thresholds {thresholds}")
+
+    for name, cases in sets.items():
+        by_mode = {mode: run(cases, answerer) for mode, answerer in answerers.items()}
+        if args.show_failures:
+            show_failures(by_mode[modes[-1]])
+            return
+        print_table(f"{name} set", by_mode)
+        best = modes[-1]
+        print_reliability(name, best, by_mode[best], answerers[best].threshold)
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

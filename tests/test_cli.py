@@ -156,3 +156,87 @@ def test_serve_refuses_a_damaged_index_with_a_clear_message(
     assert result.stderr.startswith(f"error: The index in {damaged} cannot be read (vectors.faiss")
     assert "python -m bot build-index" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_listings_never_pass_terminal_escapes_to_the_operator(tmp_path: Path) -> None:
+    from bot.storage import Store
+
+    # Rows written before questions were cleaned on the way in still hold raw escapes.
+    hostile = "giá vàng\x1b[2J\x1b]0;pwned\x07\rhôm nay\u202e"
+    store = Store(tmp_path / "db.sqlite")
+    user = store.user_hash("zalo", "84900000000")
+    store.log_conversation("zalo", user, hostile, False, "none", 0.2, None)
+    store.add_handover("zalo", user, hostile)
+    store.close()
+    env_db = {"CDS_DB_PATH": str(tmp_path / "db.sqlite")}
+
+    listed = run_bot("handovers", cwd=tmp_path, env=env_db)
+    report = run_bot("report", cwd=tmp_path, env=env_db)
+
+    for output in (listed.stdout, report.stdout):
+        assert "giá vàng hôm nay" in output
+        assert not any(ch in output for ch in "\x1b\x07\r\u202e")
+
+
+def test_purge_blanks_text_older_than_the_retention_period(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.storage import Store
+
+    store = Store(tmp_path / "db.sqlite")
+    user = store.user_hash("web", "u")
+    store.log_conversation("web", user, "câu hỏi cũ", False, "none", 0.1, None)
+    store.log_conversation("web", user, "câu hỏi mới", False, "none", 0.1, None)
+    store.close()
+    with sqlite3.connect(tmp_path / "db.sqlite") as db:
+        db.execute("UPDATE conversations SET created_at = created_at - 40 * 86400 WHERE id = 1")
+    env = {"CDS_DB_PATH": str(tmp_path / "db.sqlite"), "CDS_RETENTION_DAYS": "60"}
+
+    kept = run_bot("purge", cwd=tmp_path, env=env)
+    purged = run_bot("purge", "--days", "30", cwd=tmp_path, env=env)
+
+    assert kept.returncode == 0, kept.stderr
+    assert kept.stdout.startswith("Blanked the text of 0 question(s)")
+    assert "older than 60 days" in kept.stdout
+    assert purged.stdout.startswith("Blanked the text of 1 question(s) and 0 hand-over")
+    report = run_bot("report", "--days", "90", cwd=tmp_path, env=env).stdout
+    assert "total                2         0      0%" in report
+    assert "câu hỏi mới" in report and "câu hỏi cũ" not in report
+
+
+def test_forget_erases_one_person_and_says_what_went(tmp_path: Path) -> None:
+    from bot.storage import Store
+
+    store = Store(tmp_path / "db.sqlite")
+    them = store.user_hash("zalo", "2468458835291979")
+    cid = store.log_conversation("zalo", them, "nhà tôi ở bản Nậm Loỏng", True, "faq", 0.9, None)
+    store.add_feedback("zalo", them, cid, False)
+    store.add_handover("zalo", them, "nhà tôi ở bản Nậm Loỏng")
+    store.inbox_add("zalo", "msg-1", them, "{}", "nhà tôi ở bản Nậm Loỏng", None, 0.0)
+    store.log_conversation("zalo", store.user_hash("zalo", "other"), "VNeID", True, "faq", 1, None)
+    store.close()
+    env_db = {"CDS_DB_PATH": str(tmp_path / "db.sqlite")}
+
+    erased = run_bot(
+        "forget", "--channel", "zalo", "--user", "2468458835291979", cwd=tmp_path, env=env_db
+    )
+
+    assert erased.returncode == 0, erased.stderr
+    assert erased.stdout.strip() == (
+        "Erased for this zalo user: 1 conversation(s), 1 feedback, 1 hand-over request(s), "
+        "1 delivery record(s)."
+    )
+    assert "2468458835291979" not in erased.stdout
+    listed = run_bot("handovers", cwd=tmp_path, env=env_db)
+    assert listed.stdout.strip() == "No open hand-over requests."
+    report = run_bot("report", cwd=tmp_path, env=env_db).stdout
+    assert "total                1         1    100%" in report
+
+
+def test_an_invalid_setting_is_named_without_a_traceback_or_its_value(tmp_path: Path) -> None:
+    env = {"CDS_RETENTION_DAYS": "0", "CDS_FRAME_ANCESTORS": "'self'; script-src *"}
+    result = run_bot("report", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "error: setting CDS_RETENTION_DAYS:" in result.stderr
+    assert "error: setting CDS_FRAME_ANCESTORS:" in result.stderr
+    assert "Traceback" not in result.stderr and "script-src *" not in result.stderr

@@ -17,9 +17,9 @@ async def test_concurrent_questions_each_get_their_own_answer(chat_service: Chat
     calls: list[int] = []
     original = chat_service.answerer.answer_many
 
-    def counting(questions, top_k=None):
+    def counting(questions, top_k=None, contexts=None):
         calls.append(len(questions))
-        return original(questions, top_k)
+        return original(questions, top_k, contexts)
 
     chat_service.answerer.answer_many = counting  # type: ignore[method-assign]
     questions = ["quét mã QR trả tiền", "kích hoạt tài khoản định danh", "xin chào"] * 4
@@ -43,7 +43,7 @@ async def test_concurrent_questions_each_get_their_own_answer(chat_service: Chat
 async def test_a_failing_batch_reaches_every_caller_without_hanging(
     chat_service: ChatService,
 ) -> None:
-    def broken(questions, top_k=None):
+    def broken(questions, top_k=None, contexts=None):
         raise RuntimeError("index unavailable")
 
     chat_service.answerer.answer_many = broken  # type: ignore[method-assign]
@@ -138,9 +138,9 @@ async def test_a_question_longer_than_the_models_window_is_cut_and_the_reply_say
     read: list[str] = []
     original = chat_service.answerer.answer_many
 
-    def spy(questions, top_k=None):
+    def spy(questions, top_k=None, contexts=None):
         read.extend(questions)
-        return original(questions, top_k)
+        return original(questions, top_k, contexts)
 
     chat_service.answerer.answer_many = spy  # type: ignore[method-assign]
     question = "Làm thế nào để kích hoạt tài khoản định danh điện tử? " + " ".join(

@@ -147,14 +147,14 @@ async def test_deliveries_a_crashed_process_held_are_answered_once_its_lease_run
 async def test_a_live_worker_keeps_its_delivery_past_the_lease(
     store: Store, platform: Platform
 ) -> None:
-    box = Inbox(store, "zalo", platform.reply, lease_seconds=0.3)
-    other = Inbox(store, "zalo", platform.reply, lease_seconds=0.3)  # another process
+    box = Inbox(store, "zalo", platform.reply, lease_seconds=1.5)
+    other = Inbox(store, "zalo", platform.reply, lease_seconds=1.5)  # another process
     box.start()
     other.start()
     try:
         platform.release.clear()
         box.accept("m1", "u1", "{}", "VNeID là gì?")
-        await asyncio.sleep(1.0)  # three leases: renewed, never taken over
+        await asyncio.sleep(4.5)  # three leases: renewed, never taken over
         platform.release.set()
         await box.idle()
         await other.idle()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from bot.channels.common import OVERLOADED_REPLY, RATE_LIMITED_REPLY, ChatService
 from bot.server import create_app
 from bot.settings import Settings
+from bot.storage import Stats
 
 from .conftest import running
 
@@ -45,11 +47,28 @@ def test_ask_returns_the_contract_with_a_source(client: TestClient) -> None:
     assert isinstance(body["conversation_id"], int)
 
 
-def test_ask_accepts_json_sent_as_a_form_type_like_curl_does(client: TestClient) -> None:
+@pytest.mark.parametrize("path", ["/api/ask", "/api/feedback", "/api/handover"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None],
+)
+def test_the_api_takes_only_json_so_other_sites_cannot_post_for_their_visitors(
+    client: TestClient, chat_service: ChatService, path: str, content_type: str | None
+) -> None:
+    # What a form or fetch() on another site can send without asking us first (CSRF).
+    body = b'{"question": "cho toi gap can bo", "helpful": true}'
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = client.post(path, content=body, headers=headers)
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert chat_service.store.stats() == Stats(0, 0, 0, 0, 0)
+
+
+def test_json_with_a_charset_is_json(client: TestClient) -> None:
     response = client.post(
         "/api/ask",
         content='{"question": "quét mã QR trả tiền"}'.encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        headers={"Content-Type": "application/json; charset=utf-8"},
     )
     assert response.status_code == 200
     assert response.json()["sources"][0]["id"] == "ttso-quet-qr"
@@ -83,15 +102,83 @@ def test_webhooks_of_unconfigured_channels_do_not_exist(client: TestClient) -> N
     assert client.post("/webhook/zalo", json={}).status_code == 404
 
 
+ASKER = "web-4f1c9a0d2b7e4c31a5d8e6f0b9c2a7d1"
+STRANGER = "web-00000000000000000000000000000000"
+
+
+def ask(client: TestClient, question: str, user_id: str | None = ASKER) -> dict:
+    body = {"question": question} | ({"user_id": user_id} if user_id else {})
+    response = client.post("/api/ask", json=body)
+    assert response.status_code == 200
+    return response.json()
+
+
 def test_feedback_and_handover_are_stored(client: TestClient, chat_service: ChatService) -> None:
-    asked = client.post("/api/ask", json={"question": "kích hoạt VNeID", "user_id": "web-1"}).json()
-    feedback = {"conversation_id": asked["conversation_id"], "helpful": False, "user_id": "web-1"}
+    asked = ask(client, "kích hoạt VNeID")
+    feedback = {"conversation_id": asked["conversation_id"], "helpful": False, "user_id": ASKER}
     assert client.post("/api/feedback", json=feedback).json() == {"ok": True}
-    handover = client.post("/api/handover", json={"user_id": "web-1"}).json()
+    about = {"conversation_id": asked["conversation_id"], "user_id": ASKER}
+    handover = client.post("/api/handover", json=about).json()
     assert handover["ok"] is True
     stats = chat_service.store.stats()
     assert (stats.questions, stats.unhelpful, stats.open_handovers) == (1, 1, 1)
     assert chat_service.store.open_handovers()[0]["question"] == "kích hoạt VNeID"
+
+
+def test_feedback_on_someone_elses_conversation_is_a_404_and_is_not_counted(
+    client: TestClient, chat_service: ChatService
+) -> None:
+    asked = ask(client, "kích hoạt VNeID")
+    for user_id in (STRANGER, ASKER.upper()):
+        vote = {"conversation_id": asked["conversation_id"], "helpful": False, "user_id": user_id}
+        response = client.post("/api/feedback", json=vote)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "conversation_not_found"
+    missing = {"conversation_id": asked["conversation_id"] + 1, "helpful": True, "user_id": ASKER}
+    assert client.post("/api/feedback", json=missing).status_code == 404
+    anonymous = {"conversation_id": asked["conversation_id"], "helpful": True}
+    assert client.post("/api/feedback", json=anonymous).status_code == 400
+    stats = chat_service.store.stats()
+    assert (stats.helpful, stats.unhelpful) == (0, 0)
+
+
+def test_a_second_vote_replaces_the_first(client: TestClient, chat_service: ChatService) -> None:
+    asked = ask(client, "kích hoạt VNeID")
+    for helpful in (True, True, True, False):
+        vote = {"conversation_id": asked["conversation_id"], "helpful": helpful, "user_id": ASKER}
+        assert client.post("/api/feedback", json=vote).status_code == 200
+    stats = chat_service.store.stats()
+    assert (stats.helpful, stats.unhelpful) == (0, 1)
+
+
+def test_a_handover_in_someone_elses_name_never_relays_their_question(
+    client: TestClient, chat_service: ChatService
+) -> None:
+    asked = ask(client, "thủ tục ly hôn của tôi")
+
+    named = client.post("/api/handover", json={"user_id": ASKER})
+    theirs = {"user_id": STRANGER, "conversation_id": asked["conversation_id"]}
+    claimed = client.post("/api/handover", json=theirs)
+
+    assert named.status_code == 200
+    assert claimed.status_code == 404
+    assert claimed.json()["error"]["code"] == "conversation_not_found"
+    questions = [h["question"] for h in chat_service.store.open_handovers()]
+    assert questions == ["(chưa có câu hỏi)"]
+
+
+def test_without_a_user_id_each_request_is_anonymous_not_tied_to_the_address(
+    client: TestClient, chat_service: ChatService, tmp_path: Path
+) -> None:
+    first = ask(client, "VNeID là gì", user_id=None)
+    second = ask(client, "dịch vụ công là gì", user_id=None)
+    rows = sqlite3.connect(tmp_path / "db.sqlite").execute("SELECT user_hash FROM conversations")
+    hashes = {row[0] for row in rows}
+    assert len(hashes) == 2
+    assert chat_service.store.user_hash("api", "testclient") not in hashes  # the client's address
+    for conversation in (first, second):
+        vote = {"conversation_id": conversation["conversation_id"], "helpful": True}
+        assert client.post("/api/feedback", json=vote | {"user_id": "-"}).status_code == 404
 
 
 def test_user_ids_are_stored_only_as_hashes(client: TestClient, tmp_path: Path) -> None:
@@ -228,3 +315,48 @@ async def test_a_full_answer_queue_answers_503_with_retry_after(answerer, store)
     assert [r.status_code for r in shed] == [503, 503]
     assert shed[0].json() == {"error": {"code": "overloaded", "message": OVERLOADED_REPLY}}
     assert int(shed[0].headers["Retry-After"]) >= 1
+
+
+def test_control_characters_never_reach_the_store(
+    client: TestClient, chat_service: ChatService
+) -> None:
+    user = "web-" + "0" * 32
+    question = "\x1b[2J\x1b[31mthủ tục\x1b[0m ly hôn\r\x00"
+    client.post("/api/ask", json={"question": question, "user_id": user})
+    client.post("/api/handover", json={"question": "gặp\x1b]0;x\x07 cán bộ", "user_id": user})
+    user_hash = chat_service.store.user_hash("api", user)
+    assert chat_service.store.last_question("api", user_hash) == "thủ tục ly hôn"
+    assert chat_service.store.open_handovers()[0]["question"] == "gặp cán bộ"
+
+
+def test_phone_cccd_and_otp_numbers_are_never_stored(
+    client: TestClient, chat_service: ChatService, tmp_path: Path
+) -> None:
+    user = "web-" + "1" * 32
+    question = "tôi sđt 0912345678, CCCD 001234567890, vừa đọc mã OTP 482913 cho người lạ"
+    asked = client.post("/api/ask", json={"question": question, "user_id": user}).json()
+    client.post("/api/handover", json={"question": question, "user_id": user})
+
+    assert asked["question"] == question  # the asker's own words come back to them
+    masked = "tôi sđt [số điện thoại], CCCD [số CCCD], vừa đọc mã OTP [mã OTP] cho người lạ"
+    user_hash = chat_service.store.user_hash("api", user)
+    assert chat_service.store.last_question("api", user_hash) == masked
+    assert chat_service.store.open_handovers()[0]["question"] == masked
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("db.sqlite*"))
+    for number in (b"0912345678", b"001234567890", b"482913"):
+        assert number not in raw
+
+
+def test_the_server_blanks_expired_question_text_when_it_starts(
+    chat_service: ChatService, tmp_path: Path
+) -> None:
+    store = chat_service.store
+    store.log_conversation("web", store.user_hash("web", "u"), "câu hỏi cũ", False, "none", 0, None)
+    with sqlite3.connect(tmp_path / "db.sqlite") as db:
+        db.execute("UPDATE conversations SET created_at = created_at - 8 * 86400")
+
+    with running(Settings(CDS_RETENTION_DAYS=7), chat_service) as client:
+        client.get("/healthz")
+
+    assert store.top_unanswered() == []
+    assert store.by_channel() == [("web", 1, 0)]

@@ -1,14 +1,22 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import os
 import sqlite3
+import stat
 import time
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot import storage
 from bot.errors import StorageError
-from bot.storage import MIGRATIONS, Store
+from bot.keys import KeyFileError
+from bot.settings import Settings
+from bot.storage import MIGRATIONS, Forgotten, Purged, Store, _m001_initial
 
 
 def test_migrations_are_recorded_and_run_once(tmp_path: Path) -> None:
@@ -76,10 +84,14 @@ def test_an_answered_delivery_keeps_no_address_or_text_and_is_never_taken_again(
 def test_deliveries_seen_before_the_inbox_existed_are_still_recognised(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(storage, "MIGRATIONS", MIGRATIONS[:1])
+    monkeypatch.setattr(storage, "MIGRATIONS", MIGRATIONS[:2])
     Store(tmp_path / "db.sqlite").close()
     old = sqlite3.connect(tmp_path / "db.sqlite")
-    old.execute("INSERT INTO deliveries VALUES ('zalo', 'm-old', ?)", (time.time(),))
+    old.execute(
+        "INSERT INTO deliveries (channel, delivery_id, created_at, user_hash)"
+        " VALUES ('zalo', 'm-old', ?, 'u')",
+        (time.time(),),
+    )
     old.commit()
     old.close()
     monkeypatch.undo()
@@ -89,14 +101,16 @@ def test_deliveries_seen_before_the_inbox_existed_are_still_recognised(
     store.close()
 
 
-def test_a_locked_database_fails_fast_with_a_storage_error(store: Store, tmp_path: Path) -> None:
+def test_a_database_locked_by_another_process_is_a_storage_error(
+    store: Store, tmp_path: Path
+) -> None:
     other = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
-    other.execute("BEGIN EXCLUSIVE")
-    started = time.monotonic()
-    with pytest.raises(StorageError, match="locked"):
+    other.execute("BEGIN EXCLUSIVE")  # e.g. someone's sqlite3 shell in the middle of an edit
+    with pytest.raises(StorageError, match="database is locked"):
         store.log_conversation("web", "u", "hỏi", True, "faq", 0.9, None)
-    assert time.monotonic() - started < 5  # not sqlite3's default five-second wait
     other.execute("ROLLBACK")
+    store.log_conversation("web", "u", "hỏi", True, "faq", 0.9, None)
+    assert store.stats().questions == 1
 
 
 def test_tokens_are_saved_together(tmp_path: Path) -> None:
@@ -112,11 +126,13 @@ def test_stats_count_questions_feedback_and_handovers(tmp_path: Path) -> None:
     user = store.user_hash("web", "u")
     cid = store.log_conversation("web", user, "VNeID là gì", True, "faq", 0.9, "vneid-la-gi")
     store.log_conversation("web", user, "giá vàng", False, "none", 0.2, None)
-    store.add_feedback("web", user, cid, True)
-    store.add_feedback("web", user, 999, False)  # an unknown conversation is kept, unlinked
+    assert store.add_feedback("web", user, cid, True) is True
+    assert store.add_feedback("web", user, 999, False) is False  # no such conversation
+    assert store.add_feedback("web", store.user_hash("web", "other"), cid, False) is False
+    assert store.add_feedback("telegram", user, cid, False) is False
     store.add_handover("web", user, "giá vàng")
     stats = store.stats()
-    assert (stats.questions, stats.answered, stats.helpful, stats.unhelpful) == (2, 1, 1, 1)
+    assert (stats.questions, stats.answered, stats.helpful, stats.unhelpful) == (2, 1, 1, 0)
     assert stats.open_handovers == 1
 
 
@@ -169,7 +185,7 @@ def test_the_database_itself_refuses_a_second_open_handover(store: Store, tmp_pa
 def test_duplicate_open_handovers_of_older_versions_are_folded_into_the_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(storage, "MIGRATIONS", MIGRATIONS[:2])
+    monkeypatch.setattr(storage, "MIGRATIONS", MIGRATIONS[:3])
     Store(tmp_path / "db.sqlite").close()
     old = sqlite3.connect(tmp_path / "db.sqlite")
     for question in ("một", "hai", "ba"):
@@ -184,3 +200,220 @@ def test_duplicate_open_handovers_of_older_versions_are_folded_into_the_first(
     store = Store(tmp_path / "db.sqlite")
     assert [h["question"] for h in store.open_handovers()] == ["một"]
     store.close()
+
+
+def raw_bytes(db_path: Path) -> bytes:
+    """Everything SQLite wrote for a database: the file, its WAL and shared memory."""
+    return b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_database_and_its_wal_and_shm_are_readable_by_the_owner_only(tmp_path: Path) -> None:
+    old_umask = os.umask(0o022)
+    try:
+        store = Store(tmp_path / "data" / "db.sqlite")
+        store.log_conversation("web", store.user_hash("web", "u"), "hỏi", True, "faq", 1.0, None)
+        files = sorted((tmp_path / "data").glob("db.sqlite*"))
+        assert [f.name for f in files] == ["db.sqlite", "db.sqlite-shm", "db.sqlite-wal"]
+        assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
+        assert mode(tmp_path / "data" / "db.key") == 0o600
+        store.close()
+    finally:
+        os.umask(old_umask)
+
+
+def test_an_existing_world_readable_database_is_made_private(tmp_path: Path) -> None:
+    Store(tmp_path / "db.sqlite").close()
+    os.chmod(tmp_path / "db.sqlite", 0o644)
+    Store(tmp_path / "db.sqlite").close()
+    assert mode(tmp_path / "db.sqlite") == 0o600
+
+
+def test_the_user_hash_key_lives_in_a_private_key_file_not_in_the_database(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    hashed = store.user_hash("telegram", "123456789")
+    store.close()
+    key = json.loads((tmp_path / "db.key").read_text())["user_hash_secret"]
+    assert key.encode() not in raw_bytes(tmp_path / "db.sqlite")
+    meta = sqlite3.connect(tmp_path / "db.sqlite").execute("SELECT key FROM meta").fetchall()
+    assert meta == []
+    expected = hmac.new(key.encode(), b"telegram:123456789", hashlib.sha256).hexdigest()[:16]
+    assert hashed == expected
+    assert Store(tmp_path / "db.sqlite").user_hash("telegram", "123456789") == hashed
+
+
+def test_a_key_kept_in_an_old_database_moves_to_the_key_file_and_hashes_still_match(
+    tmp_path: Path,
+) -> None:
+    # A database as the previous version left it: the key in the meta table.
+    old = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    old.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
+    _m001_initial(old)
+    old.execute("INSERT INTO _migrations VALUES ('_m001_initial', 0)")
+    old.execute("INSERT INTO meta VALUES ('user_hash_secret', 'legacy-key-0123456789abcdef')")
+    before = hmac.new(b"legacy-key-0123456789abcdef", b"zalo:8490", hashlib.sha256)
+    old.execute(
+        "INSERT INTO conversations VALUES (1, 0, 'zalo', ?, 'q', 1, 'faq', 1.0, NULL)",
+        (before.hexdigest()[:16],),
+    )
+    old.close()
+
+    store = Store(tmp_path / "db.sqlite")
+
+    assert store.user_hash("zalo", "8490") == before.hexdigest()[:16]
+    assert store.last_question("zalo", store.user_hash("zalo", "8490")) == "q"
+    store.close()
+    assert b"legacy-key-0123456789abcdef" not in raw_bytes(tmp_path / "db.sqlite")
+    saved = json.loads((tmp_path / "db.key").read_text())
+    assert saved["user_hash_secret"] == "legacy-key-0123456789abcdef"
+
+
+def test_tokens_are_encrypted_at_rest(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    store.set_tokens({"zalo_oa.access_token": "access-SECRET-4f9a"})
+    assert b"access-SECRET-4f9a" not in raw_bytes(tmp_path / "db.sqlite")
+    store.close()
+    assert Store(tmp_path / "db.sqlite").get_token("zalo_oa.access_token") == "access-SECRET-4f9a"
+
+
+def test_tokens_an_older_version_stored_in_plain_text_are_encrypted_on_opening(
+    tmp_path: Path,
+) -> None:
+    Store(tmp_path / "db.sqlite").close()
+    plain = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    plain.execute("INSERT INTO tokens VALUES ('zalo_oa.refresh_token', 'refresh-PLAIN-77', 0)")
+    plain.close()
+
+    store = Store(tmp_path / "db.sqlite")
+
+    assert store.get_token("zalo_oa.refresh_token") == "refresh-PLAIN-77"
+    assert b"refresh-PLAIN-77" not in raw_bytes(tmp_path / "db.sqlite")
+
+
+def test_with_another_key_a_token_reads_as_unset_and_the_log_says_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    store.set_tokens({"zalo_oa.access_token": "a1"})
+    store.close()
+    (tmp_path / "db.key").unlink()
+
+    assert Store(tmp_path / "db.sqlite").get_token("zalo_oa.access_token") is None
+    assert "zalo_oa.access_token cannot be decrypted" in caplog.text
+
+
+def test_keys_from_the_environment_need_no_key_file(tmp_path: Path) -> None:
+    token_key = Fernet.generate_key().decode()
+    settings = Settings(
+        CDS_DB_PATH=tmp_path / "db.sqlite",
+        CDS_USER_HASH_SECRET="from-the-environment",
+        CDS_TOKEN_KEY=token_key,
+    )
+    store = Store.from_settings(settings)
+    store.set_tokens({"t": "v"})
+    assert not (tmp_path / "db.key").exists()
+    expected = hmac.new(b"from-the-environment", b"web:x", hashlib.sha256).hexdigest()[:16]
+    assert store.user_hash("web", "x") == expected
+    store.close()
+    other = Store(tmp_path / "db.sqlite", "from-the-environment", token_key)
+    assert other.get_token("t") == "v"
+
+
+def test_a_configured_key_file_is_used_instead_of_the_default(tmp_path: Path) -> None:
+    settings = Settings(CDS_DB_PATH=tmp_path / "db.sqlite", CDS_KEY_FILE=tmp_path / "k" / "keys")
+    Store.from_settings(settings).close()
+    assert mode(tmp_path / "k" / "keys") == 0o600
+    assert not (tmp_path / "db.key").exists()
+
+
+def test_a_token_key_that_is_not_a_fernet_key_is_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(KeyFileError, match="CDS_TOKEN_KEY is not a Fernet key"):
+        Store(tmp_path / "db.sqlite", token_key="password123")
+
+
+def test_a_key_file_readable_by_others_is_made_private(tmp_path: Path) -> None:
+    Store(tmp_path / "db.sqlite").close()
+    os.chmod(tmp_path / "db.key", 0o644)
+    Store(tmp_path / "db.sqlite").close()
+    assert mode(tmp_path / "db.key") == 0o600
+
+
+def test_the_migration_keeps_one_vote_per_conversation_from_its_asker_only(
+    tmp_path: Path,
+) -> None:
+    old = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    old.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
+    _m001_initial(old)
+    old.execute("INSERT INTO _migrations VALUES ('_m001_initial', 0)")
+    old.execute("INSERT INTO conversations VALUES (1, 0, 'web', 'asker', 'q', 1, 'faq', 1.0, NULL)")
+    votes = [(1, "asker", 1), (1, "asker", 0), (1, "stranger", 1), (1, "stranger", 1)]
+    votes += [(None, "someone", 1)]  # unlinked feedback of the old kind stays counted
+    for n, (conversation, user, helpful) in enumerate(votes):
+        old.execute(
+            "INSERT INTO feedback VALUES (?, ?, ?, 'web', ?, ?)",
+            (n + 1, n, conversation, user, helpful),
+        )
+    old.close()
+
+    stats = Store(tmp_path / "db.sqlite").stats()
+
+    assert (stats.helpful, stats.unhelpful) == (1, 1)  # the asker's last vote, and the unlinked
+
+
+def age(db_path: Path, table: str, row_id: int, days: float) -> None:
+    """Make a row `days` old."""
+    with sqlite3.connect(db_path) as db:
+        db.execute(
+            f"UPDATE {table} SET created_at = created_at - ? WHERE id = ?", (days * 86400, row_id)
+        )
+
+
+def test_purging_blanks_old_text_and_keeps_the_counts(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    user = store.user_hash("zalo", "u")
+    old = store.log_conversation("zalo", user, "giá vàng Lai Châu", False, "none", 0.1, None)
+    store.add_feedback("zalo", user, old, False)
+    new = store.log_conversation("zalo", user, "giá xăng", False, "none", 0.1, None)
+    old_handover = store.add_handover("zalo", user, "giá vàng Lai Châu")
+    for table, row in (("conversations", old), ("feedback", 1), ("handovers", old_handover)):
+        age(tmp_path / "db.sqlite", table, row, 91)
+
+    purged = store.purge(time.time() - 90 * 86400)
+
+    assert (purged.questions, purged.handovers) == (1, 1)
+    assert store.top_unanswered() == [("giá xăng", 1)]
+    assert store.by_channel() == [("zalo", 2, 0)]
+    assert store.stats().unhelpful == 1
+    assert [h["question"] for h in store.open_handovers()] == [""]
+    assert store.conversation_question("zalo", user, new) == "giá xăng"
+    assert store.conversation_question("zalo", user, old) is None  # no longer anyone's
+    assert "giá vàng Lai Châu".encode() not in raw_bytes(tmp_path / "db.sqlite")
+    assert store.purge(time.time() - 90 * 86400) == Purged(0, 0)
+
+
+def test_forgetting_a_person_erases_their_rows_and_nobody_elses(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
+    them, other = store.user_hash("telegram", "111"), store.user_hash("telegram", "222")
+    for user, question in ((them, "hỏi về nhà tôi ở bản Nậm Loỏng"), (other, "VNeID là gì")):
+        cid = store.log_conversation("telegram", user, question, True, "faq", 0.9, None)
+        store.add_feedback("telegram", user, cid, True)
+        store.add_handover("telegram", user, question)
+        store.inbox_add("telegram", f"update-{user}", user, "{}", question, None, 0.0)
+    store.log_conversation("telegram", them, "câu thứ hai", True, "faq", 0.9, None)
+    same_id_elsewhere = store.user_hash("zalo", "111")
+    store.log_conversation("zalo", same_id_elsewhere, "trên Zalo", True, "faq", 0.9, None)
+
+    erased = store.forget("telegram", them)
+
+    assert erased == Forgotten(conversations=2, feedback=1, handovers=1, deliveries=1)
+    assert store.last_question("telegram", them) is None
+    assert store.last_question("telegram", other) == "VNeID là gì"
+    assert store.last_question("zalo", same_id_elsewhere) == "trên Zalo"
+    assert store.stats().questions == 2
+    assert "Nậm Loỏng".encode() not in raw_bytes(tmp_path / "db.sqlite")
+    assert store.forget("telegram", them) == Forgotten(0, 0, 0, 0)

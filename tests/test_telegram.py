@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from telegram import Bot
 
 from bot.answer import HANDOVER_REPLY, Answer, Answerer, SourceRef
 from bot.channels.common import (
@@ -97,12 +98,16 @@ def fake() -> Iterator[FakeTelegram]:
         yield server
 
 
+TEAM_MEMBER = 42  # the fake's default user is on the team's allow-list
+
+
 @pytest.fixture
 def settings(fake: FakeTelegram) -> Settings:
     return Settings(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_WEBHOOK_SECRET=SECRET,
         TELEGRAM_API_BASE_URL=fake.base_url,
+        TELEGRAM_TEAM_USER_IDS=str(TEAM_MEMBER),
     )
 
 
@@ -487,7 +492,11 @@ async def test_set_webhook_refuses_to_run_without_a_secret(fake: FakeTelegram) -
 async def test_a_rejected_token_stops_the_server_at_startup_with_a_clear_error(
     fake: FakeTelegram, chat_service: ChatService
 ) -> None:
-    settings = Settings(TELEGRAM_BOT_TOKEN="999:wrong", TELEGRAM_API_BASE_URL=fake.base_url)
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN="999:wrong",
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+    )
     app = create_app(settings, service=chat_service)
 
     with pytest.raises(ChannelError, match="TELEGRAM_BOT_TOKEN"):
@@ -521,14 +530,15 @@ async def test_handover_requests_from_any_channel_alert_the_team_group(
     )
     app = create_app(settings, service=chat_service)
     async with app.router.lifespan_context(app), AppClient(app) as http:
-        asked = {"question": "thủ tục ly hôn trực tuyến", "user_id": "web-1"}
-        await http.post("/api/ask", json=asked)
-        response = await http.post("/api/handover", json={"user_id": "web-1"})
+        asked = {"question": "thủ tục ly hôn trực tuyến, sđt 0912345678", "user_id": "web-1"}
+        conversation = (await http.post("/api/ask", json=asked)).json()["conversation_id"]
+        about = {"user_id": "web-1", "conversation_id": conversation}
+        response = await http.post("/api/handover", json=about)
         await settled(app)
     handover_id = response.json()["handover_id"]
     (alert,) = [m for m in fake.calls_to("sendMessage") if str(m["chat_id"]) == str(GROUP)]
     assert alert["text"].startswith(f"Yêu cầu gặp cán bộ #{handover_id} (kênh web):")
-    assert "thủ tục ly hôn trực tuyến" in alert["text"]
+    assert "thủ tục ly hôn trực tuyến, sđt [số điện thoại]" in alert["text"]
     assert f"python -m bot handovers --close {handover_id}" in alert["text"]
 
 
@@ -611,3 +621,82 @@ async def test_what_waits_in_the_inbox_holds_no_names(
     for name in ("Lan", "Nguyễn", "lan_nguyen"):
         assert name.encode() not in raw
     assert "quét mã QR" in fake.sent_texts()[0]
+
+
+async def test_the_team_alert_shows_no_terminal_escapes(fake: FakeTelegram) -> None:
+    from bot.channels.common import Handover
+    from bot.channels.telegram import alert_team
+
+    async with Bot(TOKEN, base_url=fake.base_url) as bot:
+        await alert_team(bot, GROUP, Handover(7, "zalo", "\x1b[2Jgiá\x1b[5m vàng\u202e\x07"))
+
+    (alert,) = fake.calls_to("sendMessage")
+    assert alert["text"].startswith("Yêu cầu gặp cán bộ #7 (kênh Zalo OA):\ngiá vàng\n\n")
+
+
+async def test_in_a_group_only_the_asker_can_rate_an_answer(
+    client: httpx.AsyncClient, fake: FakeTelegram, chat_service: ChatService
+) -> None:
+    await post(client, message_update(1, f"/hoi@{BOT_USERNAME} {QR_QUESTION}", chat_id=GROUP))
+    answer_message = fake.messages[-1]
+
+    await post(client, callback_update(2, "f:1:0", answer_message, user_id=77))
+
+    (answered,) = fake.calls_to("answerCallbackQuery")
+    assert answered["text"] == "Chỉ người đã hỏi mới góp ý được cho câu trả lời này."
+    assert fake.calls_to("editMessageReplyMarkup") == []  # the asker can still vote
+    assert chat_service.store.stats().unhelpful == 0
+
+    await post(client, callback_update(3, "f:1:1", answer_message, user_id=42))
+    assert chat_service.store.stats().helpful == 1
+
+
+async def test_tracuu_is_refused_to_people_outside_the_team(
+    client: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    await post(client, message_update(1, "/tracuu báo cáo hằng tháng", user_id=77, chat_id=77))
+
+    assert fake.sent_texts() == [
+        "Lệnh /tracuu chỉ dành cho thành viên Tổ công nghệ số cộng đồng. "
+        "Bạn cứ gõ câu hỏi, tôi sẽ trả lời nhé."
+    ]
+
+
+async def test_members_of_the_team_group_may_use_tracuu_and_telegram_is_asked_once(
+    fake: FakeTelegram, chat_service: ChatService
+) -> None:
+    settings = Settings(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        TELEGRAM_TEAM_CHAT_ID=GROUP,
+    )
+    fake.members[77] = "member"
+    app = create_app(settings, service=chat_service)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            for n in (1, 2):
+                await post(http, message_update(n, "/tracuu báo cáo", user_id=77, chat_id=77))
+            await post(http, message_update(3, "/tracuu báo cáo", user_id=88, chat_id=88))
+
+    member_replies, outsider_reply = fake.sent_texts()[:2], fake.sent_texts()[2]
+    assert all(t.startswith("Tài liệu phù hợp nhất với “báo cáo”:") for t in member_replies)
+    assert outsider_reply.startswith("Lệnh /tracuu chỉ dành cho thành viên")
+    asked = fake.calls_to("getChatMember")
+    assert [(int(c["chat_id"]), int(c["user_id"])) for c in asked] == [(GROUP, 77), (GROUP, 88)]
+
+
+@pytest.mark.parametrize("secret", [None, "", "has space", "dấu", "x" * 257])
+async def test_the_webhook_refuses_to_start_without_a_secret_telegram_would_accept(
+    fake: FakeTelegram, chat_service: ChatService, secret: str | None
+) -> None:
+    values = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url}
+    if secret is not None:
+        values["TELEGRAM_WEBHOOK_SECRET"] = secret
+    app = create_app(Settings(**values), service=chat_service)
+
+    with pytest.raises(ChannelError, match="TELEGRAM_WEBHOOK_SECRET to 1-256 characters"):
+        async with app.router.lifespan_context(app):
+            pass
+    assert fake.calls == []

@@ -34,7 +34,14 @@ def test_nfd_input_matches_nfc() -> None:
     ("typed", "expanded"),
     [
         ("ko dc", "không được"),
-        ("quen mk tk vneid", "quen mật khẩu tài khoản vneid"),
+        ("quen mk tk vneid", "quên mật khẩu tài khoản vneid"),
+        ("mk bị lừa 5tr qua app", "mình bị lừa 5 tr qua ứng dụng"),
+        ("tôi quên cái vê en ai đi rồi", "tôi quên cái vneid rồi"),
+        ("đọc mã ô tê pê cho người ta", "đọc mã otp cho người ta"),
+        ("nộp trên đê vê cê", "nộp trên dịch vụ công"),
+        ("nghị quyết năm bảy là gì", "nghị quyết 57 là gì"),
+        ("lm s ạ", "làm sao ạ"),
+        ("sổ hồng hong có", "sổ hồng không có"),
         ("đổi sdt trên cccd", "đổi số điện thoại trên căn cước công dân"),
         ("nộp hồ sơ dvc ntn", "nộp hồ sơ dịch vụ công như thế nào"),
         ("the BHYT", "the bảo hiểm y tế"),
@@ -95,3 +102,9 @@ def test_diacritics_are_restored_from_the_knowledge_vocabulary() -> None:
 )
 def test_social_messages_are_recognised(message: str, intent: str) -> None:
     assert classify(message) == intent
+
+
+@pytest.mark.parametrize("typed", ["0z", "5kg", "200k", "vneid2", "ko2", "lv2"])
+def test_a_number_joined_to_a_word_normalises_once_and_for_all(typed: str) -> None:
+    # Found by Hypothesis: "0z" became "0 z", which the next normalisation read as "0 vậy".
+    assert normalize(normalize(typed)) == normalize(typed)

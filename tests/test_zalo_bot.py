@@ -240,3 +240,16 @@ def test_the_same_message_fetched_twice_by_polling_is_answered_once(
 
     asyncio.run(run())
     assert len(zalo.sent_texts()) == 1
+
+
+@pytest.mark.parametrize("secret", [None, "ab", "1234567", "x" * 257])
+def test_the_webhook_refuses_to_start_with_a_secret_shorter_than_8_characters(
+    zalo: FakeZaloBot, chat_service: ChatService, secret: str | None
+) -> None:
+    values = {"ZALO_BOT_TOKEN": TOKEN, "ZALO_BOT_API_BASE_URL": zalo.url}
+    if secret is not None:
+        values["ZALO_BOT_WEBHOOK_SECRET"] = secret
+    refused = pytest.raises(ChannelError, match="ZALO_BOT_WEBHOOK_SECRET to 8 to 256 characters")
+    with refused, running(Settings(**values), chat_service):
+        pass
+    assert zalo.calls == []

@@ -21,11 +21,14 @@ from typing import Protocol
 
 from fastapi import APIRouter
 
-from ..answer import MAX_QUESTION_CHARS, Answer, Answerer, classify
+from ..answer import MAX_QUESTION_CHARS, Answer, Answerer, Turn, is_canned
+from ..conversation import Memory
 from ..embedders import fit_question
-from ..errors import Overloaded, RateLimited, StorageError
+from ..errors import NotFound, Overloaded, RateLimited, StorageError
 from ..inbox import Inbox
 from ..limits import RateLimiter
+from ..privacy import mask
+from ..sanitize import clean
 from ..search import Hit
 from ..storage import Store
 
@@ -41,18 +44,21 @@ ERROR_REPLY = (
 )
 FEEDBACK_THANKS = "Cảm ơn bạn đã góp ý! Ý kiến của bạn giúp chúng tôi trả lời tốt hơn."
 LOOKUP_EMPTY = "Không tìm thấy tài liệu nào phù hợp với từ khóa này."
-RATE_LIMITED_REPLY = (
-    "Bạn gửi tin nhắn hơi nhanh nên tôi chưa kịp trả lời hết. Bạn vui lòng đợi khoảng "
-    "một phút rồi gửi lại câu hỏi nhé."
-)
-OVERLOADED_REPLY = (
-    "Hiện có rất nhiều người đang hỏi cùng lúc. Bạn vui lòng đợi vài giây rồi gửi lại câu hỏi nhé."
-)
+RATE_LIMITED_REPLY = RateLimited.message
+OVERLOADED_REPLY = Overloaded.message
 CUT_NOTE = (
     "(Câu hỏi của bạn khá dài nên tôi chỉ đọc được phần đầu. Nếu câu trả lời chưa đúng ý, "
     "bạn vui lòng hỏi ngắn gọn hơn, mỗi lần một câu hỏi nhé.)"
 )
+STORED_CHARS = 4000
+NOT_YOURS = "No conversation with this id was asked with this user_id."
 NO_QUESTION_YET = "(chưa có câu hỏi)"
+
+
+def stored_text(text: str) -> str:
+    """A citizen's text as it may be kept and shown to the team: no control characters, no
+    phone, ID, OTP or account numbers, no e-mail addresses."""
+    return mask(clean(text)).strip()[:STORED_CHARS]
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,7 @@ class ChatService:
         answerer: Answerer,
         store: Store,
         max_batch: int = 32,
+        memory: Memory | None = None,
         *,
         limiter: RateLimiter | None = None,
         queue_size: int = 256,
@@ -104,10 +111,11 @@ class ChatService:
     ) -> None:
         self.answerer = answerer
         self.store = store
+        self.memory = memory or Memory()
         self.limiter = limiter  # per user, every channel; None: no limit
         self._max_batch = max_batch
         self._queue_size = queue_size
-        self._waiting: list[tuple[str, asyncio.Future[Answer]]] = []
+        self._waiting: list[tuple[str, Turn | None, asyncio.Future[Answer]]] = []
         self._worker: asyncio.Task[None] | None = None
         self._seconds_per_question = 0.02  # running estimate, for Retry-After
         self._handover_listeners: list[HandoverListener] = []
@@ -122,17 +130,18 @@ class ChatService:
         """Call `listener` for every new hand-over request (e.g. to alert the team's chat)."""
         self._handover_listeners.append(listener)
 
-    async def answer(self, text: str, shed: bool = False) -> Answer:
-        """Answer one question. Questions that arrive while the embedder is busy are
-        answered together in one batch: the same wait for the first, more per second.
-        With `shed`, a full queue raises Overloaded instead of waiting."""
-        if len(text) > MAX_QUESTION_CHARS or classify(text) != "question":
-            # A canned reply: no model, no queue (a greeting must not wait behind questions).
-            return self.answerer.answer_many([text])[0]
+    async def answer(self, text: str, context: Turn | None = None, *, shed: bool = False) -> Answer:
+        """Answer one question (after `context`, the conversation's previous turn). Questions
+        that arrive while the embedder is busy are answered together in one batch: the same
+        wait for the first, more per second. With `shed`, a full queue raises Overloaded
+        instead of waiting."""
+        if is_canned(text):
+            # A fixed reply: no model, no queue (a greeting must not wait behind questions).
+            return self.answerer.answer_many([text], None, [context])[0]
         if shed and len(self._waiting) >= self._queue_size:
             raise Overloaded(self.wait_estimate())
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        self._waiting.append((text, future))
+        self._waiting.append((text, context, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain())
         return await future
@@ -148,15 +157,20 @@ class ChatService:
             started = time.perf_counter()
             try:
                 # The embedder blocks (and releases the GIL): keep it off the event loop.
-                answers = await asyncio.to_thread(self.answerer.answer_many, [t for t, _ in batch])
+                answers = await asyncio.to_thread(
+                    self.answerer.answer_many,
+                    [text for text, _, _ in batch],
+                    None,
+                    [context for _, context, _ in batch],
+                )
             except Exception as exc:  # each waiting caller gets the error, not a hang
-                for _, future in batch:
+                for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
             per_question = (time.perf_counter() - started) / len(batch)
             self._seconds_per_question += 0.2 * (per_question - self._seconds_per_question)
-            for (_, future), answer in zip(batch, answers, strict=True):
+            for (_, _, future), answer in zip(batch, answers, strict=True):
                 if not future.done():
                     future.set_result(answer)
 
@@ -168,7 +182,8 @@ class ChatService:
         return fitted, fitted != text
 
     async def ask(self, channel: str, user_id: str, text: str, *, shed: bool = False) -> Reply:
-        """Answer and log a user's message; RateLimited when they send faster than allowed."""
+        """Answer a citizen's message in the light of their previous one, and log it;
+        RateLimited when they send faster than allowed."""
         user = self.store.user_hash(channel, user_id)
         if self.limiter is not None:
             verdict = self.limiter.check(f"{channel}:{user}")
@@ -176,17 +191,19 @@ class ChatService:
                 log.info("rate limited channel=%s user=%s", channel, user)
                 raise RateLimited(verdict.retry_after, verdict.first_refusal)
         question, cut = self.fit(text)
-        answer = await self.answer(question, shed=shed)
+        answer = await self.answer(question, self.memory.recall(channel, user), shed=shed)
         if cut:
             answer = replace(answer, question=text, answer=f"{CUT_NOTE}\n\n{answer.answer}")
+        stored = stored_text(text)
+        self.memory.remember(channel, user, answer, stored)
         if answer.intent == "handover":
             previous = self._last_question(channel, user)
-            await self.handover(channel, user_id, previous or text)
+            await self.handover(channel, user_id, previous or stored)
         try:
             conversation_id: int | None = self.store.log_conversation(
                 channel,
                 user,
-                text[:4000],
+                stored,
                 answer.answered,
                 answer.kind,
                 answer.score,
@@ -216,12 +233,30 @@ class ChatService:
         """Sources for team members: the top matches, answered or not."""
         return await asyncio.to_thread(self.answerer.retriever.search, query, k)
 
-    async def handover(self, channel: str, user_id: str, question: str | None = None) -> int:
-        """Record a request for a person (about `question` or the last one) and announce it;
-        a repeat joins the citizen's open request (or one within the cooldown), announced
-        once."""
+    async def handover(
+        self,
+        channel: str,
+        user_id: str,
+        question: str | None = None,
+        *,
+        conversation_id: int | None = None,
+        last_question: bool = True,
+    ) -> int:
+        """Record a request for a person and announce it. It is about `question`, else the
+        caller's own conversation `conversation_id` (NotFound if it is not theirs), else,
+        where the platform vouches for who the caller is (`last_question`), their last one.
+        A repeat joins the citizen's open request (or one within the cooldown), and the team
+        is alerted once, from a queue: the citizen never waits for the alert."""
         user = self.store.user_hash(channel, user_id)
-        text = question or self._last_question(channel, user) or NO_QUESTION_YET
+        text = stored_text(question or "")
+        if conversation_id is not None:
+            asked = self.store.conversation_question(channel, user, conversation_id)
+            if asked is None:
+                raise NotFound("conversation_not_found", NOT_YOURS)
+            text = asked
+        elif not text and last_question:
+            text = self._last_question(channel, user) or ""
+        text = text or NO_QUESTION_YET
         try:
             handover_id, new = self.store.request_handover(
                 channel, user, text, self._handover_cooldown
@@ -286,12 +321,11 @@ class ChatService:
             await asyncio.gather(self._alert_worker, return_exceptions=True)
             self._alert_worker = None
 
-    def feedback(
-        self, channel: str, user_id: str, conversation_id: int | None, helpful: bool
-    ) -> None:
-        self.store.add_feedback(
-            channel, self.store.user_hash(channel, user_id), conversation_id, helpful
-        )
+    def feedback(self, channel: str, user_id: str, conversation_id: int, helpful: bool) -> bool:
+        """Record the asker's vote on their answer (a second vote replaces the first); False
+        when the conversation is not theirs."""
+        user = self.store.user_hash(channel, user_id)
+        return self.store.add_feedback(channel, user, conversation_id, helpful)
 
 
 def split_message(text: str, limit: int) -> list[str]:
@@ -336,7 +370,8 @@ def _fit(piece: str, limit: int) -> list[str]:
 
 def plain_reply(answer: Answer) -> str:
     """An answer as plain text, with its suggested questions, for channels without markup."""
-    if not answer.suggestions:
+    extra = [s for s in answer.suggestions if s not in answer.answer]  # "did you mean" lists them
+    if not extra:
         return answer.answer
-    suggestions = "\n".join(f"- {s}" for s in answer.suggestions)
+    suggestions = "\n".join(f"- {s}" for s in extra)
     return f"{answer.answer}\n\nBạn có thể hỏi thêm:\n{suggestions}"

@@ -21,7 +21,8 @@ import html
 import json
 import logging
 import re
-from collections.abc import Callable, Coroutine
+import time
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -36,9 +37,9 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatAction, ChatType, MessageLimit
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType, MessageLimit
 from telegram.error import BadRequest as TelegramBadRequest
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -50,9 +51,11 @@ from telegram.ext import (
     filters,
 )
 
+from .. import safejson
 from ..answer import HANDOVER_REPLY, Answer
 from ..errors import BadRequest, ChannelError, RateLimited
 from ..inbox import Inbox, Outcome
+from ..sanitize import clean
 from ..search import Hit
 from ..settings import Settings
 from ..storage import Delivery
@@ -80,6 +83,14 @@ STOP_GRACE_SECONDS = 5.0
 # bot_data key: ids of updates whose reply Telegram did not take (the inbox tries again).
 UNDELIVERED = "undelivered_updates"
 LOOKUP_FIELD_CHARS = 200
+TEAM_MEMBERSHIP_SECONDS = 300.0  # how long a getChatMember answer is trusted
+# Telegram's own rule for secret_token (setWebhook).
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+SECRET_REQUIRED = (
+    "Set TELEGRAM_WEBHOOK_SECRET to 1-256 characters A-Z, a-z, 0-9, _ or - (Telegram's rule); "
+    "the webhook refuses to run without it. Make one with:\n"
+    "    python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+)
 
 START_TEXT = (
     "Xin chào! Tôi là trợ lý hỏi đáp tự động về chuyển đổi số của tỉnh Lai Châu.\n\n"
@@ -105,13 +116,21 @@ HELP_TEXT = (
 )
 ASK_USAGE = "Bạn vui lòng gõ câu hỏi ngay sau lệnh, ví dụ: /hoi Cách kích hoạt VNeID?"
 LOOKUP_USAGE = "Bạn vui lòng gõ từ khóa ngay sau lệnh, ví dụ: /tracuu kích hoạt VNeID"
+TEAM_ONLY = (
+    "Lệnh /tracuu chỉ dành cho thành viên Tổ công nghệ số cộng đồng. "
+    "Bạn cứ gõ câu hỏi, tôi sẽ trả lời nhé."
+)
 UNKNOWN_COMMAND = "Tôi chưa hiểu lệnh này. Bạn gõ /help để xem các lệnh nhé."
 EXPIRED_BUTTON = "Nút này đã hết hạn. Bạn vui lòng gõ lại câu hỏi nhé."
 TOKEN_REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather."
+NOT_YOUR_ANSWER = "Chỉ người đã hỏi mới góp ý được cho câu trả lời này."
 HANDOVER_BUTTON = "Gặp cán bộ hỗ trợ"
 HELPFUL_BUTTON = "👍 Hữu ích"
 UNHELPFUL_BUTTON = "👎 Chưa đúng"
 
+# What python-telegram-bot raises on updates of the wrong shape (it trusts their types); a
+# date far in the future fails in datetime with OSError or OverflowError.
+MALFORMED = (AttributeError, KeyError, TypeError, ValueError, IndexError, OSError, OverflowError)
 _CALLBACK = re.compile(r"^([sfh]):(\d{1,18})(?::(\d{1,2}))?$")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -132,10 +151,7 @@ class TelegramChannel:
         )
 
     async def start(self, service: ChatService) -> None:
-        if self.settings.telegram_webhook_secret is None:
-            log.warning(
-                "TELEGRAM_WEBHOOK_SECRET is not set: anyone can post updates to the webhook"
-            )
+        webhook_secret(self.settings)  # without it anyone could post updates: refuse to start
         application = build_application(self.settings, service)
         await _initialize(application)
         await application.start()
@@ -155,21 +171,20 @@ class TelegramChannel:
         """Check the secret, record the update in the inbox and answer 200 at once; it is
         processed in the background (a retried update is dropped)."""
         secret = self.settings.telegram_webhook_secret
-        if secret is not None:
-            given = request.headers.get(SECRET_HEADER, "").encode()
-            if not hmac.compare_digest(given, secret.get_secret_value().encode()):
-                raise HTTPException(403, "Invalid or missing secret token.")
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if secret is None or not hmac.compare_digest(given, secret.get_secret_value().encode()):
+            raise HTTPException(403, "Invalid or missing secret token.")
         if self.application is None or self.service is None:
             raise HTTPException(503, "The Telegram channel is not running.")
-        data = _parse_update(await request.body(), self.application.bot)
+        data, update = _parse_update(await request.body(), self.application.bot)
         assert self.inbox is not None
-        user = data.get("message", data.get("callback_query", {})).get("from", {}).get("id")
-        text = data.get("message", {}).get("text")
+        sender = update.effective_user
+        text = update.message.text if update.message is not None else None
         self.inbox.accept(
-            str(data["update_id"]),
-            self.service.store.user_hash(CHANNEL, str(user)) if user is not None else "-",
+            str(update.update_id),
+            self.service.store.user_hash(CHANNEL, str(sender.id)) if sender else "-",
             json.dumps(slim_update(data), ensure_ascii=False),
-            text if isinstance(text, str) else None,
+            text,
         )
         return JSONResponse({"ok": True})
 
@@ -178,7 +193,13 @@ class TelegramChannel:
         assert self.application is not None and delivery.address is not None
         update = Update.de_json(json.loads(delivery.address), self.application.bot)
         undelivered: set[int] = self.application.bot_data.setdefault(UNDELIVERED, set())
-        await self.application.process_update(update)
+        try:
+            await self.application.process_update(update)
+        except MALFORMED as exc:
+            # Errors of our handlers go to on_error inside PTB; what escapes is PTB
+            # tripping over a malformed update (a message without a chat…).
+            log.warning("update %s not processed: %s", update.update_id, type(exc).__name__)
+            return "ignored"
         if update.update_id in undelivered:
             undelivered.discard(update.update_id)
             raise ChannelError("Telegram did not take the reply")
@@ -238,19 +259,76 @@ def _slim_person(person: Any) -> Any:
     return slim
 
 
-def _parse_update(body: bytes, bot: Bot) -> dict:
-    """The update's JSON, once PTB has accepted it as an update."""
-    try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest("invalid_json", "The request body must be a JSON object.") from None
+def webhook_secret(settings: Settings) -> str:
+    """TELEGRAM_WEBHOOK_SECRET, checked as Telegram checks it; ChannelError when unusable."""
+    secret = settings.telegram_webhook_secret
+    value = secret.get_secret_value() if secret is not None else ""
+    if not _SECRET_TOKEN.fullmatch(value):
+        raise ChannelError(SECRET_REQUIRED)
+    return value
+
+
+class Team:
+    """Who may use the team's commands: the ids in TELEGRAM_TEAM_USER_IDS, and members of
+    the team's group TELEGRAM_TEAM_CHAT_ID, as Telegram's getChatMember says (remembered for
+    a few minutes, so a busy member does not cost a call per command)."""
+
+    def __init__(
+        self,
+        user_ids: Iterable[int],
+        chat_id: int | None,
+        trust_seconds: float = TEAM_MEMBERSHIP_SECONDS,
+    ) -> None:
+        self._user_ids = frozenset(user_ids)
+        self._chat_id = chat_id
+        self._trust_seconds = trust_seconds
+        self._known: dict[int, tuple[bool, float]] = {}
+
+    async def includes(self, bot: Bot, user_id: int) -> bool:
+        if user_id in self._user_ids:
+            return True
+        if self._chat_id is None:
+            return False
+        now = time.monotonic()
+        known = self._known.get(user_id)
+        if known is not None and known[1] > now:
+            return known[0]
+        try:
+            member = await bot.get_chat_member(self._chat_id, user_id)
+        except (TelegramBadRequest, Forbidden):
+            is_member = False  # not in the group (or the bot is not): a clear no
+        except TelegramError as exc:
+            log.warning("cannot check team membership now: %s", exc)
+            return False  # not remembered: the next try may reach Telegram
+        else:
+            is_member = member.status in (
+                ChatMemberStatus.OWNER,
+                ChatMemberStatus.ADMINISTRATOR,
+                ChatMemberStatus.MEMBER,
+            ) or (
+                member.status == ChatMemberStatus.RESTRICTED and getattr(member, "is_member", False)
+            )
+        if len(self._known) > 10_000:
+            self._known = {u: k for u, k in self._known.items() if k[1] > now}
+        self._known[user_id] = (is_member, now + self._trust_seconds)
+        return is_member
+
+
+def _parse_update(body: bytes, bot: Bot) -> tuple[dict, Update]:
+    """The update's JSON, and the update as PTB reads what the inbox keeps of it."""
+    data = safejson.loads(body)
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise BadRequest("invalid_request", "A Telegram update needs an integer update_id.")
     try:
-        Update.de_json(slim_update(data), bot)
-    except (AttributeError, KeyError, TypeError, ValueError):
+        update = Update.de_json(slim_update(data), bot)
+        # PTB trusts the types; it keeps user and chat ids in sets, so a list there would fail
+        # deep inside process_update (found by Hypothesis).
+        ids = [part.id for part in (update.effective_user, update.effective_chat) if part]
+    except MALFORMED:
         raise BadRequest("invalid_request", "The body is not a valid Telegram update.") from None
-    return data
+    if not all(isinstance(part_id, int) for part_id in ids):
+        raise BadRequest("invalid_request", "Telegram user and chat ids are integers.")
+    return data, update
 
 
 async def _initialize(application: Application) -> None:
@@ -323,6 +401,9 @@ def build_application(
         builder = builder.updater(None)
     application = builder.build()
     application.bot_data["service"] = service
+    application.bot_data["team"] = Team(
+        settings.telegram_team_user_ids, settings.telegram_team_chat_id
+    )
     register_handlers(application)
     if settings.telegram_team_chat_id is not None:
         service.on_handover(
@@ -344,7 +425,7 @@ async def alert_team(bot: Bot, chat_id: int, handover: Handover) -> None:
         close, number = "(Yêu cầu này chưa ghi được vào cơ sở dữ liệu.)", ""
     await bot.send_message(
         chat_id,
-        f"Yêu cầu gặp cán bộ{number} (kênh {channel}):\n{handover.question}\n\n{close}",
+        f"Yêu cầu gặp cán bộ{number} (kênh {channel}):\n{clean(handover.question)}\n\n{close}",
     )
 
 
@@ -415,9 +496,15 @@ def addressed_question(message: Message, bot_id: int, username: str) -> str | No
 
 
 async def on_lookup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/tracuu <từ khóa>: the top five sources with their sections, no answer text."""
+    """/tracuu <từ khóa>: the top five sources with their sections, no answer text; for
+    members of the community tech team only."""
     query = _args(context)
     message = update.effective_message
+    team: Team = context.bot_data["team"]
+    user = update.effective_user
+    if user is None or not await team.includes(context.bot, user.id):
+        await message.reply_text(TEAM_ONLY)
+        return
     if not query:
         await message.reply_text(LOOKUP_USAGE)
         return
@@ -451,7 +538,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind, conversation_id, extra = match.group(1), int(match.group(2)), match.group(3)
     user_id = str(query.from_user.id)
     if kind == "f":
-        _service(context).feedback(CHANNEL, user_id, conversation_id, extra == "1")
+        if not _service(context).feedback(CHANNEL, user_id, conversation_id, extra == "1"):
+            # In a group, the buttons under someone else's answer are not this person's to press.
+            await query.answer(NOT_YOUR_ANSWER, show_alert=True)
+            return
         await query.answer(FEEDBACK_THANKS)
         await _drop_feedback_buttons(query)
     elif kind == "h":
@@ -632,17 +722,10 @@ def _bot(settings: Settings) -> Bot:
 
 async def set_webhook(settings: Settings, url: str) -> None:
     """Register `url` as the bot's webhook, with the configured secret token."""
-    secret = settings.telegram_webhook_secret
-    if secret is None:
-        raise ChannelError(
-            "Set TELEGRAM_WEBHOOK_SECRET first (1-256 characters A-Z, a-z, 0-9, _ or -), e.g.\n"
-            "    python -c 'import secrets; print(secrets.token_urlsafe(32))'"
-        )
+    secret = webhook_secret(settings)
     try:
         async with _bot(settings) as bot:
-            await bot.set_webhook(
-                url, secret_token=secret.get_secret_value(), allowed_updates=ALLOWED_UPDATES
-            )
+            await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
         raise ChannelError(TOKEN_REJECTED) from None
     except TelegramError as exc:

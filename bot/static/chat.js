@@ -23,10 +23,11 @@
   const handoverButton = document.getElementById("handover");
   const userId = loadUserId();
   let busy = false;
-  let lastQuestion = null;
-  let handedOver = null; // { question, id } of the last hand-over, so a second press adds no row
+  let lastConversation = null; // conversation_id of the last answer
+  let handedOver = null; // { conversation, id } of the last hand-over: a second press adds no row
 
-  /** A random id kept per browser, so feedback and hand-overs group by visitor. */
+  /** A random id kept per browser. Only this browser knows it, so it is what shows the server
+   * that a conversation is this visitor's when they rate it or ask for a person. */
   function loadUserId() {
     const bytes = crypto.getRandomValues(new Uint8Array(16));
     const fresh = "web-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -193,7 +194,7 @@
     const typing = addMessage("bot typing", [dots, el("span", null, "Đang tìm câu trả lời…")]);
     try {
       const data = await post("/api/ask", { question });
-      lastQuestion = question;
+      lastConversation = data.conversation_id ?? null;
       typing.remove();
       showAnswer(data, asked);
     } catch (error) {
@@ -214,10 +215,11 @@
   async function handover() {
     handoverButton.disabled = true;
     try {
-      if (!handedOver || handedOver.question !== lastQuestion) {
-        const body = lastQuestion ? { question: lastQuestion } : {};
+      if (!handedOver || handedOver.conversation !== lastConversation) {
+        // The server hands over the question of this visitor's own conversation.
+        const body = lastConversation != null ? { conversation_id: lastConversation } : {};
         const data = await post("/api/handover", body);
-        handedOver = { question: lastQuestion, id: data.handover_id };
+        handedOver = { conversation: lastConversation, id: data.handover_id };
       }
       const text = MESSAGES.handover.replace("{id}", handedOver.id);
       addMessage("bot notice", [el("p", "text", text)]);

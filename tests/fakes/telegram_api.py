@@ -46,6 +46,7 @@ class FakeTelegram(ServedFake):
     updates: list[dict] = field(default_factory=list)
     failures: dict[str, list[dict]] = field(default_factory=dict)
     gate: Gate = field(default_factory=Gate)
+    members: dict[int, str] = field(default_factory=dict)  # user id -> status in any group
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
     @property
@@ -124,6 +125,12 @@ class FakeTelegram(ServedFake):
             "from": bot_user(),
             "text": "…",
         } | ({"reply_markup": params["reply_markup"]} if "reply_markup" in params else {})
+
+    async def _getChatMember(self, params: dict) -> dict:
+        user_id = int(params["user_id"])
+        status = self.members.get(user_id, "left")
+        extra = {"is_anonymous": False} if status == "creator" else {}
+        return {"status": status, "user": user(user_id)} | extra
 
     async def _setWebhook(self, params: dict) -> bool:
         return True

@@ -53,6 +53,7 @@ class SentOA:
     user_id: str
     text: str
     error: int
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -62,17 +63,56 @@ class Refresh:
     granted: bool
 
 
+# Refusals of oauth.zaloapp.com/v4/oa/access_token as Zalo words them: HTTP 200 and a body
+# {"error", "error_name", "error_description", "error_reason", "ref_doc"}. The codes are the
+# ones integrations observe (-14002 app id, -14004 secret key, -14014 refresh token invalid or
+# used, -14018 grant type, -14020 refresh token expired); Zalo's OA error table omits them.
+OAUTH_REFUSALS = {
+    -14002: "Invalid appId",
+    -14004: "Invalid secret key",
+    -14014: "Invalid refresh token",
+    -14018: "Invalid grant type",
+    -14020: "Refresh token has expired",
+}
+
+
+def oauth_refusal(code: int) -> JSONResponse:
+    """Zalo's answer to a refresh it refuses."""
+    return JSONResponse(
+        {
+            "error": code,
+            "error_name": OAUTH_REFUSALS[code],
+            "error_description": OAUTH_REFUSALS[code],
+            "error_reason": "",
+            "ref_doc": "https://developers.zalo.me/docs/official-account/bat-dau/"
+            "xac-thuc-va-uy-quyen-cho-ung-dung-new",
+        }
+    )
+
+
+RATE_LIMITED, RATE_LIMIT_MESSAGE = -32, "Your application reached limit call api"
+# message/cs refusals a test can hand out per user, worded as Zalo's error table words them.
+SEND_REFUSALS = {
+    -211: "Out of quota",
+    -218: "Out of quota receive",
+    -230: "User has not interacted with the OA in the past 7 days",
+    -232: "User has not interacted with the OA, or the last interaction has expired",
+}
+
+
 @dataclass
 class FakeZaloOA(ServedFake):
     """openapi.zalo.me's message/cs and oauth.zaloapp.com's token refresh, on one server.
 
-    Refresh tokens are single use, as on Zalo: presenting one again is refused.
+    As on Zalo: a refresh token works once; issuing a new pair kills the access token it
+    replaces at once; an expired or killed access token is answered with -220 ("access_token
+    is expired or removed") and an unknown one with -216.
     """
 
     app_id: str
     app_secret: str
     access_tokens: set[str] = field(default_factory=set)  # accepted by message/cs
-    expired_tokens: set[str] = field(default_factory=set)  # answered with -124
+    removed_tokens: set[str] = field(default_factory=set)  # expired or replaced: -220
     refresh_tokens: set[str] = field(default_factory=set)  # live, single use
     sent: list[SentOA] = field(default_factory=list)  # every message/cs call
     refreshes: list[Refresh] = field(default_factory=list)  # every refresh call
@@ -80,6 +120,9 @@ class FakeZaloOA(ServedFake):
     gate: Gate = field(default_factory=Gate)  # holds "message/cs"
     http_failures: list[int] = field(default_factory=list)  # next message/cs HTTP statuses
     refresh_failures: int = 0  # the next n refresh calls get a 502 without using the token
+    refresh_rate_limited: int = 0  # the next n refresh calls get -32 without using the token
+    rate_limited: int = 0  # the next n message/cs calls get -32
+    refusals: dict[str, int] = field(default_factory=dict)  # user id -> SEND_REFUSALS code
     expires_in: str = "90000"
     _pairs: itertools.count = field(default_factory=lambda: itertools.count(2))
 
@@ -87,6 +130,11 @@ class FakeZaloOA(ServedFake):
         """A token pair Zalo has granted (what the operator pastes into the settings)."""
         self.access_tokens.add(access)
         self.refresh_tokens.add(refresh)
+
+    def expire(self, access: str) -> None:
+        """Let an access token run out (or be revoked) before its time."""
+        self.access_tokens.discard(access)
+        self.removed_tokens.add(access)
 
     def delivered(self) -> list[SentOA]:
         return [message for message in self.sent if message.error == 0]
@@ -104,10 +152,16 @@ class FakeZaloOA(ServedFake):
                 return JSONResponse({"message": "gateway"}, status_code=self.http_failures.pop(0))
             if self.send_delay:
                 await asyncio.sleep(self.send_delay)
-            if token in self.expired_tokens:
-                error, message = -124, "Access token has expired"
+            if token in self.removed_tokens:
+                error, message = -220, "access_token is expired or removed"
             elif token not in self.access_tokens:
                 error, message = -216, "Access token is invalid"
+            elif self.rate_limited:
+                self.rate_limited -= 1
+                error, message = RATE_LIMITED, RATE_LIMIT_MESSAGE
+            elif body["recipient"]["user_id"] in self.refusals:
+                error = self.refusals[body["recipient"]["user_id"]]
+                message = SEND_REFUSALS[error]
             elif not body.get("message", {}).get("text") or len(body["message"]["text"]) > 2000:
                 error, message = -201, "Message text is empty or longer than 2000 characters"
             else:
@@ -126,22 +180,18 @@ class FakeZaloOA(ServedFake):
                 self.refresh_failures -= 1
                 self.refreshes.append(Refresh(secret, form, False))
                 return JSONResponse({"message": "Bad Gateway"}, status_code=502)
-            granted = (
-                secret == self.app_secret
-                and form.get("app_id") == self.app_id
-                and form.get("grant_type") == "refresh_token"
-                and form.get("refresh_token") in self.refresh_tokens
-            )
-            self.refreshes.append(Refresh(secret, form, granted))
-            if not granted:
-                return JSONResponse(
-                    {
-                        "error": -14014,
-                        "error_name": "Invalid refresh token",
-                        "error_description": "Refresh token is invalid or already used",
-                    }
-                )
+            if self.refresh_rate_limited:
+                self.refresh_rate_limited -= 1
+                self.refreshes.append(Refresh(secret, form, False))
+                return JSONResponse({"error": RATE_LIMITED, "message": RATE_LIMIT_MESSAGE})
+            refusal = self._refusal(secret, form)
+            self.refreshes.append(Refresh(secret, form, refusal is None))
+            if refusal is not None:
+                return oauth_refusal(refusal)
             self.refresh_tokens.discard(form["refresh_token"])
+            for replaced in self.access_tokens:  # the new pair kills the old access token
+                self.removed_tokens.add(replaced)
+            self.access_tokens.clear()
             number = next(self._pairs)
             access, new_refresh = f"access-{number}", f"refresh-{number}"
             self.issue(access, new_refresh)
@@ -154,6 +204,17 @@ class FakeZaloOA(ServedFake):
             )
 
         return api
+
+    def _refusal(self, secret: str, form: dict[str, str]) -> int | None:
+        if form.get("app_id") != self.app_id:
+            return -14002
+        if secret != self.app_secret:
+            return -14004
+        if form.get("grant_type") != "refresh_token":
+            return -14018
+        if form.get("refresh_token") not in self.refresh_tokens:
+            return -14014
+        return None
 
 
 @dataclass

@@ -1,0 +1,127 @@
+"""Laying out an answer from retrieved text, without writing any of it.
+
+A fact question ("bao nhiêu", "khi nào", "cơ quan nào", "có … không") gets the sentence or
+list item that holds the fact first, with the line that introduces its list, and the entry
+after it; a document passage is cut to the sentences that match the question best. Every
+sentence shown is the knowledge base's own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .chunking import split_sentences
+from .questions import FactKind
+from .text import lexical_tokens
+
+Weigh = Callable[[Sequence[str]], dict[str, float]]
+
+DOCUMENT_ANSWER_CHARS = 700
+PART_ANSWER_CHARS = 650  # each answer of a two-part message
+# What a sentence holding each kind of fact looks like.
+_FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
+    "number": re.compile(r"\d"),
+    "time": re.compile(
+        r"\b\d{1,2}/\d{1,2}(/\d{4})?\b(?!/[A-ZĐ])|\b(ngày|tháng|năm|quý) \d"
+        r"|\d+ (ngày|tháng|năm|giờ)|\b(hằng|mỗi) (ngày|tháng|năm|quý)|trong ngày",
+        re.I,
+    ),
+    "who": re.compile(
+        r"\b(Sở|Bộ|Ban|Ủy ban|UBND|Cục|Công an|Tổng Bí thư|Thủ tướng|Chính phủ|Bộ Chính trị|"
+        r"Trung tâm|Hội|Đoàn|Mặt trận|Báo|Đài|Tổ)\b"
+    ),
+    "where": re.compile(r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b|\b(tại|ở|đến)\b", re.I),
+    "contact": re.compile(r"\b\d{3,4}([ .]?\d{2,4})*\b"),
+    "yes_no": re.compile(r"^(Có|Không|Được|Chưa|Nên|Phải|Cần)\b"),  # for passages only
+}
+_LIST_MARK = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-zđ][.)])\s+")
+# Where a lead sentence stops being a lead: one phone screen.
+LEAD_CHARS = 420
+FACT_BONUS = 0.25  # a sentence shaped like the asked fact
+LEAD_MARGIN = 0.1  # how much better than the opening sentence a lead must match
+
+
+def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
+    """Whether a sentence has the shape of the asked fact, beyond what the question says
+    ("đến năm 2030 … bao nhiêu doanh nghiệp": 2030 is not the answer)."""
+    said = set(re.findall(r"\d+", question))
+    bare = re.sub(r"\d+", lambda m: "" if m.group() in said else m.group(), sentence)
+    return bool(_FACT_SHAPES[kind].search(bare))
+
+
+def _scores(
+    sentences: Sequence[str], question: str, weigh: Weigh, kind: FactKind | None
+) -> np.ndarray:
+    weights = weigh(lexical_tokens(question))
+    total = sum(weights.values()) or 1.0
+    scores = np.zeros(len(sentences))
+    for i, sentence in enumerate(sentences):
+        tokens = set(lexical_tokens(sentence))
+        scores[i] = sum(w for t, w in weights.items() if t in tokens) / total
+        if kind is not None and _holds_fact(sentence, question, kind):
+            scores[i] += FACT_BONUS
+    return scores
+
+
+def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None:
+    """The sentence of an answer that holds the asked fact, said first; None when the answer
+    already opens with it (or no sentence stands out)."""
+    if kind == "yes_no":
+        # Entries answer their own yes/no questions in their first sentence; another
+        # sentence moved up would answer a question nobody asked.
+        return None
+    lines = [line for line in answer.splitlines() if line.strip()]
+    sentences = [s for line in lines for s in split_sentences(line)]
+    if len(sentences) < 2:
+        return None
+    scores = _scores(sentences, question, weigh, kind)
+    # A line that introduces a list (it ends with ":") is no fact of its own.
+    scores[[i for i, s in enumerate(sentences) if s.rstrip().endswith(":")]] = -1.0
+    first = next((i for i, s in enumerate(sentences) if not s.rstrip().endswith(":")), 0)
+    best = int(np.argmax(scores))
+    if (
+        best == first
+        or scores[best] < scores[first] + LEAD_MARGIN
+        or not _holds_fact(sentences[best], question, kind)
+        or len(sentences[best]) > LEAD_CHARS
+    ):
+        return None
+    text = _LIST_MARK.sub("", sentences[best]).strip()
+    if _LIST_MARK.match(sentences[best]):
+        intro = next((s for s in reversed(sentences[:best]) if s.rstrip().endswith(":")), None)
+        if intro is not None and not _LIST_MARK.match(intro):
+            text = f"{intro.rstrip()} {text[:1].lower()}{text[1:]}"
+    return text
+
+
+def focused(answer: str, question: str, weigh: Weigh, kind: FactKind | None) -> str:
+    """An FAQ answer, opened by the asked fact when the question asks for one."""
+    if kind is None:
+        return answer
+    first = lead(answer, question, weigh, kind)
+    return answer if first is None else f"{first}\n\nChi tiết:\n{answer}"
+
+
+def excerpt(
+    text: str,
+    question: str,
+    weigh: Weigh,
+    kind: FactKind | None = None,
+    limit: int = DOCUMENT_ANSWER_CHARS,
+) -> str:
+    """The sentences of a passage that best answer the question, in their order."""
+    sentences = split_sentences(text)
+    if len(" ".join(sentences)) <= limit:
+        return "\n".join(sentences)
+    scores = _scores(sentences, question, weigh, kind)
+    chosen: set[int] = set()
+    length = 0
+    for i in np.argsort(-scores, kind="stable"):
+        if chosen and (scores[i] <= 0 or length + len(sentences[i]) > limit):
+            break
+        chosen.add(int(i))
+        length += len(sentences[i])
+    return "\n".join(sentences[i] for i in sorted(chosen))

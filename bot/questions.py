@@ -1,0 +1,139 @@
+"""Reading a citizen's message before searching: what kind of fact it asks for, whether it
+leans on the previous message, and whether it asks two things at once.
+
+Everything here works on the normalised, diacritic-folded text (bot/text.py), so that
+"bao nhiêu", "bao nhieu" and "bn" read alike. The rules are plain word patterns: they
+decide how an answer is laid out and which searches to run, never what the answer says.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from .text import fold, normalize
+
+FactKind = Literal["number", "time", "who", "where", "contact", "yes_no"]
+
+# The first pattern that matches names the kind of fact asked for.
+_FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
+    (
+        "contact",
+        re.compile(r"\b(so dien thoai|tong dai|hotline|duong day nong|goi so|so may|goi cho so)\b"),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\b(bao nhieu|may (phan tram|ngay|thang|nam|lan|buoc|nhom|muc|doanh nghiep|"
+            r"nguoi|tuoi|so|ky tu|tieng|gio)|ty le|phan tram|muc phi|le phi|het bao nhieu|"
+            r"mat bao nhieu)\b"
+        ),
+    ),
+    (
+        "time",
+        re.compile(
+            r"\b(khi nao|bao gio|luc nao|nam nao|ngay nao|thang nao|bao lau|han chot|thoi han|"
+            r"truoc ngay|den ngay|tu ngay|tu bao gio|tu nam nao|may ngay|may gio)\b"
+        ),
+    ),
+    (
+        "who",
+        re.compile(
+            r"\b(ai|co quan nao|so nao|don vi nao|bo nao|cap nao|ben nao|to chuc nao|"
+            r"nguoi nao|ai ky|ai ban hanh|chu tri|phu trach)\b"
+        ),
+    ),
+    (
+        "where",
+        re.compile(
+            r"\b(o dau|cho nao|noi nao|dia chi|trang nao|trang web|website|web nao|duong link|"
+            r"ten mien|tai o dau|ung dung nao|app nao)\b"
+        ),
+    ),
+    (
+        "yes_no",
+        re.compile(
+            r"(\bco (duoc|phai|can|mat|bi|con|the)\b.*\b(khong|ko|chua)\s*$|"
+            r"\b(duoc khong|phai khong|khong a|co khong|hay khong|chua a|duoc ko|co ko)\b|"
+            r"\bco\b.+\b(khong|chua)\s*(a|ad|nhi|vay|the|nhe)?\s*$)"
+        ),
+    ),
+]
+
+# A follow-up leans on the previous message: it opens with a linking word, points back at
+# something ("cái đó", "họ"), or names no subject at all ("mất bao lâu").
+_FOLLOW_UP_OPENERS = re.compile(
+    r"^(the|vay|con|neu|roi|the thi|vay thi|thi|ma|nhung|gio|the con|vay con|con neu|"
+    r"the neu|vay neu|the la|vay la|sau do|xong|lam xong|the sao|vay sao|tiep theo|ngoai ra)\b"
+)
+_POINTING_BACK = re.compile(
+    r"\b(cai (do|nay|ay)|cho (do|nay|ay)|ben (do|nay|ay)|tren do|o do|trong do|"
+    r"viec (do|nay)|chuyen (do|nay)|ho|no|thu do|nhu vay|nhu the)\b"
+)
+# Words that carry no topic: question words, pronouns, particles, linking words.
+_STOPWORD_TEXT = (
+    "tôi mình em anh chị bác cô chú ông bà ad ạ à ơi nhé nha nhỉ vậy thế thì là có không "
+    "được làm sao nào gì đâu ai bao nhiêu mấy khi ở của cho với và hay hoặc rồi mà nhưng "
+    "nếu còn bị đã đang sẽ này đó ấy kia cái con những các một muốn cần phải nên như hả "
+    "hở chưa xong lại ra vào lên xuống trên dưới về để từ thường giờ họ nó luôn nữa "
+    "cũng vẫn lúc bây nay hôm hỏi giúp xin cảm ơn đấy đây"
+)
+_STOPWORDS = frozenset(fold(w) for w in _STOPWORD_TEXT.split())
+# Where one message holds two questions: after a question mark, or a comma or "và" that
+# opens a new clause.
+_PART_BREAK = re.compile(
+    r"\?\s+(?=\S)"
+    r"|[,;]\s*(?=(?:và |còn |với lại |ngoài ra |thêm nữa |rồi |nếu |có cần |có phải |có được |"
+    r"có mất |có bị |có xem |có ai |ai |bao nhiêu |bao lâu |mấy |khi nào |ở đâu |làm sao |"
+    r"cách |đi |tra |lấy |gọi ))"
+    r"|\s+(?=(?:và (?:làm sao|cách|có|ở đâu|bao lâu|bao nhiêu|mấy|ai|khi nào)\b))",
+    re.IGNORECASE,
+)
+MIN_PART_WORDS = 3
+
+
+def _folded(text: str) -> str:
+    return fold(normalize(text))
+
+
+def fact_kind(question: str) -> FactKind | None:
+    """The kind of specific fact a question asks for, if any."""
+    folded = _folded(question)
+    for kind, pattern in _FACT_PATTERNS:
+        if pattern.search(folded):
+            return kind
+    return None
+
+
+def content_words(text: str) -> list[str]:
+    """The folded words of a message that carry its topic."""
+    return [w for w in _folded(text).split() if w not in _STOPWORDS and len(w) > 1]
+
+
+def looks_like_follow_up(question: str) -> bool:
+    """Whether a message seems to lean on the one before it."""
+    folded = _folded(question)
+    if _FOLLOW_UP_OPENERS.match(folded) or _POINTING_BACK.search(folded):
+        return True
+    return len(content_words(question)) <= 3
+
+
+def topic_anchor(previous: str, question: str) -> str:
+    """The words of the previous message that name its topic, minus what the new one says."""
+    said = set(_folded(question).split())
+    words = normalize(previous).split()
+    return " ".join(w for w in words if fold(w) not in _STOPWORDS and fold(w) not in said)
+
+
+def split_parts(message: str) -> list[str]:
+    """The questions of a message that asks two (or more) things; [] for one question."""
+    pieces = [p.strip(" ,;.") for p in _PART_BREAK.split(message) if p and p.strip(" ,;.")]
+    if len(pieces) < 2:
+        return []
+    parts: list[str] = []
+    for piece in pieces:
+        if parts and len(piece.split()) < MIN_PART_WORDS:
+            parts[-1] = f"{parts[-1]}, {piece}"  # too short to stand alone
+        else:
+            parts.append(piece)
+    return parts if len(parts) >= 2 else []

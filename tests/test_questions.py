@@ -1,0 +1,79 @@
+"""Reading a message before searching: the fact it asks for, follow-ups, two-part messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.questions import fact_kind, looks_like_follow_up, split_parts, topic_anchor
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Kinh tế số chiếm bao nhiêu phần trăm GDP năm 2030?", "number"),
+        ("kinh te so chiem bao nhieu phan tram gdp", "number"),
+        ("Nghị quyết 57 ban hành ngày nào?", "time"),
+        ("bao lau thi co giay khai sinh", "time"),
+        ("Cơ quan nào chủ trì kế hoạch tuyên truyền?", "who"),
+        ("ai ký nghị quyết 57", "who"),
+        ("Trang web học Bình dân học vụ số ở đâu?", "where"),
+        ("tổng đài hỗ trợ dịch vụ công số mấy", "contact"),
+        ("Thẻ BHYT tích hợp VNeID được không?", "yes_no"),
+        ("học trên binhdanhocvuso có mất phí không ad", "yes_no"),
+        ("Hướng dẫn cài VNeID", None),
+    ],
+)
+def test_the_kind_of_fact_a_question_asks_for_is_recognised(question: str, kind: str) -> None:
+    assert fact_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "vậy có mất phí không",
+        "thế muốn nhờ họ thì liên hệ kiểu gì",
+        "còn người già thì sao",
+        "mất bao lâu",
+    ],
+)
+def test_messages_that_lean_on_the_previous_one_are_follow_ups(message: str) -> None:
+    assert looks_like_follow_up(message)
+
+
+def test_a_self_contained_question_is_not_a_follow_up() -> None:
+    assert not looks_like_follow_up("Cách kích hoạt tài khoản định danh điện tử mức 2 trên VNeID")
+
+
+def test_the_topic_of_the_previous_message_leaves_its_question_words_behind() -> None:
+    anchor = topic_anchor("Bình dân học vụ số là phong trào gì vậy ad?", "có mất phí không")
+    assert anchor.split()[:5] == ["bình", "dân", "học", "vụ", "số"]
+    assert "gì" not in anchor and "vậy" not in anchor
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        (
+            "Thẻ BHYT tích hợp VNeID được không? Đi khám có cần mang thẻ giấy không?",
+            ["Thẻ BHYT tích hợp VNeID được không", "Đi khám có cần mang thẻ giấy không?"],
+        ),
+        (
+            "Mất điện thoại thì VNeID có bị lộ không, và làm sao để khóa tài khoản?",
+            ["Mất điện thoại thì VNeID có bị lộ không", "và làm sao để khóa tài khoản?"],
+        ),
+    ],
+)
+def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) -> None:
+    assert split_parts(message) == parts
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Cách đăng ký tài khoản VNeID và dịch vụ công là gì?",
+        "VNeID mức 1 và mức 2 khác nhau thế nào?",
+        "Tôi ở bản Nà Khằm, muốn hỏi cách kích hoạt VNeID",
+    ],
+)
+def test_one_question_with_a_comma_or_and_stays_whole(message: str) -> None:
+    assert split_parts(message) == []
