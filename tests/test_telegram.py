@@ -602,6 +602,7 @@ async def test_a_user_sending_too_fast_is_told_once_and_then_not_answered(
     assert len(texts) == 3
     assert "quét mã QR" in texts[0] and "quét mã QR" in texts[1]
     assert texts[2] == RATE_LIMITED_REPLY
+    assert len(fake.calls_to("sendChatAction")) == 2  # a flood costs no calls to Telegram
 
 
 async def test_what_waits_in_the_inbox_holds_no_names(

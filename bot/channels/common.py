@@ -181,15 +181,25 @@ class ChatService:
         fitted = fit_question(self.answerer.retriever.embedder, text)
         return fitted, fitted != text
 
-    async def ask(self, channel: str, user_id: str, text: str, *, shed: bool = False) -> Reply:
-        """Answer a citizen's message in the light of their previous one, and log it;
-        RateLimited when they send faster than allowed."""
+    def admit(self, channel: str, user_id: str) -> None:
+        """Count one message against the user's limit; RateLimited when it is spent. Channels
+        that show "typing…" first call this before, so a flood costs no platform calls."""
+        if self.limiter is None:
+            return
         user = self.store.user_hash(channel, user_id)
-        if self.limiter is not None:
-            verdict = self.limiter.check(f"{channel}:{user}")
-            if not verdict.allowed:
-                log.info("rate limited channel=%s user=%s", channel, user)
-                raise RateLimited(verdict.retry_after, verdict.first_refusal)
+        verdict = self.limiter.check(f"{channel}:{user}")
+        if not verdict.allowed:
+            log.info("rate limited channel=%s user=%s", channel, user)
+            raise RateLimited(verdict.retry_after, verdict.first_refusal)
+
+    async def ask(
+        self, channel: str, user_id: str, text: str, *, shed: bool = False, admitted: bool = False
+    ) -> Reply:
+        """Answer a citizen's message in the light of their previous one, and log it;
+        RateLimited when they send faster than allowed (unless `admitted` already)."""
+        if not admitted:
+            self.admit(channel, user_id)
+        user = self.store.user_hash(channel, user_id)
         question, cut = self.fit(text)
         answer = await self.answer(question, self.memory.recall(channel, user), shed=shed)
         if cut:

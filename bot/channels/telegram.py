@@ -592,16 +592,18 @@ async def answer_question(
     quote: bool | None = None,
 ) -> None:
     """Ask the core and send the answer, split if long, with its buttons on the last part."""
+    service = _service(context)
     try:
-        await context.bot.send_chat_action(message.chat.id, ChatAction.TYPING)
-    except TelegramError as exc:  # only a courtesy: never lose the answer over it
-        log.info("typing action failed: %s", exc)
-    try:
-        reply = await _service(context).ask(CHANNEL, str(user_id), question)
+        service.admit(CHANNEL, str(user_id))
     except RateLimited as exc:
         if exc.first_refusal:  # say it once, not once per message of a flood
             await message.reply_text(RATE_LIMITED_REPLY, do_quote=quote)
         return
+    try:
+        await context.bot.send_chat_action(message.chat.id, ChatAction.TYPING)
+    except TelegramError as exc:  # only a courtesy: never lose the answer over it
+        log.info("typing action failed: %s", exc)
+    reply = await service.ask(CHANNEL, str(user_id), question, admitted=True)
     parts = format_answer(reply.answer)
     for n, part in enumerate(parts, start=1):
         await message.reply_html(

@@ -24,13 +24,19 @@ from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException
 
 from .. import safejson
-from ..errors import ChannelError
+from ..errors import ChannelError, RateLimited
 from ..inbox import Inbox, Outcome
 from ..settings import Settings
 from ..storage import Delivery
 from .common import ChatService, split_message
 from .retry import RetryingTransport
-from .zalo_common import STOP_GRACE_SECONDS, TEXT_LIMIT, http_error_text, reply_text
+from .zalo_common import (
+    STOP_GRACE_SECONDS,
+    TEXT_LIMIT,
+    http_error_text,
+    limited_reply,
+    reply_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -185,12 +191,21 @@ class Responder:
         user = self.service.store.user_hash(self.name, incoming.user_id)
         if incoming.text is not None:
             try:
+                self.service.admit(self.name, incoming.user_id)
+            except RateLimited as exc:  # before "typing…": a flood costs no calls to Zalo
+                notice = limited_reply(exc)
+                if notice is not None:
+                    await self.api.send_message(incoming.chat_id, notice)
+                return "limited"
+            try:
                 await self.api.call(
                     "sendChatAction", {"chat_id": incoming.chat_id, "action": "typing"}
                 )
             except ChannelError as exc:  # only a courtesy: answer anyway
                 log.debug("typing indicator not shown user=%s: %s", user, exc)
-        reply = await reply_text(self.service, self.name, incoming.user_id, incoming.text)
+        reply = await reply_text(
+            self.service, self.name, incoming.user_id, incoming.text, admitted=True
+        )
         if reply is None:
             return "limited"
         await self.api.send_message(incoming.chat_id, reply)

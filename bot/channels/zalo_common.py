@@ -19,16 +19,16 @@ STOP_GRACE_SECONDS = 5.0
 
 
 async def reply_text(
-    service: ChatService, channel: str, user_id: str, text: str | None
+    service: ChatService, channel: str, user_id: str, text: str | None, admitted: bool = False
 ) -> str | None:
     """The reply to one message: the answer to a text, or the text-only notice (None);
     None when the user is over their limit and has been told so already."""
     if text is None:
         return NON_TEXT_REPLY
     try:
-        reply = await service.ask(channel, user_id, text)
+        reply = await service.ask(channel, user_id, text, admitted=admitted)
     except RateLimited as exc:
-        return RATE_LIMITED_REPLY if exc.first_refusal else None
+        return limited_reply(exc)
     except Exception:  # one odd message must never leave the citizen without a reply
         log.exception(
             "answering failed channel=%s user=%s",
@@ -37,6 +37,11 @@ async def reply_text(
         )
         return ERROR_REPLY
     return plain_reply(reply.answer)
+
+
+def limited_reply(refused: RateLimited) -> str | None:
+    """The polite notice, the first time a user is over their limit; then nothing."""
+    return RATE_LIMITED_REPLY if refused.first_refusal else None
 
 
 def http_error_text(exc: httpx.HTTPError) -> str:
