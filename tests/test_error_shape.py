@@ -16,7 +16,7 @@ from bot.channels.common import ChatService
 from bot.server import create_app
 from bot.settings import Settings
 
-from .all_channels import Channels, every_channel
+from .all_channels import ZALO_APP_ID, Channels, every_channel
 
 # Under the body cap (CDS_MAX_BODY_BYTES, 64 KB): bigger bodies are a 413 before any parsing.
 DEEP = b"[" * 30_000 + b"]" * 30_000
@@ -198,7 +198,7 @@ def test_a_signed_zalo_event_of_the_wrong_types_is_acknowledged_not_a_500(
 ) -> None:
     # Found by Hypothesis: an event_name that is a list could not be looked up.
     for name in ([], {}, 7, None):
-        event = {"timestamp": "1796161158819", "event_name": name}
+        event = {"app_id": ZALO_APP_ID, "timestamp": "1796161158819", "event_name": name}
         response = channels.zalo_oa_post(json.dumps(event).encode())
         assert (response.status_code, response.json()) == (200, {"ok": True})
     assert channels.zalo_oa.sent == []

