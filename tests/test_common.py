@@ -249,3 +249,22 @@ async def test_a_full_disk_does_not_stop_the_answer(
     replies = [await chat_service.ask("web", "u1", "quét mã QR trả tiền") for _ in range(200)]
     assert all(r.answer.sources[0].id == "ttso-quet-qr" for r in replies)
     assert "database or disk is full" in caplog.text
+
+
+async def test_short_questions_wait_for_at_most_one_long_question(
+    chat_service: ChatService,
+) -> None:
+    model = HeldModel(chat_service)
+    long = " ".join(["Cho tôi hỏi về cách kích hoạt tài khoản định danh điện tử mức hai"] * 60)
+    first = asyncio.create_task(chat_service.ask("web", "u0", "quét mã QR trả tiền"))
+    await asyncio.sleep(0.1)  # the model is busy with it
+    asks = [chat_service.ask("web", f"l{n}", f"Lần {n}: {long}") for n in range(3)] + [
+        chat_service.ask("web", f"s{n}", f"kích hoạt tài khoản định danh {n}") for n in range(3)
+    ]
+    waiting = [asyncio.create_task(ask) for ask in asks]
+    await asyncio.sleep(0.1)
+    model.release()
+    await asyncio.gather(first, *waiting)
+
+    kinds = [["long" if len(q) > 480 else "short" for q in batch] for batch in model.batches]
+    assert kinds == [["short"], ["long"], ["short"] * 3, ["long"], ["long"]]

@@ -53,6 +53,8 @@ CUT_NOTE = (
 STORED_CHARS = 4000
 NOT_YOURS = "No conversation with this id was asked with this user_id."
 NO_QUESTION_YET = "(chưa có câu hỏi)"
+# Questions longer than this may fill the model's window (about 130 tokens of Vietnamese).
+LONG_QUESTION_CHARS = 480
 
 
 def stored_text(text: str) -> str:
@@ -118,6 +120,7 @@ class ChatService:
         self._waiting: list[tuple[str, Turn | None, asyncio.Future[Answer]]] = []
         self._worker: asyncio.Task[None] | None = None
         self._seconds_per_question = 0.02  # running estimate, for Retry-After
+        self._long_turn = False  # a long question goes next, if one waits
         self._handover_listeners: list[HandoverListener] = []
         self._handover_cooldown = handover_cooldown
         self._alert_queue_size = alert_queue_size
@@ -150,10 +153,22 @@ class ChatService:
         """Seconds the questions waiting now should take, at least one."""
         return max(1.0, math.ceil(len(self._waiting) * self._seconds_per_question))
 
+    def _next_batch(self) -> list[tuple[str, Turn | None, asyncio.Future[Answer]]]:
+        """Short questions together, a long one alone, taking turns when both wait: a long
+        question fills the model's window and costs as much as dozens of short ones, so the
+        short ones wait for at most one of them, and it for at most one batch of them."""
+        short = [w for w in self._waiting if len(w[0]) <= LONG_QUESTION_CHARS]
+        long = [w for w in self._waiting if len(w[0]) > LONG_QUESTION_CHARS]
+        take_long = bool(long) and (not short or self._long_turn)
+        batch = long[:1] if take_long else short[: self._max_batch]
+        self._long_turn = not take_long
+        taken = {id(w) for w in batch}
+        self._waiting = [w for w in self._waiting if id(w) not in taken]
+        return batch
+
     async def _drain(self) -> None:
         while self._waiting:
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
+            batch = self._next_batch()
             started = time.perf_counter()
             try:
                 # The embedder blocks (and releases the GIL): keep it off the event loop.
