@@ -60,6 +60,10 @@ class ChannelError(CdsError):
     """A messaging platform rejected a call or could not be reached."""
 
 
+class PlatformRefused(ChannelError):
+    """The platform answered and will not take this message: sending it again cannot help."""
+
+
 class RequestError(CdsError):
     """A request the server will not serve; `code` is stable, `message` is for developers.
     The HTTP surface answers it with `status` and the API's one error shape."""

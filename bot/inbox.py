@@ -30,13 +30,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from .errors import ChannelError, StorageError
+from .errors import ChannelError, PlatformRefused, StorageError
 from .settings import Settings
 from .storage import DELIVERY_MEMORY_SECONDS, Delivery, Store
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["sent", "limited", "ignored"]
+Outcome = Literal["sent", "limited", "ignored"]  # or, set by the inbox: "refused", "failed"
 Handler = Callable[[Delivery], Awaitable[Outcome | None]]
 
 # Pauses before a delivery the platform refused is tried again, by attempt.
@@ -168,6 +168,10 @@ class Inbox:
             return
         try:
             outcome = await self._handler(delivery)
+        except PlatformRefused as exc:  # a verdict, not an outage: trying again cannot help
+            log.warning("%s reply not delivered user=%s: %s", self.channel, delivery.user_hash, exc)
+            self._settle(delivery, "refused", recorded)
+            return
         except ChannelError as exc:  # the platform did not take the reply
             if delivery.attempts >= self._max_attempts:
                 log.error("%s given up after %d attempts: %s", who, delivery.attempts, exc)

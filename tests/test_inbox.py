@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot import inbox as inbox_module
-from bot.errors import ChannelError
+from bot.errors import ChannelError, PlatformRefused
 from bot.inbox import Inbox
 from bot.storage import Delivery, Store
 
@@ -225,3 +225,25 @@ async def test_when_the_database_fails_the_message_is_answered_and_the_failure_l
     assert platform.sent == [("m1", "VNeID là gì?")]
     assert "zalo delivery not recorded, answered without a record user=u1" in caplog.text
     assert "database is locked" in caplog.text
+
+
+async def test_a_reply_the_platform_refuses_outright_is_not_tried_again(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    tries = []
+
+    async def refused(delivery: Delivery) -> None:
+        tries.append(delivery.delivery_id)
+        raise PlatformRefused("the user has not written to the OA for 7 days")
+
+    box = Inbox(store, "zalo", refused)
+    box.start()
+    try:
+        box.accept("m1", "u1", "{}", "VNeID là gì?")
+        await box.idle()
+        await asyncio.sleep(0.2)  # longer than the pauses between tries
+    finally:
+        await box.stop(1)
+    assert tries == ["m1"]
+    assert rows(tmp_path / "db.sqlite") == [("m1", "refused", 1, None, None)]
+    assert "zalo reply not delivered user=u1: the user has not written" in caplog.text

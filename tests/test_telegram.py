@@ -674,12 +674,10 @@ async def test_members_of_the_team_group_may_use_tracuu_and_telegram_is_asked_on
     )
     fake.members[77] = "member"
     app = create_app(settings, service=chat_service)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            for n in (1, 2):
-                await post(http, message_update(n, "/tracuu báo cáo", user_id=77, chat_id=77))
-            await post(http, message_update(3, "/tracuu báo cáo", user_id=88, chat_id=88))
+    async with app.router.lifespan_context(app), AppClient(app) as http:
+        for n in (1, 2):
+            await post(http, message_update(n, "/tracuu báo cáo", user_id=77, chat_id=77))
+        await post(http, message_update(3, "/tracuu báo cáo", user_id=88, chat_id=88))
 
     member_replies, outsider_reply = fake.sent_texts()[:2], fake.sent_texts()[2]
     assert all(t.startswith("Tài liệu phù hợp nhất với “báo cáo”:") for t in member_replies)

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException
 
 from .. import safejson
-from ..errors import ChannelError, RateLimited
+from ..errors import ChannelError, PlatformRefused, RateLimited
 from ..inbox import Inbox, Outcome
 from ..settings import Settings
 from ..storage import Delivery
@@ -208,7 +208,12 @@ class Responder:
         )
         if reply is None:
             return "limited"
-        await self.api.send_message(incoming.chat_id, reply)
+        try:
+            await self.api.send_message(incoming.chat_id, reply)
+        except ZaloBotError as exc:
+            if exc.code is not None and 400 <= exc.code < 500 and exc.code != 429:
+                raise PlatformRefused(str(exc)) from None  # e.g. the user blocked the bot
+            raise
         return "sent"
 
 

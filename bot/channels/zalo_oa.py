@@ -45,7 +45,7 @@ from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 
 from .. import safejson
-from ..errors import BadRequest, ChannelError
+from ..errors import BadRequest, ChannelError, PlatformRefused
 from ..inbox import Inbox, Outcome
 from ..settings import Settings
 from ..storage import Delivery, Store
@@ -646,7 +646,7 @@ class ZaloOAChannel:
             if error == 0:
                 return
             if error != RATE_LIMITED or delay is None:
-                raise ChannelError(_refusal_text(error, detail))
+                raise PlatformRefused(_refusal_text(error, detail))
             self._paused_until = max(self._paused_until, time.monotonic() + delay)
             assert self._service is not None
             log.warning(
