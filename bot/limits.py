@@ -23,7 +23,7 @@ MAX_KEYS = 100_000
 class Verdict:
     allowed: bool
     retry_after: float  # seconds until the next message would be allowed; 0 when allowed
-    first_refusal: bool  # the first refusal since the key was last allowed: say so, once
+    first_refusal: bool  # the first of a flood: say so once, not after every refill
 
 
 class RateLimiter:
@@ -40,7 +40,9 @@ class RateLimiter:
         self.burst = float(burst)
         self._max_keys = max_keys
         self._clock = clock
-        # key -> [tokens, last refill time, told of the limit since last allowed]
+        # A flood is over once the key has not been refused for as long as a full refill takes.
+        self._quiet = self.burst / self.rate
+        # key -> [tokens, last refill time, last refusal time]
         self._buckets: OrderedDict[str, list] = OrderedDict()
 
     def check(self, key: str) -> Verdict:
@@ -48,7 +50,7 @@ class RateLimiter:
         now = self._clock()
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = [self.burst, now, False]
+            bucket = [self.burst, now, None]
             self._buckets[key] = bucket
             if len(self._buckets) > self._max_keys:
                 self._buckets.popitem(last=False)
@@ -58,10 +60,9 @@ class RateLimiter:
             bucket[1] = now
         if bucket[0] >= 1.0:
             bucket[0] -= 1.0
-            bucket[2] = False
             return Verdict(True, 0.0, False)
-        first = not bucket[2]
-        bucket[2] = True
+        first = bucket[2] is None or now - bucket[2] >= self._quiet
+        bucket[2] = now
         return Verdict(False, (1.0 - bucket[0]) / self.rate, first)
 
 

@@ -22,14 +22,28 @@ def test_a_user_gets_the_burst_at_once_then_the_rate() -> None:
     assert not limiter.check("u").allowed
 
 
-def test_a_refused_user_is_told_once_per_run_of_refusals() -> None:
+def test_a_steady_flood_is_told_of_the_limit_once() -> None:
     clock = Clock()
-    limiter = RateLimiter(per_minute=60, burst=1, clock=clock)
-    limiter.check("u")
-    assert [limiter.check("u").first_refusal for _ in range(3)] == [True, False, False]
-    clock.now += 1
-    assert limiter.check("u").allowed
-    assert limiter.check("u").first_refusal is True
+    limiter = RateLimiter(per_minute=60, burst=2, clock=clock)  # one a second after two
+    verdicts = []
+    for _ in range(40):  # four messages a second for ten seconds
+        verdicts.append(limiter.check("flood"))
+        clock.now += 0.25
+    assert sum(v.allowed for v in verdicts) == 2 + 9
+    assert sum(v.first_refusal for v in verdicts) == 1
+
+
+def test_after_a_quiet_spell_a_new_flood_is_told_again() -> None:
+    clock = Clock()
+    limiter = RateLimiter(per_minute=60, burst=2, clock=clock)
+    for _ in range(3):
+        limiter.check("u")
+    clock.now += 1  # not yet quiet for a full refill (two seconds)
+    assert [limiter.check("u").allowed for _ in range(2)] == [True, False]
+    assert limiter.check("u").first_refusal is False  # the same flood
+    clock.now += 2.5
+    assert [limiter.check("u").allowed for _ in range(2)] == [True, True]
+    assert limiter.check("u").first_refusal is True  # a new one
 
 
 def test_one_users_flood_does_not_limit_another() -> None:
