@@ -318,6 +318,8 @@ async def distinct_phase(addresses: Addresses, run: Run, questions: Iterator[str
 async def mixed_phase(
     addresses: Addresses, webhooks: Webhooks, run: Run, questions: Iterator[str]
 ) -> None:
+    """Citizens here; the abusive clients and the timed probes each from a process of their
+    own, so that the load they make does not slow the clocks that time the citizens."""
     rng = random.Random(SEED + 1)
     faq = repeats(random.Random(SEED + 2))
     deadline = time.monotonic() + run.seconds
@@ -343,22 +345,80 @@ async def mixed_phase(
         sent = await webhooks.zalo_bot(f"bot-{citizen}", message(), f"zb-{citizen}")
         run.webhooks.append(sent)
 
-    async def flood_telegram(n: int) -> None:
-        run.floods.append(await webhooks.telegram(666, "xin hỏi VNeID là gì"))
+    sides = [Side(kind, addresses.url, run.seconds) for kind in ("abusers", "probes")]
+    started = time.monotonic()
+    await asyncio.gather(
+        *(api_worker(addresses, deadline, rng, pick) for _ in range(API_CLIENTS_MIXED)),
+        paced(WEBHOOK_RATES["telegram"], deadline, telegram),
+        paced(WEBHOOK_RATES["zalo"], deadline, zalo),
+        paced(WEBHOOK_RATES["zalo-bot"], deadline, zalo_bot),
+    )
+    abusers, probes = [await asyncio.to_thread(side.result) for side in sides]
+    run.mixed_seconds = time.monotonic() - started
+    run.abuser_api, run.abuser_handover, run.floods = abusers
+    run.greetings, run.probes_long, run.greeting_overlap = probes
 
-    async def flood_zalo(n: int) -> None:
-        run.floods.append(await webhooks.zalo("zalo-flood", "VNeID là gì", f"flood-{n}"))
 
-    abuser = addresses.client("127.0.9.9")
-    spammer = addresses.client("127.0.9.10")
+class Side:
+    """Clients run from a process of their own; `result()` waits for what they got."""
+
+    def __init__(self, kind: str, url: str, seconds: float) -> None:
+        self._pipe, theirs = multiprocessing.Pipe()
+        self._process = multiprocessing.Process(
+            target=_run_side, args=(kind, url, seconds, theirs), daemon=True
+        )
+        self._process.start()
+
+    def result(self) -> tuple:
+        result = self._pipe.recv()
+        self._process.join(timeout=30)
+        return result
+
+
+def _run_side(kind: str, url: str, seconds: float, pipe: Connection) -> None:
+    side = abusive_clients if kind == "abusers" else probes
+    pipe.send(asyncio.run(side(url, seconds)))
+
+
+async def abusive_clients(url: str, seconds: float) -> tuple[Tally, Tally, list[Sent]]:
+    """One address hammering the API, one filing hand-overs, a Telegram and a Zalo OA user
+    flooding the webhooks."""
+    addresses, webhooks = Addresses(url), Webhooks(url)
+    abuser, spammer = addresses.client("127.0.9.9"), addresses.client("127.0.9.10")
+    api, handovers, floods = Tally(), Tally(), []
 
     async def abuse_api(n: int) -> None:
         body = {"question": "VNeID là gì", "user_id": "abuser"}
-        run.abuser_api.record(*await timed(abuser.post("/api/ask", json=body)))
+        api.record(*await timed(abuser.post("/api/ask", json=body)))
 
     async def spam_handovers(n: int) -> None:
         body = {"question": f"gặp cán bộ {n}", "user_id": f"spoofed-{n}"}
-        run.abuser_handover.record(*await timed(spammer.post("/api/handover", json=body)))
+        handovers.record(*await timed(spammer.post("/api/handover", json=body)))
+
+    async def flood_telegram(n: int) -> None:
+        floods.append(await webhooks.telegram(666, "xin hỏi VNeID là gì"))
+
+    async def flood_zalo(n: int) -> None:
+        floods.append(await webhooks.zalo("zalo-flood", "VNeID là gì", f"flood-{n}"))
+
+    deadline = time.monotonic() + seconds
+    try:
+        await asyncio.gather(
+            paced(ABUSER_API_RATE, deadline, abuse_api),
+            paced(ABUSER_HANDOVER_RATE, deadline, spam_handovers),
+            paced(ABUSER_CHAT_RATE, deadline, flood_telegram),
+            paced(ABUSER_CHAT_RATE, deadline, flood_zalo),
+        )
+    finally:
+        await addresses.close()
+        await webhooks.http.aclose()
+    return api, handovers, floods
+
+
+async def probes(url: str, seconds: float) -> tuple[Tally, Tally, list[int]]:
+    """Every few seconds three long questions, then "xin chào" while they are in flight."""
+    addresses = Addresses(url)
+    greetings, longs_tally, overlap = Tally(), Tally(), []
 
     async def probe(n: int) -> None:
         client = addresses.client(f"127.0.8.{n % 50 + 1}")
@@ -368,26 +428,17 @@ async def mixed_phase(
             )
             for i in range(3)
         ]
-        await asyncio.sleep(0.05)  # the long questions are on their way to the model
-        status, seconds = await timed(client.post("/api/ask", json={"question": "xin chào"}))
-        run.greetings.record(status, seconds)
-        run.greeting_overlap.append(sum(not task.done() for task in longs))
-        for status, seconds in await asyncio.gather(*longs):
-            run.probes_long.record(status, seconds)
+        await asyncio.sleep(0.2)  # the long questions are on their way to the model
+        greetings.record(*await timed(client.post("/api/ask", json={"question": "xin chào"})))
+        overlap.append(sum(not task.done() for task in longs))
+        for status, took in await asyncio.gather(*longs):
+            longs_tally.record(status, took)
 
-    started = time.monotonic()
-    await asyncio.gather(
-        *(api_worker(addresses, deadline, rng, pick) for _ in range(API_CLIENTS_MIXED)),
-        paced(WEBHOOK_RATES["telegram"], deadline, telegram),
-        paced(WEBHOOK_RATES["zalo"], deadline, zalo),
-        paced(WEBHOOK_RATES["zalo-bot"], deadline, zalo_bot),
-        paced(ABUSER_CHAT_RATE, deadline, flood_telegram),
-        paced(ABUSER_CHAT_RATE, deadline, flood_zalo),
-        paced(ABUSER_API_RATE, deadline, abuse_api),
-        paced(ABUSER_HANDOVER_RATE, deadline, spam_handovers),
-        paced(1 / PROBE_EVERY_SECONDS, deadline, probe),
-    )
-    run.mixed_seconds = time.monotonic() - started
+    try:
+        await paced(1 / PROBE_EVERY_SECONDS, time.monotonic() + seconds, probe)
+    finally:
+        await addresses.close()
+    return greetings, longs_tally, overlap
 
 
 # The server -----------------------------------------------------------------------------

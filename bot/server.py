@@ -89,6 +89,7 @@ def load_service(settings: Settings) -> ChatService:
         queue_size=settings.answer_queue_size,
         alert_queue_size=settings.alert_queue_size,
         handover_cooldown=settings.handover_cooldown_seconds,
+        question_tokens=settings.question_max_tokens,
     )
 
 

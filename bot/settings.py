@@ -152,6 +152,15 @@ class Settings(BaseSettings):
         description="A citizen's request for a person joins their open one, or one made "
         "this recently; the team is alerted once.",
     )
+    question_max_tokens: int = Field(
+        128,
+        alias="CDS_QUESTION_MAX_TOKENS",
+        ge=16,
+        le=480,
+        description="Tokens of a question the model reads (its window is 512); a longer "
+        "message is cut, with a note in the answer. A full window costs the model as much as "
+        "a hundred short questions, and the others wait for it.",
+    )
     answer_queue_size: int = Field(
         256,
         alias="CDS_ANSWER_QUEUE_SIZE",

@@ -23,7 +23,7 @@ from fastapi import APIRouter
 
 from ..answer import MAX_QUESTION_CHARS, Answer, Answerer, Turn, is_canned
 from ..conversation import Memory
-from ..embedders import fit_question
+from ..embedders import QUESTION_TOKENS, fit_question
 from ..errors import NotFound, Overloaded, RateLimited, StorageError
 from ..inbox import Inbox
 from ..limits import RateLimiter
@@ -110,11 +110,13 @@ class ChatService:
         queue_size: int = 256,
         alert_queue_size: int = 100,
         handover_cooldown: float = 0.0,
+        question_tokens: int = QUESTION_TOKENS,
     ) -> None:
         self.answerer = answerer
         self.store = store
         self.memory = memory or Memory()
         self.limiter = limiter  # per user, every channel; None: no limit
+        self._question_tokens = question_tokens
         self._max_batch = max_batch
         self._queue_size = queue_size
         self._waiting: list[tuple[str, Turn | None, asyncio.Future[Answer]]] = []
@@ -138,7 +140,15 @@ class ChatService:
         that arrive while the embedder is busy are answered together in one batch: the same
         wait for the first, more per second. With `shed`, a full queue raises Overloaded
         instead of waiting."""
-        if is_canned(text):
+        if len(text) > LONG_QUESTION_CHARS:
+            # Reading a long message (the safety rules, above all) takes a good part of a
+            # second: off the event loop, where a greeting would wait for it.
+            if await asyncio.to_thread(is_canned, text):
+                replies = await asyncio.to_thread(
+                    self.answerer.answer_many, [text], None, [context]
+                )
+                return replies[0]
+        elif is_canned(text):
             # A fixed reply: no model, no queue (a greeting must not wait behind questions).
             return self.answerer.answer_many([text], None, [context])[0]
         if shed and len(self._waiting) >= self._queue_size:
@@ -148,6 +158,11 @@ class ChatService:
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain())
         return await future
+
+    @property
+    def queued(self) -> int:
+        """Questions waiting for the model (not counting the batch it is answering)."""
+        return len(self._waiting)
 
     def wait_estimate(self) -> float:
         """Seconds the questions waiting now should take, at least one."""
@@ -193,7 +208,7 @@ class ChatService:
         """The question as the model will read it, and whether it had to be cut to fit."""
         if len(text) > MAX_QUESTION_CHARS:
             return text, False  # the core declines it politely, without reading it
-        fitted = fit_question(self.answerer.retriever.embedder, text)
+        fitted = fit_question(self.answerer.retriever.embedder, text, self._question_tokens)
         return fitted, fitted != text
 
     def admit(self, channel: str, user_id: str) -> None:
@@ -215,7 +230,10 @@ class ChatService:
         if not admitted:
             self.admit(channel, user_id)
         user = self.store.user_hash(channel, user_id)
-        question, cut = self.fit(text)
+        if len(text) > LONG_QUESTION_CHARS:  # counting its tokens: off the event loop
+            question, cut = await asyncio.to_thread(self.fit, text)
+        else:
+            question, cut = self.fit(text)
         answer = await self.answer(question, self.memory.recall(channel, user), shed=shed)
         if cut:
             answer = replace(answer, question=text, answer=f"{CUT_NOTE}\n\n{answer.answer}")
