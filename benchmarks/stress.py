@@ -260,9 +260,10 @@ async def paced(rate: float, deadline: float, send: Callable[[int], object]) -> 
 class Webhooks:
     """Citizens (and flooders) writing to the three webhooks, as each platform posts."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, first_update: int = 1) -> None:
         self.http = httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT, trust_env=False)
-        self._updates = itertools.count(1)
+        # Telegram numbers updates for the whole bot: two senders must not reuse a number.
+        self._updates = itertools.count(first_update)
 
     async def telegram(self, user: int, text: str) -> Sent:
         update_id = next(self._updates)
@@ -383,7 +384,7 @@ def _run_side(kind: str, url: str, seconds: float, pipe: Connection) -> None:
 async def abusive_clients(url: str, seconds: float) -> tuple[Tally, Tally, list[Sent]]:
     """One address hammering the API, one filing hand-overs, a Telegram and a Zalo OA user
     flooding the webhooks."""
-    addresses, webhooks = Addresses(url), Webhooks(url)
+    addresses, webhooks = Addresses(url), Webhooks(url, first_update=10_000_000)
     abuser, spammer = addresses.client("127.0.9.9"), addresses.client("127.0.9.10")
     api, handovers, floods = Tally(), Tally(), []
 
