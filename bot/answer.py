@@ -12,10 +12,10 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from threading import Lock
-from typing import Literal
+from typing import Literal, cast
 
 from .compose import DOCUMENT_ANSWER_CHARS, PART_ANSWER_CHARS, excerpt, focused
-from .knowledge import DECLINE_TOPIC
+from .knowledge import DECLINE_TOPICS, declines
 from .questions import FactKind, fact_kind, looks_like_follow_up, split_parts, topic_anchor
 from .safety import REPLIES as SAFETY_REPLIES
 from .safety import concern
@@ -182,27 +182,6 @@ _CANNED: dict[Intent, str] = {
 }
 
 
-def canned_answer(question: str) -> Answer | None:
-    """The fixed reply to a message that needs no search (small talk, an empty or over-long
-    message, a request for a person, a request refused for safety), else None."""
-    if len(question) > MAX_QUESTION_CHARS:
-        text = TOO_LONG_REPLY.format(length=len(question), limit=MAX_QUESTION_CHARS)
-        return Answer(question, False, text, "none", 0.0, [], intent="empty")
-    intent = classify(question)
-    if intent == "question":
-        worry = concern(question)
-        if worry is None:
-            return None
-        # Refused before searching: a neighbouring how-to entry must never answer these.
-        return Answer(question, False, SAFETY_REPLIES[worry], "none", 1.0, [], intent=worry)
-    return Answer(question, intent != "empty", _CANNED[intent], "none", 1.0, [], intent=intent)
-
-
-def is_canned(question: str) -> bool:
-    """Whether a fixed reply answers `question`: such a message never waits for the model."""
-    return canned_answer(question) is not None
-
-
 @dataclass
 class _Plan:
     """The searches one message needs: itself, leaning on the previous message, and its parts."""
@@ -250,7 +229,7 @@ class Answerer:
         results: list[Answer | None] = [None] * len(questions)
         plans: dict[int, _Plan] = {}
         for i, (question, context) in enumerate(zip(questions, contexts, strict=True)):
-            canned = self._canned(question)
+            canned = self.canned(question)
             if canned is not None:
                 results[i] = canned
                 continue
@@ -312,11 +291,24 @@ class Answerer:
             and second
             and min(first[0].score, second[0].score) >= self.threshold
             and first[0].source.id != second[0].source.id
-            and DECLINE_TOPIC not in (first[0].source.topic, second[0].source.topic)
+            and not declines(first[0].source.topic)
+            and not declines(second[0].source.topic)
         )
 
-    def _canned(self, question: str) -> Answer | None:
-        return canned_answer(question)
+    def canned(self, question: str) -> Answer | None:
+        """The reply to a message that needs no search (small talk, a request for a person,
+        a refusal, an empty or overlong message); None for a question to search."""
+        if len(question) > MAX_QUESTION_CHARS:
+            text = TOO_LONG_REPLY.format(length=len(question), limit=MAX_QUESTION_CHARS)
+            return Answer(question, False, text, "none", 0.0, [], intent="empty")
+        intent = classify(question)
+        if intent == "question":
+            worry = concern(question)
+            if worry is None:
+                return None
+            # Refused before searching: a neighbouring how-to entry must never answer these.
+            return Answer(question, False, SAFETY_REPLIES[worry], "none", 1.0, [], intent=worry)
+        return Answer(question, intent != "empty", _CANNED[intent], "none", 1.0, [], intent=intent)
 
     def compose(self, question: str, normalised: str, hits: list[Hit], k: int) -> Answer:
         """The answer to a question from its ranked hits: FAQ, document excerpt or decline."""
@@ -324,9 +316,10 @@ class Answerer:
         best = hits[0] if hits else None
         if best is None or best.score < self.threshold:
             return self._decline(question, hits, sources)
-        if best.source.topic == DECLINE_TOPIC:
+        if declines(best.source.topic):
             text = best.source.answer or DECLINE_REPLY
-            return Answer(question, False, text, "none", best.score, sources, intent="out_of_scope")
+            intent = cast(Intent, DECLINE_TOPICS[str(best.source.topic)])
+            return Answer(question, False, text, "none", best.score, sources, intent=intent)
         kind = fact_kind(question)
         text = self._quote(best, question, normalised, kind)
         return Answer(
@@ -389,9 +382,7 @@ class Answerer:
         close = [
             h.source.questions[0]
             for h in hits
-            if h.source.kind == "faq"
-            and h.source.topic != DECLINE_TOPIC
-            and h.score >= self.near_miss
+            if h.source.kind == "faq" and not declines(h.source.topic) and h.score >= self.near_miss
         ][:NEAR_MISS_SUGGESTIONS]
         if close:
             listed = "\n".join(f"- {q}" for q in close)
@@ -411,7 +402,7 @@ class Answerer:
             h.source.questions[0]
             for h in hits[1:]
             if h.source.kind == "faq"
-            and h.source.topic != DECLINE_TOPIC
+            and not declines(h.source.topic)
             and (h.source.topic == topic or h.score >= self.threshold)
         ]
         return related[:3]
@@ -438,7 +429,7 @@ def _source_ref(hit: Hit) -> SourceRef:
 
 def _source_refs(hits: list[Hit], k: int) -> list[SourceRef]:
     """Related sources, best first (an FAQ entry has no section; its answer cites its source)."""
-    return [_source_ref(h) for h in hits if h.source.topic != DECLINE_TOPIC][:k]
+    return [_source_ref(h) for h in hits if not declines(h.source.topic)][:k]
 
 
 def _with_question(answer: Answer, question: str) -> Answer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -90,6 +92,67 @@ class UnsupportedMediaType(RequestError):
     """A body of another type than the one the route accepts."""
 
     status = 415
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """What is wrong with one field of one entry of an FAQ edit, in words for editors."""
+
+    index: int  # the entry's position in the edit's `add` followed by its `update` entries
+    field: str  # id, topic, questions, answer, source, url or updated
+    message: str  # Vietnamese, a sentence ending with a full stop
+    phrasing: int | None = None  # for `questions`: which one (0 is the main question)
+    clash: str | None = None  # the id of the other entry a phrasing or id clashes with
+    clash_index: int | None = None  # the other entry's position, if it is in the edit
+
+
+# The fields of an FAQ entry as editors call them.
+FIELD_LABELS = {
+    "id": "id",
+    "topic": "chủ đề",
+    "questions": "câu hỏi",
+    "answer": "trả lời",
+    "source": "nguồn",
+    "url": "url",
+    "updated": "cập nhật",
+}
+
+
+class FaqEditError(CdsError):
+    """An FAQ edit cannot be made as asked; the message (Vietnamese) says why."""
+
+
+class FaqEntryError(FaqEditError):
+    """Entries of an FAQ edit break the knowledge base's rules; `problems` lists them all."""
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = [
+            f"Mục {p.index + 1}, {FIELD_LABELS.get(p.field, p.field)}: {p.message}"
+            for p in self.problems
+        ]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """What is wrong with one cell of an imported spreadsheet, in words for editors."""
+
+    row: int  # as the spreadsheet numbers it: the header is row 1
+    column: str  # the column's header
+    message: str
+
+    def __str__(self) -> str:
+        return f"Dòng {self.row}, cột “{self.column}”: {self.message}"
+
+
+class SheetError(CdsError):
+    """A spreadsheet cannot be imported; nothing was written. Vietnamese, for editors."""
+
+    def __init__(self, message: str, problems: Sequence[RowProblem] = ()) -> None:
+        self.message = message
+        self.problems = tuple(problems)
+        super().__init__("\n".join([message, *(str(problem) for problem in self.problems)]))
 
 
 class StorageError(CdsError):

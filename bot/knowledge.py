@@ -31,11 +31,30 @@ TOPICS: dict[str, str] = {
     "dich-vu-so": "Dịch vụ số thiết yếu",
     "chatbot": "Về trợ lý cds-bot",
     "ngoai-pham-vi": "Ngoài phạm vi: từ chối lịch sự",
+    "tu-choi-vi-pham": "Từ chối: yêu cầu vi phạm pháp luật",
+    "tu-choi-rieng-tu": "Từ chối: thông tin cá nhân của người khác",
+    "y-te-khan-cap": "Sức khỏe, cấp cứu: hướng tới 115 và cơ sở y tế",
 }
-# Entries of this topic say politely what the bot does not answer; matching one declines.
-DECLINE_TOPIC = "ngoai-pham-vi"
+# Entries of these topics say what the bot does not do; the best match being one of them
+# declines, and the topic names the kind of reply (bot.answer's intents).
+DECLINE_TOPICS: dict[str, str] = {
+    "ngoai-pham-vi": "out_of_scope",
+    "tu-choi-vi-pham": "harmful",
+    "tu-choi-rieng-tu": "privacy",
+    "y-te-khan-cap": "emergency",
+}
+DECLINE_TOPIC = "ngoai-pham-vi"  # the plain "not what I answer" one
+
+
+def declines(topic: str | None) -> bool:
+    """Whether entries of a topic decline rather than answer."""
+    return topic in DECLINE_TOPICS
+
+
 MAX_ANSWER_CHARS = 1200
 MIN_PHRASINGS = 3
+REQUIRED_FIELDS = ("id", "topic", "questions", "answer", "source")
+FAQ_FIELDS = (*REQUIRED_FIELDS, "url", "updated")
 SKIPPED_NAMES = {"readme.md"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -50,7 +69,7 @@ class FaqEntry:
     source: str
     updated: str
     url: str | None
-    path: str
+    path: str = ""  # the file it was loaded from; empty for an entry not yet written
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,18 @@ class Knowledge:
     documents: list[Document] = field(default_factory=list)
     file_hashes: dict[str, str] = field(default_factory=dict)
 
+    def add(self, path: Path, faqs: list[FaqEntry], documents: list[Document]) -> None:
+        """Add one file's entries and documents; an id already used is an error."""
+        seen = {e.id: e.path for e in self.faqs} | {d.id: d.path for d in self.documents}
+        for item_id in [e.id for e in faqs] + [d.id for d in documents]:
+            if item_id in seen:
+                raise KnowledgeError(
+                    path, f"duplicate id '{item_id}' (already used in {seen[item_id]})"
+                )
+            seen[item_id] = str(path)
+        self.faqs.extend(faqs)
+        self.documents.extend(documents)
+
 
 def source_files(paths: Iterable[Path]) -> list[Path]:
     """Knowledge files under the given files or folders, in a stable order."""
@@ -106,19 +137,10 @@ def file_hash(path: Path) -> str:
 def load_knowledge(paths: Iterable[Path]) -> Knowledge:
     """Load every source under `paths`; raise KnowledgeError on the first problem."""
     knowledge = Knowledge()
-    seen: dict[str, str] = {}
     for path in source_files(paths):
         knowledge.file_hashes[str(path)] = file_hash(path)
-        faqs, documents = load_file(path)
-        for item_id in [e.id for e in faqs] + [d.id for d in documents]:
-            if item_id in seen:
-                raise KnowledgeError(
-                    path, f"duplicate id '{item_id}' (already used in {seen[item_id]})"
-                )
-            seen[item_id] = str(path)
-        knowledge.faqs.extend(faqs)
-        knowledge.documents.extend(documents)
-    _check_shared_phrasings(knowledge.faqs)
+        knowledge.add(path, *load_file(path))
+    check_shared_phrasings(knowledge.faqs)
     return knowledge
 
 
@@ -157,10 +179,10 @@ def _yaml_error(path: Path, exc: yaml.YAMLError) -> KnowledgeError:
 # FAQ -----------------------------------------------------------------------------------
 
 
-def load_faq_yaml(path: Path) -> list[FaqEntry]:
-    """Load a YAML list of FAQ entries."""
+def load_faq_yaml(path: Path, text: str | None = None) -> list[FaqEntry]:
+    """Load a YAML list of FAQ entries (from `text` instead of the file when given)."""
     try:
-        data = yaml.safe_load(_read_text(path))
+        data = yaml.safe_load(_read_text(path) if text is None else nfc(text))
     except yaml.YAMLError as exc:
         raise _yaml_error(path, exc) from None
     if not isinstance(data, list):
@@ -173,48 +195,71 @@ def load_faq_yaml(path: Path) -> list[FaqEntry]:
     return entries
 
 
+@dataclass(frozen=True)
+class EntryProblem:
+    """A rule an FAQ entry breaks: the fields at fault, the rule, and the loader's message."""
+
+    fields: tuple[str, ...]
+    rule: str  # missing, unknown-field, bad-id, unknown-topic, bad-questions, few-phrasings,
+    # long-answer or not-a-mapping
+    detail: str
+
+
+def faq_entry_problems(raw: Any) -> list[EntryProblem]:
+    """Every rule one raw FAQ entry breaks, in the order the loader reports them."""
+    if not isinstance(raw, dict):
+        detail = "an entry must be a mapping with id, topic, questions…"
+        return [EntryProblem((), "not-a-mapping", detail)]
+    problems: list[EntryProblem] = []
+    missing = [key for key in REQUIRED_FIELDS if not raw.get(key)]
+    if missing:
+        detail = f"missing field(s): {', '.join(missing)}"
+        problems.append(EntryProblem(tuple(missing), "missing", detail))
+    unknown = sorted(set(raw) - set(FAQ_FIELDS))
+    if unknown:
+        detail = f"unknown field(s): {', '.join(unknown)}"
+        problems.append(EntryProblem(tuple(unknown), "unknown-field", detail))
+    if raw.get("id") and not _ID.match(str(raw["id"])):
+        detail = "id must be lowercase letters, digits and '-'"
+        problems.append(EntryProblem(("id",), "bad-id", detail))
+    if raw.get("topic") and str(raw["topic"]) not in TOPICS:
+        detail = f"unknown topic '{raw['topic']}' (expected one of: {', '.join(TOPICS)})"
+        problems.append(EntryProblem(("topic",), "unknown-topic", detail))
+    questions = raw.get("questions")
+    if questions and (
+        not isinstance(questions, list)
+        or not all(isinstance(q, str) and q.strip() for q in questions)
+    ):
+        detail = "questions must be a list of non-empty strings"
+        problems.append(EntryProblem(("questions",), "bad-questions", detail))
+    elif questions and len(questions) < MIN_PHRASINGS:
+        detail = f"needs at least {MIN_PHRASINGS} phrasings"
+        problems.append(EntryProblem(("questions",), "few-phrasings", detail))
+    if raw.get("answer"):
+        length = len(nfc(str(raw["answer"]).strip()))
+        if length > MAX_ANSWER_CHARS:
+            detail = f"answer is {length} characters (at most {MAX_ANSWER_CHARS})"
+            problems.append(EntryProblem(("answer",), "long-answer", detail))
+    if not raw.get("updated"):
+        problems.append(EntryProblem(("updated",), "missing", "missing field(s): updated"))
+    return problems
+
+
 def _faq_entry(path: Path, number: int, raw: Any) -> FaqEntry:
     where = f"entry {number}"
-    if not isinstance(raw, dict):
-        raise KnowledgeError(path, "an entry must be a mapping with id, topic, questions…", where)
-    if isinstance(raw.get("id"), str):
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
         where = f"entry {number}, id '{raw['id']}'"
-    missing = [key for key in ("id", "topic", "questions", "answer", "source") if not raw.get(key)]
-    if missing:
-        raise KnowledgeError(path, f"missing field(s): {', '.join(missing)}", where)
-    unknown = set(raw) - {"id", "topic", "questions", "answer", "source", "url", "updated"}
-    if unknown:
-        raise KnowledgeError(path, f"unknown field(s): {', '.join(sorted(unknown))}", where)
-    entry_id = str(raw["id"])
-    if not _ID.match(entry_id):
-        raise KnowledgeError(path, "id must be lowercase letters, digits and '-'", where)
-    topic = str(raw["topic"])
-    if topic not in TOPICS:
-        raise KnowledgeError(
-            path, f"unknown topic '{topic}' (expected one of: {', '.join(TOPICS)})", where
-        )
-    questions = raw["questions"]
-    if not isinstance(questions, list) or not all(
-        isinstance(q, str) and q.strip() for q in questions
-    ):
-        raise KnowledgeError(path, "questions must be a list of non-empty strings", where)
-    if len(questions) < MIN_PHRASINGS:
-        raise KnowledgeError(path, f"needs at least {MIN_PHRASINGS} phrasings", where)
-    answer = nfc(str(raw["answer"]).strip())
-    if len(answer) > MAX_ANSWER_CHARS:
-        raise KnowledgeError(
-            path, f"answer is {len(answer)} characters (at most {MAX_ANSWER_CHARS})", where
-        )
-    updated = raw.get("updated")
+    problems = faq_entry_problems(raw)
+    if problems:
+        raise KnowledgeError(path, problems[0].detail, where)
+    updated = raw["updated"]
     if isinstance(updated, dt.date):
         updated = updated.isoformat()
-    if not updated:
-        raise KnowledgeError(path, "missing field(s): updated", where)
     return FaqEntry(
-        id=entry_id,
-        topic=topic,
-        questions=tuple(nfc(q.strip()) for q in questions),
-        answer=answer,
+        id=str(raw["id"]),
+        topic=str(raw["topic"]),
+        questions=tuple(nfc(q.strip()) for q in raw["questions"]),
+        answer=nfc(str(raw["answer"]).strip()),
         source=nfc(str(raw["source"]).strip()),
         updated=str(updated),
         url=str(raw["url"]) if raw.get("url") else None,
@@ -222,18 +267,24 @@ def _faq_entry(path: Path, number: int, raw: Any) -> FaqEntry:
     )
 
 
-def _check_shared_phrasings(entries: list[FaqEntry]) -> None:
+def shared_phrasings(entries: Iterable[FaqEntry]) -> Iterator[tuple[FaqEntry, str, FaqEntry]]:
+    """(entry, phrasing, earlier entry) for each phrasing an earlier entry already has."""
     owner: dict[str, FaqEntry] = {}
     for entry in entries:
         for question in entry.questions:
-            key = normalize(question)
-            other = owner.setdefault(key, entry)
+            other = owner.setdefault(normalize(question), entry)
             if other.id != entry.id:
-                raise KnowledgeError(
-                    entry.path,
-                    f"phrasing '{question}' is also a phrasing of '{other.id}' ({other.path})",
-                    f"id '{entry.id}'",
-                )
+                yield entry, question, other
+
+
+def check_shared_phrasings(entries: Iterable[FaqEntry]) -> None:
+    """No phrasing (after normalising) belongs to two entries."""
+    for entry, question, other in shared_phrasings(entries):
+        raise KnowledgeError(
+            entry.path,
+            f"phrasing '{question}' is also a phrasing of '{other.id}' ({other.path})",
+            f"id '{entry.id}'",
+        )
 
 
 # Documents -----------------------------------------------------------------------------

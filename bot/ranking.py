@@ -133,12 +133,12 @@ def held_out_phrasings(
 ) -> TrainingSet:
     """Every FAQ phrasing asked as a question with its own rows hidden; the candidates'
     features, labelled 1 for the phrasing's entry."""
-    from .knowledge import DECLINE_TOPIC
+    from .knowledge import declines
     from .text import normalize
 
     asks: list[tuple[str, str, list[int]]] = []
     for source in retriever.index.sources.values():
-        if source.kind != "faq" or source.topic == DECLINE_TOPIC or len(source.questions) < 2:
+        if source.kind != "faq" or declines(source.topic) or len(source.questions) < 2:
             continue
         for phrasing, rows in retriever.phrasing_rows(source.id).items():
             asks.append((source.id, normalize(phrasing), rows))

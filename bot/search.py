@@ -29,7 +29,7 @@ from .chunking import Chunk
 from .diacritics import DiacriticRestorer
 from .embedders import Embedder
 from .index import Index, SourceInfo
-from .knowledge import DECLINE_TOPIC
+from .knowledge import declines
 from .ranking import FEATURES, Ranker
 from .text import fold, has_diacritics, lexical_tokens, normalize
 
@@ -104,7 +104,7 @@ class Retriever:
         self._unit_source = [chunks[rows[0]].source_id for rows in self._unit_rows]
         self._unit_is_doc = np.array([chunks[r[0]].kind == "document" for r in self._unit_rows])
         self._unit_declines = np.array(
-            [index.sources[s].topic == DECLINE_TOPIC for s in self._unit_source]
+            [declines(index.sources[s].topic) for s in self._unit_source]
         )
         self._idf = _idf(self._row_sets)
         self._unknown_idf = math.log(1 + len(self._row_sets))

@@ -29,7 +29,7 @@ import stat
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -670,3 +670,87 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def unanswered_questions(self, since: float, until: float | None = None) -> list[dict]:
+        """Questions asked in [since, until) that the bot declined or that got a 👎, oldest
+        first: id, created_at, channel, question and why ("declined" or "unhelpful")."""
+        period = "c.created_at >= ?" + (" AND c.created_at < ?" if until is not None else "")
+        rows = self._execute(
+            "SELECT c.id, c.created_at, c.channel, c.question,"
+            " CASE WHEN c.answered = 0 THEN 'declined' ELSE 'unhelpful' END"
+            " FROM conversations c"
+            f" WHERE {period} AND (c.answered = 0 OR EXISTS (SELECT 1 FROM feedback f"
+            " WHERE f.conversation_id = c.id AND f.helpful = 0))"
+            " ORDER BY c.created_at, c.id",
+            (since,) if until is None else (since, until),
+        ).fetchall()
+        keys = ("id", "created_at", "channel", "question", "why")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    # Reports: read-only figures for [start, end) in epoch seconds. Plain SQL that a
+    # PostgreSQL back end can run as it is, so both back ends count the same rows.
+
+    def questions_per_span(self, spans: Sequence[tuple[float, float]]) -> list[tuple[int, int]]:
+        """(questions, answered) asked in each [start, end) span, in the order given."""
+        if not spans:
+            return []
+        # A table of spans joined to the rows: exact at every boundary, and empty days count
+        # zero (grouping by an expression of created_at would need FLOOR, which SQLite lacks).
+        values = ", ".join("(?, ?, ?)" for _ in spans)
+        params = tuple(x for i, (start, end) in enumerate(spans) for x in (i, start, end))
+        rows = self._execute(
+            f"WITH spans(n, span_start, span_end) AS (VALUES {values})"
+            " SELECT spans.n, COUNT(c.id), COALESCE(SUM(c.answered), 0) FROM spans"
+            " LEFT JOIN conversations c"
+            " ON c.created_at >= spans.span_start AND c.created_at < spans.span_end"
+            " GROUP BY spans.n ORDER BY spans.n",
+            params,
+        ).fetchall()
+        return [(int(questions), int(answered)) for _, questions, answered in rows]
+
+    def questions_per_channel(self, start: float, end: float) -> list[tuple[str, int, int]]:
+        """(channel, questions, answered) asked in [start, end), busiest channel first."""
+        rows = self._execute(
+            "SELECT channel, COUNT(*), COALESCE(SUM(answered), 0) FROM conversations"
+            " WHERE created_at >= ? AND created_at < ? GROUP BY channel"
+            " ORDER BY COUNT(*) DESC, channel",
+            (start, end),
+        ).fetchall()
+        return [(str(c), int(n), int(a)) for c, n, a in rows]
+
+    def answers_per_source(self, start: float, end: float) -> list[tuple[str | None, int]]:
+        """(source id or None, answers) for the questions answered in [start, end)."""
+        rows = self._execute(
+            "SELECT source_id, COUNT(*) FROM conversations"
+            " WHERE answered = 1 AND created_at >= ? AND created_at < ? GROUP BY source_id",
+            (start, end),
+        ).fetchall()
+        return [(None if s is None else str(s), int(n)) for s, n in rows]
+
+    def declined_questions(self, start: float, end: float) -> list[str]:
+        """The questions the bot declined in [start, end) whose text is kept, oldest first."""
+        rows = self._execute(
+            "SELECT question FROM conversations WHERE answered = 0 AND question <> ''"
+            " AND created_at >= ? AND created_at < ? ORDER BY created_at, id",
+            (start, end),
+        ).fetchall()
+        return [str(q) for (q,) in rows]
+
+    def feedback_counts(self, start: float, end: float) -> tuple[int, int]:
+        """(helpful, not helpful) feedback given in [start, end)."""
+        helpful, unhelpful = self._execute(
+            "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM feedback"
+            " WHERE created_at >= ? AND created_at < ?",
+            (start, end),
+        ).fetchone()
+        return int(helpful), int(unhelpful)
+
+    def handovers_between(self, start: float, end: float) -> list[tuple[int, float, str, str]]:
+        """(id, created_at, channel, status now) of the hand-overs requested in [start, end)."""
+        # The tickets feature will add (first_reply_at, closed_at) to each row.
+        rows = self._execute(
+            "SELECT id, created_at, channel, status FROM handovers"
+            " WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id",
+            (start, end),
+        ).fetchall()
+        return [(int(i), float(t), str(c), str(s)) for i, t, c, s in rows]

@@ -3,9 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.errors import KnowledgeError
-from bot.knowledge import load_file, load_knowledge
+from bot.knowledge import faq_entry_problems, load_file, load_knowledge
 
 from .conftest import FIXTURES
 
@@ -195,4 +196,26 @@ def test_unreadable_pdf_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "hong.pdf"
     path.write_bytes(b"not a pdf at all")
     with pytest.raises(KnowledgeError, match=r"hong\.pdf: unreadable PDF"):
+        load_file(path)
+
+
+def test_every_rule_an_entry_breaks_is_listed_and_the_loader_reports_the_first(
+    tmp_path: Path,
+) -> None:
+    raw = {
+        "id": "vneid-a",
+        "topic": "thoi-tiet",
+        "questions": ["Câu hỏi", "Câu hỏi khác"],
+        "answer": "x" * 1300,
+        "source": "Bộ Công an",
+    }
+    problems = faq_entry_problems(raw)
+    assert [(p.fields, p.rule) for p in problems] == [
+        (("topic",), "unknown-topic"),
+        (("questions",), "few-phrasings"),
+        (("answer",), "long-answer"),
+        (("updated",), "missing"),
+    ]
+    path = write(tmp_path / "faq.yaml", yaml.safe_dump([raw], allow_unicode=True))
+    with pytest.raises(KnowledgeError, match=r"\(entry 1, id 'vneid-a'\): unknown topic"):
         load_file(path)

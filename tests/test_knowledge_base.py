@@ -9,13 +9,13 @@ from collections import Counter
 
 import pytest
 
-from bot.knowledge import DECLINE_TOPIC, MAX_ANSWER_CHARS, TOPICS, load_knowledge
+from bot.knowledge import DECLINE_TOPICS, MAX_ANSWER_CHARS, TOPICS, load_knowledge
 from bot.text import fold, has_diacritics, normalize
 
 from .conftest import KNOWLEDGE, ROOT
 
 DEV_SET = ROOT / "tests" / "eval" / "dev.jsonl"
-CITIZEN_TOPICS = [t for t in TOPICS if t != DECLINE_TOPIC]
+CITIZEN_TOPICS = [t for t in TOPICS if t not in DECLINE_TOPICS]
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 
 
@@ -70,7 +70,10 @@ _PREFIXES = {
     "nghi-quyet-57": ["nq57-"],
     "dich-vu-so": ["dvso-"],
     "chatbot": ["bot-"],
-    DECLINE_TOPIC: ["ngoai-"],
+    "ngoai-pham-vi": ["ngoai-"],
+    "tu-choi-vi-pham": ["tcvp-"],
+    "tu-choi-rieng-tu": ["tcrt-"],
+    "y-te-khan-cap": ["ytkc-"],
 }
 
 

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from fastapi import APIRouter
 
-from ..answer import MAX_QUESTION_CHARS, Answer, Answerer, Turn, is_canned
+from ..answer import MAX_QUESTION_CHARS, Answer, Answerer, Turn
 from ..conversation import Memory
 from ..embedders import QUESTION_TOKENS, fit_question
 from ..errors import NotFound, Overloaded, RateLimited, StorageError
@@ -140,16 +140,18 @@ class ChatService:
         that arrive while the embedder is busy are answered together in one batch: the same
         wait for the first, more per second. With `shed`, a full queue raises Overloaded
         instead of waiting."""
+        # A message with a fixed reply (small talk, a request for a person, a refusal…) is
+        # answered at once, never in the queue: a greeting must not wait behind questions.
+        # The core is asked which messages those are; answer_many still gives the reply.
         if len(text) > LONG_QUESTION_CHARS:
             # Reading a long message (the safety rules, above all) takes a good part of a
             # second: off the event loop, where a greeting would wait for it.
-            if await asyncio.to_thread(is_canned, text):
+            if await asyncio.to_thread(self.answerer.canned, text) is not None:
                 replies = await asyncio.to_thread(
                     self.answerer.answer_many, [text], None, [context]
                 )
                 return replies[0]
-        elif is_canned(text):
-            # A fixed reply: no model, no queue (a greeting must not wait behind questions).
+        elif self.answerer.canned(text) is not None:
             return self.answerer.answer_many([text], None, [context])[0]
         if shed and len(self._waiting) >= self._queue_size:
             raise Overloaded(self.wait_estimate())
