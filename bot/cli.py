@@ -114,10 +114,19 @@ def cmd_kb_stats(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from .server import create_app
+    from .server import create_app, load_service
 
-    app = create_app(settings)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port)
+    # Loaded before serving: a missing or unreadable index stops the server here, with a
+    # message saying how to build it, instead of a server that cannot answer anything.
+    app = create_app(settings, load_service(settings), owned=True)
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # Requests in flight get half of the stop budget; the app's shutdown the other half.
+        timeout_graceful_shutdown=max(1, int(settings.shutdown_seconds / 2)),
+    )
     return 0
 
 

@@ -101,15 +101,18 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
             assert s.add_feedback(channel, "u1", conversation, helpful)
 
     handovers = []
-    for when, channel in [
-        (at(10, 31, 23, 59, 59), "zalo"),
-        (at(11, 1, 0, 0, 0), "telegram"),
-        (at(11, 15, 10, 5), "zalo"),
-        (at(11, 30, 23, 59, 59), "api"),
-        (at(12, 1, 0, 0, 0), "zalo"),
-    ]:
+    for n, (when, channel) in enumerate(
+        [
+            (at(10, 31, 23, 59, 59), "zalo"),
+            (at(11, 1, 0, 0, 0), "telegram"),
+            (at(11, 15, 10, 5), "zalo"),
+            (at(11, 30, 23, 59, 59), "api"),
+            (at(12, 1, 0, 0, 0), "zalo"),
+        ]
+    ):
+        # Five citizens: one citizen's repeated requests join their open one.
         with clock(mp, when):
-            handovers.append(s.add_handover(channel, "u1", "cần gặp cán bộ"))
+            handovers.append(s.add_handover(channel, f"u{n + 1}", "cần gặp cán bộ"))
     s.close_handover(handovers[1])
     yield s
     s.close()
