@@ -8,13 +8,23 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bot.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, KnowledgeError
-from bot.index import build_index, open_index, read_manifest, resolve
+from bot.index import (
+    EmbeddingCache,
+    build_index,
+    open_index,
+    read_manifest,
+    resolve,
+    training_digest,
+)
+from bot.knowledge import load_knowledge
+from bot.ranking import RANKER_FILE, Ranker
 
 from .conftest import FIXTURES, ROOT
 
@@ -48,6 +58,46 @@ def test_second_build_reuses_every_embedding(knowledge: Path, tmp_path: Path, em
     assert first.embedded == first.chunks
     assert second.embedded == 0
     assert second.reused == second.chunks
+
+
+def test_a_first_build_starts_from_the_seed_and_embeds_nothing(
+    knowledge: Path, tmp_path: Path, embedder
+) -> None:
+    build_index([knowledge], tmp_path / "elsewhere", embedder, seed=None)
+    cache = EmbeddingCache(tmp_path / "elsewhere" / "embeddings.sqlite")
+    seed = tmp_path / "seed.npz"
+    assert cache.write_seed(seed) > 0
+    cache.close()
+
+    report = build_index([knowledge], tmp_path / "index", embedder, seed=seed)
+    assert report.embedded == 0
+    fresh = open_index(tmp_path / "elsewhere", embedder).vectors
+    seeded = open_index(tmp_path / "index", embedder).vectors
+    assert np.array_equal(
+        fresh.reconstruct_n(0, fresh.ntotal), seeded.reconstruct_n(0, seeded.ntotal)
+    )
+
+
+def test_a_damaged_seed_costs_only_time(knowledge: Path, tmp_path: Path, embedder) -> None:
+    seed = tmp_path / "seed.npz"
+    seed.write_bytes(b"not a seed")
+    report = build_index([knowledge], tmp_path / "index", embedder, seed=seed)
+    assert report.embedded == report.chunks
+
+
+def test_the_shipped_ranker_is_reused_for_the_knowledge_it_was_trained_on(
+    knowledge: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashes = load_knowledge([knowledge]).file_hashes
+    digest = training_digest({"source_files": hashes, "model_fingerprint": embedder.fingerprint})
+    shipped = Ranker.default()
+    monkeypatch.setattr(
+        Ranker, "default", classmethod(lambda cls: replace(shipped, trained_for=digest))
+    )
+    report = build_index([knowledge], tmp_path / "index", embedder)
+    built = Ranker.from_json((report.path / RANKER_FILE).read_text())
+    assert built.trained_for == digest
+    assert np.array_equal(built.weights, shipped.weights)
 
 
 def test_editing_one_file_re_embeds_only_its_chunks(
