@@ -371,6 +371,32 @@ def build_index(
     )
 
 
+def publish(index_dir: Path, destination: Path) -> Path:
+    """Copy the current build into another index folder (another machine's, mounted) and
+    make it current there: the copy goes to a hidden folder first, so a replica watching
+    `destination` never sees a half-copied build. Returns the published build."""
+    build = resolve(index_dir)
+    builds = destination / "builds"
+    final = builds / build.name
+    if not final.is_dir():
+        builds.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(destination)
+        staging = builds / f".{build.name}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            shutil.copytree(build, staging)
+            for copied in staging.iterdir():
+                with copied.open("rb") as handle:
+                    os.fsync(handle.fileno())
+            staging.rename(final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    _point_current(destination, final)
+    _prune_builds(builds, keep=final)
+    return final
+
+
 def _remove_leftovers(out: Path) -> None:
     """What a build killed part-way left behind: its staging folder, a link not swapped in.
     Only old ones: writing a build takes seconds, and another build may be writing now."""

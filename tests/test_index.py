@@ -19,6 +19,7 @@ from bot.index import (
     EmbeddingCache,
     build_index,
     open_index,
+    publish,
     read_manifest,
     resolve,
     training_digest,
@@ -258,3 +259,36 @@ def embedded(index_dir: Path) -> int:
             return int(cache.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+def test_a_published_build_is_served_whole_from_the_other_folder(
+    fixture_index: Path, tmp_path: Path, embedder
+) -> None:
+    other = tmp_path / "other-machine"
+    published = publish(fixture_index, other)
+    assert resolve(other) == published
+    assert read_manifest(other) == read_manifest(fixture_index)
+    assert open_index(other, embedder).vectors.ntotal > 0
+
+
+def test_a_publish_cut_short_leaves_the_other_folder_serving_its_build(
+    fixture_index: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "other-machine"
+    before = publish(fixture_index, other)
+    newer = tmp_path / "newer"
+    shutil.copytree(fixture_index, newer, symlinks=True)
+    resolve(newer).rename(resolve(newer).with_name("20991231-000000-abcdef"))
+    (newer / "current").unlink()
+    (newer / "current").symlink_to("builds/20991231-000000-abcdef")
+
+    def cut(src: Path, dst: Path) -> None:  # the disk fills after the first file
+        Path(dst).mkdir(parents=True)
+        shutil.copyfile(Path(src) / "manifest.json", Path(dst) / "manifest.json")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(shutil, "copytree", cut)
+    with pytest.raises(OSError):
+        publish(newer, other)
+    assert resolve(other) == before
+    assert [p.name for p in (other / "builds").iterdir()] == [before.name]
