@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge import declines
+from bot.knowledge import DECLINE_TOPICS, declines
 from bot.safety import (
     PRIORITY,
     REPLIES,
@@ -880,13 +880,14 @@ def test_no_in_scope_dev_question_is_flagged() -> None:
     assert flagged == []
 
 
-@pytest.mark.parametrize(
-    ("entry_id", "expected"),
-    [("ngoai-vi-pham-phap-luat", "harmful"), ("ngoai-suc-khoe-benh", "emergency")],
-)
-def test_the_decline_entries_of_these_concerns_are_recognised(entry_id: str, expected: str) -> None:
-    (entry,) = [e for e in _faq_entries() if e["id"] == entry_id]
-    assert {q: concern(q) for q in entry["questions"]} == {q: expected for q in entry["questions"]}
+@pytest.mark.parametrize("topic", sorted(DECLINE_TOPICS))
+def test_the_rules_recognise_the_phrasings_of_each_decline_topic(topic: str) -> None:
+    # The knowledge base's refusals and the rules agree: a harmful exemplar is refused as
+    # harmful before any search, and an out-of-scope one is left to its entry.
+    expected = None if DECLINE_TOPICS[topic] == "out_of_scope" else DECLINE_TOPICS[topic]
+    phrasings = [q for e in _faq_entries() if e["topic"] == topic for q in e["questions"]]
+    assert phrasings
+    assert {q: concern(q) for q in phrasings} == {q: expected for q in phrasings}
 
 
 def test_the_harmful_reply_refuses_without_offering_a_person_or_a_rephrase() -> None:
