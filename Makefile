@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test index check lint format eval calibrate bench bench-index clean
+.PHONY: run test index check lint format eval calibrate bench bench-index stress clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,9 @@ CORE := bot/text.py bot/diacritics.py bot/knowledge.py bot/chunking.py bot/embed
 	bot/index.py bot/search.py bot/ranking.py bot/questions.py bot/compose.py bot/answer.py \
 	bot/engine.py bot/evaluation.py bot/storage.py bot/settings.py bot/errors.py bot/safety.py \
 	bot/keys.py bot/privacy.py bot/sanitize.py bot/safejson.py bot/logs.py \
-	bot/faq_files.py bot/spreadsheet.py
+	bot/faq_files.py bot/spreadsheet.py \
+	bot/gaps.py \
+	bot/reports bot/inbox.py bot/limits.py
 
 ## Lint, format check, types of the core, and the whole test suite
 test: $(VENV)/.installed-dev
@@ -63,6 +65,12 @@ bench: $(VENV)/.installed-dev
 ## Index build speed, cache reuse and size on disk
 bench-index: $(VENV)/.installed
 	$(PY) benchmarks/bench_index.py
+
+## A minute of mixed traffic on the API and every webhook, abusive clients included, against
+## local stand-ins (loopback only, stops by itself): speed, 429s, and every message answered once
+stress: $(VENV)/.installed-dev
+	$(PY) -m bot build-index --if-stale
+	$(PY) benchmarks/stress.py
 
 clean:
 	rm -rf $(VENV) index data .pytest_cache .ruff_cache

@@ -229,7 +229,7 @@ class Answerer:
         results: list[Answer | None] = [None] * len(questions)
         plans: dict[int, _Plan] = {}
         for i, (question, context) in enumerate(zip(questions, contexts, strict=True)):
-            canned = self._canned(question)
+            canned = self.canned(question)
             if canned is not None:
                 results[i] = canned
                 continue
@@ -295,7 +295,9 @@ class Answerer:
             and not declines(second[0].source.topic)
         )
 
-    def _canned(self, question: str) -> Answer | None:
+    def canned(self, question: str) -> Answer | None:
+        """The reply to a message that needs no search (small talk, a request for a person,
+        a refusal, an empty or overlong message); None for a question to search."""
         if len(question) > MAX_QUESTION_CHARS:
             text = TOO_LONG_REPLY.format(length=len(question), limit=MAX_QUESTION_CHARS)
             return Answer(question, False, text, "none", 0.0, [], intent="empty")

@@ -114,10 +114,19 @@ def cmd_kb_stats(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from .server import create_app
+    from .server import create_app, load_service
 
-    app = create_app(settings)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port)
+    # Loaded before serving: a missing or unreadable index stops the server here, with a
+    # message saying how to build it, instead of a server that cannot answer anything.
+    app = create_app(settings, load_service(settings), owned=True)
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # Requests in flight get half of the stop budget; the app's shutdown the other half.
+        timeout_graceful_shutdown=max(1, int(settings.shutdown_seconds / 2)),
+    )
     return 0
 
 
@@ -182,6 +191,8 @@ def cmd_zalo_token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    if args.month or args.half or args.year:
+        return _write_report(args, settings)
     import time
 
     from .sanitize import one_line
@@ -204,6 +215,64 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         for question, count in unanswered:
             print(f"{count:>5}  {one_line(question)[:100]}")
     store.close()
+    return 0
+
+
+def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from .engine import create_answerer
+    from .gaps import find_gaps
+    from .storage import Store
+
+    since = time.time() - args.days * 86400
+    store = Store.from_settings(settings)
+    try:
+        records = store.unanswered_questions(since)
+    finally:
+        store.close()
+    gaps = find_gaps(records, create_answerer(settings), min_count=args.min_count, since=since)
+    if args.json:
+        print(json.dumps([gap.to_dict() for gap in gaps], ensure_ascii=False, indent=2))
+        return 0
+    asked = f"asked at least {args.min_count} times"
+    if not gaps:
+        print(f"No knowledge gaps in the last {args.days} days ({asked}).")
+        return 0
+    noun = "gap" if len(gaps) == 1 else "gaps"
+    print(f"{len(gaps)} knowledge {noun} in the last {args.days} days ({asked}), most asked first:")
+    for gap in gaps:
+        print()
+        print("\n".join(gap.lines()))
+    return 0
+
+
+def _write_report(args: argparse.Namespace, settings: Settings) -> int:
+    from .reports import Period, gather, read_topic_names, write_report
+    from .storage import Store
+
+    if args.month:
+        period = Period.parse("month", args.month)
+    elif args.half:
+        period = Period.parse("half", args.half)
+    else:
+        period = Period.parse("year", args.year)
+    index_dir = Path(args.index) if args.index else settings.index_dir
+    topics = read_topic_names(index_dir)
+    store = Store.from_settings(settings)
+    try:
+        data = gather(store, period, topics=topics)
+    finally:
+        store.close()
+    files = write_report(data, Path(args.out), unit=args.unit)
+    print(f"Báo cáo {period.name}, {period.span_text}.\nHạn gửi: {period.due_text}.")
+    if topics is None:
+        print(f"Không có chỉ mục ở {index_dir}: câu trả lời được tính vào chủ đề '(không rõ)'.")
+    if not data.complete:
+        print("Kỳ báo cáo chưa kết thúc: số liệu tạm tính.")
+    print("Đã ghi:")
+    for path in (files.html, files.csv, files.xlsx):
+        print(f"  {path}")
     return 0
 
 
@@ -365,9 +434,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     faq_import.set_defaults(func=cmd_faq_import)
 
-    report = commands.add_parser("report", help="questions, answers, feedback and gaps")
-    report.add_argument("--days", type=int, default=30, help="period to report (default 30)")
+    report = commands.add_parser(
+        "report",
+        help="questions, answers, feedback and gaps: a summary, or the province's report files",
+        description="Without a period: a text summary of the last --days days. With --month, "
+        "--half or --year: the report for that period as HTML (prints on A4), CSV and XLSX.",
+    )
+    period = report.add_mutually_exclusive_group()
+    period.add_argument("--days", type=int, default=30, help="summary of the last N days (30)")
+    period.add_argument("--month", metavar="YYYY-MM", help="monthly report, e.g. 2026-11")
+    period.add_argument("--half", metavar="YYYY-H1|H2", help="six-month report, e.g. 2026-H1")
+    period.add_argument("--year", metavar="YYYY", help="yearly report, e.g. 2026")
+    report.add_argument("--out", default="reports", help="folder for the files (default reports/)")
+    report.add_argument("--index", help="index whose topics name the answers (CDS_INDEX_DIR)")
+    report.add_argument("--unit", help="the issuing unit printed at the top")
     report.set_defaults(func=cmd_report)
+
+    gaps = commands.add_parser(
+        "gaps", help="questions the bot could not answer, grouped by meaning: FAQ entries to write"
+    )
+    gaps.add_argument("--days", type=int, default=30, help="period to look at (default 30)")
+    gaps.add_argument(
+        "--min-count", type=int, default=2, help="leave out groups asked fewer times (default 2)"
+    )
+    gaps.add_argument("--json", action="store_true", help="print the groups as JSON")
+    gaps.set_defaults(func=cmd_gaps)
 
     handovers = commands.add_parser("handovers", help="list open hand-over requests")
     handovers.add_argument("--close", type=int, metavar="ID", help="mark a request handled")

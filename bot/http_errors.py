@@ -11,6 +11,7 @@ request was read is worth one line in the log, not a traceback.
 from __future__ import annotations
 
 import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import CdsError, RequestError
+from .errors import CdsError, Overloaded, RateLimited, RequestError
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Answer every error of `app` in the error shape."""
     app.add_exception_handler(RequestError, _request_error)
+    app.add_exception_handler(RateLimited, _rate_limited)
+    app.add_exception_handler(Overloaded, _overloaded)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(CdsError, _cds_error)
@@ -54,6 +57,18 @@ def install(app: FastAPI) -> None:
 
 async def _request_error(request: Request, exc: RequestError) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message)
+
+
+async def _rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+    response = error_response(429, "rate_limited", exc.message)
+    response.headers["Retry-After"] = str(math.ceil(exc.retry_after))
+    return response
+
+
+async def _overloaded(request: Request, exc: Overloaded) -> JSONResponse:
+    response = error_response(503, "overloaded", exc.message)
+    response.headers["Retry-After"] = str(math.ceil(exc.retry_after))
+    return response
 
 
 async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -34,13 +34,14 @@ import numpy as np
 
 from .chunking import Chunk, knowledge_chunks
 from .embedders import BATCH_SIZE, Embedder, Role
-from .errors import IndexMismatchError, IndexMissingError
+from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from .knowledge import Knowledge, file_hash, load_knowledge, source_files
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 KEEP_BUILDS = 2
+LEFTOVER_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -273,6 +274,7 @@ def build_index(
 
     build_id = dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     builds = out / "builds"
+    _remove_leftovers(out)
     staging = builds / f".{build_id}.tmp"
     staging.mkdir(parents=True)
     try:
@@ -313,6 +315,22 @@ def build_index(
     )
 
 
+def _remove_leftovers(out: Path) -> None:
+    """What a build killed part-way left behind: its staging folder, a link not swapped in.
+    Only old ones: writing a build takes seconds, and another build may be writing now."""
+    old = time.time() - LEFTOVER_SECONDS
+    for leftover in [*(out / "builds").glob(".*.tmp"), *out.glob(".current-*")]:
+        try:
+            if leftover.lstat().st_mtime >= old:
+                continue
+            if leftover.is_symlink() or not leftover.is_dir():
+                leftover.unlink()
+            else:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except FileNotFoundError:
+            pass
+
+
 def _point_current(out: Path, build: Path) -> None:
     link = out / f".current-{uuid.uuid4().hex[:8]}"
     link.symlink_to(build.relative_to(out))
@@ -341,7 +359,13 @@ def read_manifest(index_dir: Path) -> dict | None:
     manifest = resolve(index_dir) / "manifest.json"
     if not manifest.is_file():
         return None
-    return json.loads(manifest.read_text())
+    try:
+        data = json.loads(manifest.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(index_dir, f"manifest.json: {exc}") from None
+    if not isinstance(data, dict):
+        raise IndexCorruptError(index_dir, "manifest.json is not a JSON object")
+    return data
 
 
 def is_stale(index_dir: Path, sources: Sequence[Path], embedder_name: str) -> bool:
@@ -377,8 +401,28 @@ def open_index(index_dir: Path, embedder: Embedder) -> Index:
             index_dir, f"{manifest['embedder']} (another version)", embedder.name
         )
     path = resolve(index_dir)
-    vectors = faiss.read_index(str(path / "vectors.faiss"))
-    db = sqlite3.connect(f"file:{path / 'chunks.sqlite'}?mode=ro", uri=True)
+    try:
+        vectors = faiss.read_index(str(path / "vectors.faiss"))
+    except RuntimeError as exc:  # faiss reports a missing or truncated file this way
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        raise IndexCorruptError(index_dir, f"vectors.faiss: {first_line}") from None
+    try:
+        chunks, sources = _read_store(path / "chunks.sqlite")
+    except (sqlite3.Error, ValueError, TypeError) as exc:
+        raise IndexCorruptError(index_dir, f"chunks.sqlite: {exc}") from None
+    if vectors.ntotal != len(chunks) or len(chunks) != manifest.get("chunk_count"):
+        raise IndexCorruptError(
+            index_dir,
+            f"{vectors.ntotal} vectors and {len(chunks)} chunks, "
+            f"where the manifest says {manifest.get('chunk_count')}",
+        )
+    return Index(path=path, manifest=manifest, vectors=vectors, chunks=chunks, sources=sources)
+
+
+def _read_store(path: Path) -> tuple[list[Chunk], dict[str, SourceInfo]]:
+    if not path.is_file():
+        raise ValueError("missing")
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         sources = {
             source_id: SourceInfo(
@@ -396,4 +440,4 @@ def open_index(index_dir: Path, embedder: Embedder) -> Index:
         ]
     finally:
         db.close()
-    return Index(path=path, manifest=manifest, vectors=vectors, chunks=chunks, sources=sources)
+    return chunks, sources

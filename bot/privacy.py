@@ -39,6 +39,9 @@ _DIGITS = r"\d+(?:[ .\-]\d{2,})*"
 # A number ends where no letter, digit, %, / or decimal part follows.
 _END = r"(?![^\W_]|[%/_]|[.,\-]\d)"
 _START = r"(?<![\w+/.,\-])"
+# A run of nine or more digits is somebody's number even when a letter touches it ("0123…9A").
+_LONG_START = r"(?<![\d+/.,\-])"
+_LONG_END = r"(?![\d%/_]|[.,\-]\d)"
 _MONEY = r"(?!\s*(?:dong|d|vnd|k|nghin|ngan|trieu|tr|ty|ti|usd|%)(?![a-z]))"
 _SEP = r"[\s:=#.,()\-]"
 # Up to four words between a keyword and its number: "số tài khoản Vietcombank của tôi là".
@@ -127,7 +130,7 @@ _RULES = [
         ),
         lambda digits, text, start: ID_NUMBER,
     ),
-    _Rule(re.compile(rf"{_START}(?P<n>\d{{9,19}}){_END}{_MONEY}"), _long_number),
+    _Rule(re.compile(rf"{_LONG_START}(?P<n>\d{{9,19}}){_LONG_END}{_MONEY}"), _long_number),
     _Rule(re.compile(rf"{_START}(?P<n>\d{{6}}){_END}{_MONEY}"), _bare_six),
 ]
 

@@ -13,13 +13,20 @@ from typing import Literal
 
 from .text import fold, normalize
 
-FactKind = Literal["number", "time", "who", "where", "contact", "yes_no"]
+FactKind = Literal["number", "duration", "time", "who", "where", "contact", "yes_no"]
 
 # The first pattern that matches names the kind of fact asked for.
 _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
     (
         "contact",
         re.compile(r"\b(so dien thoai|tong dai|hotline|duong day nong|goi so|so may|goi cho so)\b"),
+    ),
+    (
+        "duration",
+        re.compile(
+            r"\b(bao lau|mat bao lau|may ngay|bao nhieu ngay|bao gio (thi )?(co|xong|duoc)|"
+            r"khi nao (thi )?(co|xong)|thoi han giai quyet|tra ket qua sau)\b"
+        ),
     ),
     (
         "number",
@@ -32,8 +39,8 @@ _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
     (
         "time",
         re.compile(
-            r"\b(khi nao|bao gio|luc nao|nam nao|ngay nao|thang nao|bao lau|han chot|thoi han|"
-            r"truoc ngay|den ngay|tu ngay|tu bao gio|tu nam nao|may ngay|may gio)\b"
+            r"\b(khi nao|bao gio|luc nao|nam nao|ngay nao|thang nao|han chot|thoi han|"
+            r"truoc ngay|den ngay|tu ngay|tu bao gio|tu nam nao|may gio)\b"
         ),
     ),
     (

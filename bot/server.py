@@ -17,8 +17,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import http_errors, safejson
 from .answer import MAX_QUESTION_CHARS
+from .body_limit import BodyLimit
 from .channels.common import NOT_YOURS, Channel, ChatService
-from .errors import BadRequest, CdsError, NotFound, UnsupportedMediaType
+from .errors import BadRequest, CdsError, NotFound, RateLimited, UnsupportedMediaType
+from .limits import RateLimiter, ip_limiter, user_limiter
 from .logs import cap_libraries
 from .privacy import retention_cutoff
 from .security_headers import SecurityHeaders
@@ -76,10 +78,19 @@ async def read_json(request: Request, model: type[BaseModel]) -> BaseModel:
 
 
 def load_service(settings: Settings) -> ChatService:
-    """The answer core and the store, loaded from settings."""
+    """The answer core and the store, loaded from settings, with its limits and queues."""
     from .engine import create_answerer
 
-    return ChatService(create_answerer(settings), Store.from_settings(settings))
+    answerer = create_answerer(settings)  # before the store: a bad index fails first
+    return ChatService(
+        answerer,
+        Store.from_settings(settings),
+        limiter=user_limiter(settings),
+        queue_size=settings.answer_queue_size,
+        alert_queue_size=settings.alert_queue_size,
+        handover_cooldown=settings.handover_cooldown_seconds,
+        question_tokens=settings.question_max_tokens,
+    )
 
 
 async def reload_if_rebuilt(service: ChatService, settings: Settings) -> bool:
@@ -103,7 +114,26 @@ async def reload_if_rebuilt(service: ChatService, settings: Settings) -> bool:
 async def _watch_index(service: ChatService, settings: Settings) -> None:
     while True:
         await asyncio.sleep(settings.index_reload_seconds)
-        await reload_if_rebuilt(service, settings)
+        try:
+            await reload_if_rebuilt(service, settings)
+        except Exception:  # the watcher must outlive one odd build; the old index serves
+            log.exception("looking for a rebuilt index failed")
+
+
+async def _stop(app: FastAPI, settings: Settings, own_service: bool) -> None:
+    """Stop within half of CDS_SHUTDOWN_SECONDS (uvicorn gave requests the other half):
+    team alerts first, then the channels together; unsent replies stay in the inbox."""
+    service: ChatService = app.state.service
+    share = settings.shutdown_seconds / 4
+    await service.close(share)
+    stops = [channel.stop(share) for channel in app.state.channels]
+    try:
+        async with asyncio.timeout(share + 1):
+            await asyncio.gather(*stops, return_exceptions=True)
+    except TimeoutError:
+        log.warning("channels did not stop in time")
+    if own_service:
+        service.store.close()
 
 
 async def purge_expired(store: Store, retention_days: int) -> Purged:
@@ -128,29 +158,31 @@ async def _purge_regularly(service: ChatService, settings: Settings) -> None:
             log.error("purging expired question text failed: %s", exc)
 
 
-def create_app(settings: Settings | None = None, service: ChatService | None = None) -> FastAPI:
-    """The app; the index and model load once, in the lifespan, unless a service is given."""
+def create_app(
+    settings: Settings | None = None, service: ChatService | None = None, owned: bool = False
+) -> FastAPI:
+    """The app; the index and model load once, in the lifespan, unless a service is given.
+    The app owns a service it loaded, or one given with `owned`: it watches for rebuilt
+    indexes and closes its store on shutdown."""
     settings = settings or Settings()
+    owned = owned or service is None
     cap_libraries()  # however the app is run, library loggers never see tokens or raw ids
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.service = service or load_service(settings)
         watcher = None
-        if service is None and settings.index_reload_seconds > 0:
+        if owned and settings.index_reload_seconds > 0:
             watcher = asyncio.create_task(_watch_index(app.state.service, settings))
         await purge_expired(app.state.service.store, settings.retention_days)
         for channel in app.state.channels:
             await channel.start(app.state.service)
         purger = asyncio.create_task(_purge_regularly(app.state.service, settings))
         yield
-        for channel in app.state.channels:
-            await channel.stop()
         purger.cancel()
         if watcher is not None:
             watcher.cancel()
-        if service is None:
-            app.state.service.store.close()
+        await _stop(app, settings, own_service=owned)
 
     docs = settings.api_docs
     app = FastAPI(
@@ -162,8 +194,13 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
     )
     app.state.settings = settings
     app.state.channels = _channels(settings)
+    app.state.ip_limiter = ip_limiter(settings)
     for channel in app.state.channels:
         app.include_router(channel.router)
+    # Outside every route: a body over the cap is refused before anything reads it.
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
+    )
     http_errors.install(app)
     # Added last, so it wraps everything: error responses, 500s included, get the headers.
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
@@ -184,10 +221,11 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
 
     @app.post("/api/ask")
     async def ask(request: Request) -> dict:
+        throttle(request)
         body = await read_json(request, AskRequest)
         assert isinstance(body, AskRequest)
         svc: ChatService = request.app.state.service
-        reply = await svc.ask("api", body.user_id or anonymous_id(), body.question)
+        reply = await svc.ask("api", body.user_id or anonymous_id(), body.question, shed=True)
         data = reply.answer.to_contract()
         if body.top_k:
             data["sources"] = data["sources"][: body.top_k]
@@ -196,6 +234,7 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
 
     @app.post("/api/feedback")
     async def feedback(request: Request) -> dict:
+        throttle(request)
         body = await read_json(request, FeedbackRequest)
         assert isinstance(body, FeedbackRequest)
         svc: ChatService = request.app.state.service
@@ -205,6 +244,7 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
 
     @app.post("/api/handover")
     async def handover(request: Request) -> dict:
+        throttle(request)
         body = await read_json(request, HandoverRequest)
         assert isinstance(body, HandoverRequest)
         svc: ChatService = request.app.state.service
@@ -237,6 +277,16 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
         return FileResponse(str(static.joinpath(name)))
 
     return app
+
+
+def throttle(request: Request) -> None:
+    """Refuse (429) an API or web chat request over its address's limit, before its body
+    is read. The address is held in memory for the minute the limit is about, never stored;
+    uvicorn puts a trusted proxy's X-Forwarded-For in `request.client`."""
+    limiter: RateLimiter = request.app.state.ip_limiter
+    verdict = limiter.check(request.client.host if request.client else "-")
+    if not verdict.allowed:
+        raise RateLimited(verdict.retry_after, verdict.first_refusal)
 
 
 def _channels(settings: Settings) -> list[Channel]:

@@ -97,6 +97,111 @@ class Settings(BaseSettings):
     api_docs: bool = Field(
         False, alias="CDS_API_DOCS", description="Serve /docs and /openapi.json."
     )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        alias="CDS_FORWARDED_ALLOW_IPS",
+        description="Proxies trusted for X-Forwarded-For (comma-separated), so per-IP limits "
+        "see the client's address behind a reverse proxy.",
+    )
+    shutdown_seconds: float = Field(
+        10.0,
+        alias="CDS_SHUTDOWN_SECONDS",
+        gt=0,
+        description="A clean stop finishes within this: requests in flight get half, "
+        "replies and team alerts the rest; unsent replies stay in the inbox for the next start.",
+    )
+
+    # Limits
+    max_body_bytes: int = Field(
+        65536,
+        alias="CDS_MAX_BODY_BYTES",
+        ge=1024,
+        description="Largest request body accepted (413 beyond), checked before parsing.",
+    )
+    body_timeout_seconds: float = Field(
+        10.0,
+        alias="CDS_BODY_TIMEOUT_SECONDS",
+        gt=0,
+        description="Time a client has to send its whole request body (408 beyond).",
+    )
+    rate_per_minute: float = Field(
+        20.0,
+        alias="CDS_RATE_PER_MINUTE",
+        gt=0,
+        description="Messages a user may send per minute on any channel, after the burst.",
+    )
+    rate_burst: int = Field(
+        10, alias="CDS_RATE_BURST", ge=1, description="Messages a user may send at once."
+    )
+    ip_rate_per_minute: float = Field(
+        120.0,
+        alias="CDS_IP_RATE_PER_MINUTE",
+        gt=0,
+        description="API and web chat requests per minute from one IP address, after the burst.",
+    )
+    ip_rate_burst: int = Field(
+        40,
+        alias="CDS_IP_RATE_BURST",
+        ge=1,
+        description="API and web chat requests one IP address may send at once.",
+    )
+    handover_cooldown_seconds: float = Field(
+        600.0,
+        alias="CDS_HANDOVER_COOLDOWN_SECONDS",
+        ge=0,
+        description="A citizen's request for a person joins their open one, or one made "
+        "this recently; the team is alerted once.",
+    )
+    question_max_tokens: int = Field(
+        128,
+        alias="CDS_QUESTION_MAX_TOKENS",
+        ge=16,
+        le=480,
+        description="Tokens of a question the model reads (its window is 512); a longer "
+        "message is cut, with a note in the answer. A full window costs the model as much as "
+        "a hundred short questions, and the others wait for it.",
+    )
+    answer_queue_size: int = Field(
+        256,
+        alias="CDS_ANSWER_QUEUE_SIZE",
+        ge=1,
+        description="Questions that may wait for the model; beyond, the API answers 503.",
+    )
+    alert_queue_size: int = Field(
+        100,
+        alias="CDS_ALERT_QUEUE_SIZE",
+        ge=1,
+        description="Team alerts waiting to be sent; beyond, alerts are dropped (and logged).",
+    )
+
+    # Inbox of platform deliveries
+    inbox_lease_seconds: float = Field(
+        30.0,
+        alias="CDS_INBOX_LEASE_SECONDS",
+        gt=0,
+        description="A delivery being answered is held this long, renewed while its worker "
+        "lives; a crashed worker's deliveries are answered again after it.",
+    )
+    inbox_max_attempts: int = Field(
+        5,
+        alias="CDS_INBOX_MAX_ATTEMPTS",
+        ge=1,
+        description="Attempts to answer a delivery before it is given up (and logged).",
+    )
+    inbox_concurrency: int = Field(
+        32,
+        alias="CDS_INBOX_CONCURRENCY",
+        ge=1,
+        description="Deliveries of one channel answered at the same time; the rest wait in "
+        "the inbox.",
+    )
+    platform_retries: int = Field(
+        3,
+        alias="CDS_PLATFORM_RETRIES",
+        ge=0,
+        description="Times a reply is sent again when a platform answers 429 or 5xx or does "
+        "not answer in time, with growing pauses.",
+    )
 
     # Telegram
     telegram_bot_token: SecretStr | None = Field(

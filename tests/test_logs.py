@@ -15,7 +15,7 @@ from bot.logs import RedactSecrets
 from bot.server import create_app
 from bot.settings import Settings
 
-from .conftest import VNEID_QUESTION, running
+from .conftest import VNEID_QUESTION, running, settled
 from .fakes.telegram_api import FakeTelegram, callback_update, message_update
 from .fakes.zalo_api import FakeZaloOA, sign_oa_event, wait_until
 
@@ -52,14 +52,19 @@ async def test_a_telegram_exchange_logged_at_debug_shows_no_token_and_no_raw_id(
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://x") as http:
+                # The webhook answers at once; each update is processed before the next.
                 ask = message_update(1, VNEID_QUESTION, TELEGRAM_USER, TELEGRAM_USER)
                 await http.post("/webhook/telegram", json=ask, headers=headers)
+                await settled(app)
                 press = callback_update(2, "f:1:1", fake.messages[-1], TELEGRAM_USER)
                 await http.post("/webhook/telegram", json=press, headers=headers)
+                await settled(app)
                 lookup = message_update(3, "/tracuu VNeID", TELEGRAM_USER, TELEGRAM_USER)
                 await http.post("/webhook/telegram", json=lookup, headers=headers)
+                await settled(app)
                 handover = message_update(4, "/lienhe", TELEGRAM_USER, TELEGRAM_USER)
                 await http.post("/webhook/telegram", json=handover, headers=headers)
+                await settled(app)
         assert len(fake.calls_to("sendMessage")) == 4  # answer, lookup refusal, reply, alert
 
     assert "answered channel=telegram" in caplog.text  # DEBUG was on: something was logged

@@ -24,6 +24,7 @@ from bot.privacy import mask
         ("so cccd 001 234 567 890", "so cccd [số CCCD]"),
         ("079123456789 là số gì", "[số CCCD] là số gì"),
         ("CMND 123456789", "CMND [số CCCD]"),
+        ("so cccd001234567890", "so cccd[số CCCD]"),  # a letter touching a long number
         ("số định danh cá nhân 0791 2345 6789", "số định danh cá nhân [số CCCD]"),
         ("mã OTP là 482913", "mã OTP là [mã OTP]"),
         ("ma otp 4821", "ma otp [mã OTP]"),

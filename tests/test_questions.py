@@ -13,7 +13,7 @@ from bot.questions import fact_kind, looks_like_follow_up, split_parts, topic_an
         ("Kinh tế số chiếm bao nhiêu phần trăm GDP năm 2030?", "number"),
         ("kinh te so chiem bao nhieu phan tram gdp", "number"),
         ("Nghị quyết 57 ban hành ngày nào?", "time"),
-        ("bao lau thi co giay khai sinh", "time"),
+        ("bao lau thi co giay khai sinh", "duration"),
         ("Cơ quan nào chủ trì kế hoạch tuyên truyền?", "who"),
         ("ai ký nghị quyết 57", "who"),
         ("Trang web học Bình dân học vụ số ở đâu?", "where"),

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.channels.common import ChatService
+from bot.channels.common import OVERLOADED_REPLY, RATE_LIMITED_REPLY, ChatService
+from bot.server import create_app
 from bot.settings import Settings
 from bot.storage import Stats
 
@@ -246,6 +250,71 @@ async def test_a_rebuilt_index_is_served_without_a_restart(tmp_path: Path, embed
     assert await reload_if_rebuilt(service, settings) is False  # unusable: keep serving
     assert service.answerer.retriever.index.path == serving
     service.store.close()
+
+
+def ip_client(app, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def test_one_address_over_its_limit_gets_429_in_vietnamese_and_others_carry_on(
+    chat_service: ChatService,
+) -> None:
+    settings = Settings(CDS_IP_RATE_PER_MINUTE=60, CDS_IP_RATE_BURST=5)
+    app = create_app(settings, service=chat_service)
+    async with (
+        app.router.lifespan_context(app),
+        ip_client(app, "10.0.0.66") as abuser,
+        ip_client(app, "10.0.0.7") as citizen,
+    ):
+        statuses = [
+            (await abuser.post("/api/handover", json={"user_id": f"spoofed-{n}"})).status_code
+            for n in range(20)
+        ]
+        refused = await abuser.post("/api/ask", json={"question": "xin chào"})
+        answered = await citizen.post("/api/ask", json={"question": "xin chào"})
+
+    assert statuses == [200] * 5 + [429] * 15
+    assert refused.status_code == 429
+    assert refused.json() == {"error": {"code": "rate_limited", "message": RATE_LIMITED_REPLY}}
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert answered.status_code == 200
+    assert len(chat_service.store.open_handovers()) == 5
+
+
+async def test_a_full_answer_queue_answers_503_with_retry_after(answerer, store) -> None:
+    service = ChatService(answerer, store, queue_size=1)
+    busy, gate = threading.Event(), threading.Event()
+    original = answerer.retriever.embed_questions
+
+    def slow_model(questions):
+        busy.set()
+        gate.wait(30)
+        return original(questions)
+
+    answerer.retriever.embed_questions = slow_model
+    app = create_app(Settings(), service=service)
+    async with app.router.lifespan_context(app):
+        clients = [ip_client(app, f"10.0.1.{n}") for n in range(4)]
+
+        def ask(n: int) -> asyncio.Task:
+            question = {"question": f"hỏi về VNeID lần {n}"}
+            return asyncio.create_task(clients[n].post("/api/ask", json=question))
+
+        first = ask(0)
+        await asyncio.to_thread(busy.wait, 10)  # the model is busy with the first question
+        waiting = ask(1)
+        await asyncio.sleep(0.1)
+        shed = [await ask(2), await ask(3)]  # answered at once, while the model is busy
+        gate.set()
+        answered = [await first, await waiting]
+        for client in clients:
+            await client.aclose()
+
+    assert [r.status_code for r in answered] == [200, 200]
+    assert [r.status_code for r in shed] == [503, 503]
+    assert shed[0].json() == {"error": {"code": "overloaded", "message": OVERLOADED_REPLY}}
+    assert int(shed[0].headers["Retry-After"]) >= 1
 
 
 def test_control_characters_never_reach_the_store(

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from bot import storage
+from bot.errors import StorageError
 from bot.keys import KeyFileError
 from bot.settings import Settings
 from bot.storage import MIGRATIONS, Forgotten, Purged, Store, _m001_initial
@@ -43,11 +45,72 @@ def test_a_configured_secret_makes_hashes_portable(tmp_path: Path) -> None:
     assert a.user_hash("web", "x") == b.user_hash("web", "x")
 
 
-def test_a_delivery_is_first_only_once(tmp_path: Path) -> None:
+def test_a_delivery_is_recorded_once_per_channel(store: Store) -> None:
+    assert store.inbox_add("zalo", "m1", "u", '{"user_id": "1"}', "hỏi", None, 0.0) is True
+    assert store.inbox_add("zalo", "m1", "u", '{"user_id": "1"}', "hỏi", None, 0.0) is False
+    assert store.inbox_add("telegram", "m1", "u", "{}", "hỏi", None, 0.0) is True
+    assert store.inbox_unfinished() == 2
+
+
+def test_one_worker_holds_a_delivery_until_its_lease_runs_out(store: Store) -> None:
+    store.inbox_add("zalo", "m1", "u", "{}", "hỏi", None, 0.0)
+    first = store.inbox_claim("zalo", "m1", "worker-a", time.time() + 30)
+    assert first is not None and (first.text, first.attempts) == ("hỏi", 1)
+    assert store.inbox_claim("zalo", "m1", "worker-b", time.time() + 30) is None
+    assert store.inbox_claimable("zalo", 10) == []
+    # worker-a dies: nobody renews its lease, which then runs out
+    store.inbox_renew("worker-a", time.time() - 1)
+    assert store.inbox_claimable("zalo", 10) == ["m1"]
+    second = store.inbox_claim("zalo", "m1", "worker-b", time.time() + 30)
+    assert second is not None and second.attempts == 2
+
+
+def test_an_answered_delivery_keeps_no_address_or_text_and_is_never_taken_again(
+    store: Store, tmp_path: Path
+) -> None:
+    store.inbox_add("zalo", "m1", "u", '{"user_id": "84912345678"}', "số CCCD", "w", 0.0)
+    store.inbox_finish("zalo", "m1", "sent")
+    assert store.inbox_claim("zalo", "m1", "w2", time.time() + 30) is None
+    assert store.inbox_add("zalo", "m1", "u", "{}", "again", None, 0.0) is False
+    assert store.inbox_unfinished() == 0
+    row = (
+        sqlite3.connect(tmp_path / "db.sqlite")
+        .execute("SELECT address, text, outcome FROM inbox")
+        .fetchone()
+    )
+    assert row == (None, None, "sent")
+
+
+def test_deliveries_seen_before_the_inbox_existed_are_still_recognised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage, "MIGRATIONS", MIGRATIONS[:2])
+    Store(tmp_path / "db.sqlite").close()
+    old = sqlite3.connect(tmp_path / "db.sqlite")
+    old.execute(
+        "INSERT INTO deliveries (channel, delivery_id, created_at, user_hash)"
+        " VALUES ('zalo', 'm-old', ?, 'u')",
+        (time.time(),),
+    )
+    old.commit()
+    old.close()
+    monkeypatch.undo()
     store = Store(tmp_path / "db.sqlite")
-    assert store.first_delivery("zalo", "m1") is True
-    assert store.first_delivery("zalo", "m1") is False
-    assert store.first_delivery("telegram", "m1") is True
+    assert store.inbox_add("zalo", "m-old", "u", "{}", "retry", None, 0.0) is False
+    assert store.inbox_unfinished() == 0
+    store.close()
+
+
+def test_a_database_locked_by_another_process_is_a_storage_error(
+    store: Store, tmp_path: Path
+) -> None:
+    other = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # e.g. someone's sqlite3 shell in the middle of an edit
+    with pytest.raises(StorageError, match="database is locked"):
+        store.log_conversation("web", "u", "hỏi", True, "faq", 0.9, None)
+    other.execute("ROLLBACK")
+    store.log_conversation("web", "u", "hỏi", True, "faq", 0.9, None)
+    assert store.stats().questions == 1
 
 
 def test_tokens_are_saved_together(tmp_path: Path) -> None:
@@ -89,6 +152,54 @@ def test_a_handover_is_closed_once(tmp_path: Path) -> None:
     assert store.close_handover(handover) is True
     assert store.close_handover(handover) is False
     assert store.open_handovers() == []
+
+
+def test_a_repeated_handover_joins_the_citizens_open_one(store: Store) -> None:
+    first = store.request_handover("zalo", "u1", "giá vàng")
+    again = store.request_handover("zalo", "u1", "giá vàng hôm nay")
+    other = store.request_handover("zalo", "u2", "thủ tục ly hôn")
+    assert first == (first[0], True)
+    assert again == (first[0], False)
+    assert other[1] is True
+    assert [h["question"] for h in store.open_handovers()] == ["giá vàng", "thủ tục ly hôn"]
+
+
+def test_after_closing_a_new_handover_waits_for_the_cooldown(store: Store) -> None:
+    first, _ = store.request_handover("zalo", "u1", "giá vàng", cooldown=600)
+    store.close_handover(first)
+    assert store.request_handover("zalo", "u1", "lại hỏi", cooldown=600) == (first, False)
+    second, new = store.request_handover("zalo", "u1", "lại hỏi", cooldown=0)
+    assert new is True and second != first
+
+
+def test_the_database_itself_refuses_a_second_open_handover(store: Store, tmp_path: Path) -> None:
+    store.add_handover("zalo", "u1", "giá vàng")
+    raw = sqlite3.connect(tmp_path / "db.sqlite")
+    with pytest.raises(sqlite3.IntegrityError):
+        raw.execute(
+            "INSERT INTO handovers (created_at, channel, user_hash, question)"
+            " VALUES (0, 'zalo', 'u1', 'lần hai')"
+        )
+
+
+def test_duplicate_open_handovers_of_older_versions_are_folded_into_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage, "MIGRATIONS", MIGRATIONS[:3])
+    Store(tmp_path / "db.sqlite").close()
+    old = sqlite3.connect(tmp_path / "db.sqlite")
+    for question in ("một", "hai", "ba"):
+        old.execute(
+            "INSERT INTO handovers (created_at, channel, user_hash, question)"
+            " VALUES (0, 'web', 'u1', ?)",
+            (question,),
+        )
+    old.commit()
+    old.close()
+    monkeypatch.undo()
+    store = Store(tmp_path / "db.sqlite")
+    assert [h["question"] for h in store.open_handovers()] == ["một"]
+    store.close()
 
 
 def raw_bytes(db_path: Path) -> bytes:
@@ -292,7 +403,7 @@ def test_forgetting_a_person_erases_their_rows_and_nobody_elses(tmp_path: Path) 
         cid = store.log_conversation("telegram", user, question, True, "faq", 0.9, None)
         store.add_feedback("telegram", user, cid, True)
         store.add_handover("telegram", user, question)
-        store.first_delivery("telegram", f"update-{user}", user)
+        store.inbox_add("telegram", f"update-{user}", user, "{}", question, None, 0.0)
     store.log_conversation("telegram", them, "câu thứ hai", True, "faq", 0.9, None)
     same_id_elsewhere = store.user_hash("zalo", "111")
     store.log_conversation("zalo", same_id_elsewhere, "trên Zalo", True, "faq", 0.9, None)

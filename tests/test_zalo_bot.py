@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.channels import zalo_bot
 from bot.channels.common import NON_TEXT_REPLY, ChatService
 from bot.channels.zalo_bot import ZaloBotChannel, poll, set_webhook
 from bot.errors import ChannelError
@@ -23,7 +24,7 @@ from tests.conftest import (
     running,
     send_once,
 )
-from tests.fakes.zalo_api import FakeZaloBot, async_wait_until
+from tests.fakes.zalo_api import FakeZaloBot, async_wait_until, wait_until
 
 TOKEN = "1459232241454765289:kLmNoPqRsTuV"
 SECRET = "webhook-secret-8f3k2"
@@ -198,6 +199,47 @@ async def test_a_long_reply_is_sent_as_messages_of_at_most_2000_characters(
 ) -> None:
     await send_once(ZaloBotChannel(settings_for(zalo)), chat_service, USER, LONG_REPLY)
     assert_long_reply_arrived_in_zalo_sized_parts(zalo.sent_texts())
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_a_server_error_from_zalo_is_sent_again_and_the_answer_arrives(
+    zalo: FakeZaloBot, chat_service: ChatService, quick_retries: None, status: int
+) -> None:
+    zalo.fail_next("sendMessage", status)
+    zalo.fail_next("sendMessage", status)
+    with running(settings_for(zalo), chat_service) as client:
+        assert post(client, text_update()).status_code == 200
+    texts = zalo.sent_texts()
+    assert len(texts) == 3 and VNEID_ANSWER in texts[-1]
+
+
+def test_a_reply_zalo_does_not_answer_in_time_is_sent_again(
+    zalo: FakeZaloBot,
+    chat_service: ChatService,
+    quick_retries: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(zalo_bot, "API_TIMEOUT_SECONDS", 0.5)
+    zalo.gate.hold("sendMessage")  # Zalo takes the call and never answers it
+    with running(settings_for(zalo), chat_service) as client:
+        assert post(client, text_update()).status_code == 200
+        wait_until(lambda: zalo.gate.abandoned >= 1)  # the bot gave up waiting
+        zalo.gate.release()
+    [text] = zalo.sent_texts()
+    assert VNEID_ANSWER in text
+
+
+def test_the_same_message_fetched_twice_by_polling_is_answered_once(
+    zalo: FakeZaloBot, chat_service: ChatService
+) -> None:
+    async def run() -> None:
+        zalo.updates.extend([text_update(), text_update()])
+        async with polling(zalo, chat_service):
+            await async_wait_until(lambda: not zalo.updates and len(zalo.sent_texts()) == 1)
+            await asyncio.sleep(0.3)
+
+    asyncio.run(run())
+    assert len(zalo.sent_texts()) == 1
 
 
 @pytest.mark.parametrize("secret", [None, "ab", "1234567", "x" * 257])

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from bot.channels import zalo_oa
-from bot.channels.common import NON_TEXT_REPLY, ChatService
+from bot.channels.common import NON_TEXT_REPLY, RATE_LIMITED_REPLY, ChatService
 from bot.channels.zalo_oa import (
     ACCESS,
     EXPIRES_AT,
@@ -27,6 +27,7 @@ from bot.channels.zalo_oa import (
     SIGNATURE_HEADER,
     ZaloOAChannel,
 )
+from bot.limits import RateLimiter
 from bot.settings import Settings
 from bot.storage import Store
 from tests.conftest import (
@@ -663,3 +664,27 @@ async def test_a_long_reply_is_sent_as_messages_of_at_most_2000_characters(
     await send_once(ZaloOAChannel(settings_for(zalo)), chat_service, USER, LONG_REPLY)
     assert len(LONG_REPLY) > 4000
     assert_long_reply_arrived_in_zalo_sized_parts([s.text for s in zalo.delivered()])
+
+
+@pytest.mark.parametrize("status", [429, 502, 503])
+def test_a_gateway_error_from_zalo_is_sent_again_and_the_answer_arrives(
+    zalo: FakeZaloOA, chat_service: ChatService, quick_retries: None, status: int
+) -> None:
+    zalo.http_failures = [status, status]
+    with running(settings_for(zalo), chat_service) as client:
+        assert post(client, text_event()).status_code == 200
+    [sent] = zalo.delivered()
+    assert VNEID_ANSWER in sent.text
+
+
+def test_a_citizen_sending_too_fast_is_told_once_then_not_answered(
+    zalo: FakeZaloOA, answerer, store: Store
+) -> None:
+    service = ChatService(answerer, store, limiter=RateLimiter(per_minute=1, burst=1))
+    with running(settings_for(zalo), service) as client:
+        for n in range(4):
+            post(client, text_event(msg_id=f"msg-{n}"))
+    texts = [sent.text for sent in zalo.delivered()]
+    assert len(texts) == 2  # answered in the background: in either order
+    assert RATE_LIMITED_REPLY in texts
+    assert any(VNEID_ANSWER in text for text in texts)

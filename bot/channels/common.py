@@ -1,19 +1,32 @@
 """What every channel shares: answering and logging a message, hand-overs, feedback, the
-replies to messages that are not text, and splitting long replies."""
+replies to messages that are not text, and splitting long replies.
+
+Queues. Questions for the model wait in one bounded queue and are answered in batches by one
+worker; canned replies (greetings, thanks, empty or over-long messages, requests for a
+person) are recognised first and never wait behind the model. A full queue refuses API
+questions at once (the API answers 503 with Retry-After) instead of letting every caller
+wait longer; channel deliveries wait, as they are already held in the inbox. Team alerts go
+out from a second queue, so a citizen's request never waits for Telegram.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from fastapi import APIRouter
 
-from ..answer import Answer, Answerer, Turn
+from ..answer import MAX_QUESTION_CHARS, Answer, Answerer, Turn
 from ..conversation import Memory
-from ..errors import NotFound
+from ..embedders import QUESTION_TOKENS, fit_question
+from ..errors import NotFound, Overloaded, RateLimited, StorageError
+from ..inbox import Inbox
+from ..limits import RateLimiter
 from ..privacy import mask
 from ..sanitize import clean
 from ..search import Hit
@@ -31,8 +44,17 @@ ERROR_REPLY = (
 )
 FEEDBACK_THANKS = "Cảm ơn bạn đã góp ý! Ý kiến của bạn giúp chúng tôi trả lời tốt hơn."
 LOOKUP_EMPTY = "Không tìm thấy tài liệu nào phù hợp với từ khóa này."
+RATE_LIMITED_REPLY = RateLimited.message
+OVERLOADED_REPLY = Overloaded.message
+CUT_NOTE = (
+    "(Câu hỏi của bạn khá dài nên tôi chỉ đọc được phần đầu. Nếu câu trả lời chưa đúng ý, "
+    "bạn vui lòng hỏi ngắn gọn hơn, mỗi lần một câu hỏi nhé.)"
+)
 STORED_CHARS = 4000
 NOT_YOURS = "No conversation with this id was asked with this user_id."
+NO_QUESTION_YET = "(chưa có câu hỏi)"
+# Questions longer than this may fill the model's window (about 130 tokens of Vietnamese).
+LONG_QUESTION_CHARS = 480
 
 
 def stored_text(text: str) -> str:
@@ -44,7 +66,7 @@ def stored_text(text: str) -> str:
 @dataclass(frozen=True)
 class Reply:
     answer: Answer
-    conversation_id: int
+    conversation_id: int | None  # None when the database could not log it
 
 
 @dataclass(frozen=True)
@@ -65,43 +87,106 @@ class Channel(Protocol):
     name: str
     router: APIRouter
 
+    @property
+    def inbox(self) -> Inbox | None: ...
+
     async def start(self, service: ChatService) -> None: ...
 
-    async def stop(self) -> None: ...
+    async def stop(self, timeout: float = ...) -> None:
+        """Stop within `timeout` seconds; unsent replies stay in the inbox."""
 
 
 class ChatService:
     """The one entry point channels call: answer, log, hand over, take feedback."""
 
     def __init__(
-        self, answerer: Answerer, store: Store, max_batch: int = 32, memory: Memory | None = None
+        self,
+        answerer: Answerer,
+        store: Store,
+        max_batch: int = 32,
+        memory: Memory | None = None,
+        *,
+        limiter: RateLimiter | None = None,
+        queue_size: int = 256,
+        alert_queue_size: int = 100,
+        handover_cooldown: float = 0.0,
+        question_tokens: int = QUESTION_TOKENS,
     ) -> None:
         self.answerer = answerer
         self.store = store
         self.memory = memory or Memory()
+        self.limiter = limiter  # per user, every channel; None: no limit
+        self._question_tokens = question_tokens
         self._max_batch = max_batch
+        self._queue_size = queue_size
         self._waiting: list[tuple[str, Turn | None, asyncio.Future[Answer]]] = []
         self._worker: asyncio.Task[None] | None = None
+        self._seconds_per_question = 0.02  # running estimate, for Retry-After
+        self._long_turn = False  # a long question goes next, if one waits
         self._handover_listeners: list[HandoverListener] = []
+        self._handover_cooldown = handover_cooldown
+        self._alert_queue_size = alert_queue_size
+        self._alerts: asyncio.Queue[Handover] | None = None
+        self._alerts_loop: asyncio.AbstractEventLoop | None = None
+        self._alert_worker: asyncio.Task[None] | None = None
+        self._closed = False
 
     def on_handover(self, listener: HandoverListener) -> None:
         """Call `listener` for every new hand-over request (e.g. to alert the team's chat)."""
         self._handover_listeners.append(listener)
 
-    async def answer(self, text: str, context: Turn | None = None) -> Answer:
+    async def answer(self, text: str, context: Turn | None = None, *, shed: bool = False) -> Answer:
         """Answer one question (after `context`, the conversation's previous turn). Questions
         that arrive while the embedder is busy are answered together in one batch: the same
-        wait for the first, more per second."""
+        wait for the first, more per second. With `shed`, a full queue raises Overloaded
+        instead of waiting."""
+        # A message with a fixed reply (small talk, a request for a person, a refusal…) is
+        # answered at once, never in the queue: a greeting must not wait behind questions.
+        # The core is asked which messages those are; answer_many still gives the reply.
+        if len(text) > LONG_QUESTION_CHARS:
+            # Reading a long message (the safety rules, above all) takes a good part of a
+            # second: off the event loop, where a greeting would wait for it.
+            if await asyncio.to_thread(self.answerer.canned, text) is not None:
+                replies = await asyncio.to_thread(
+                    self.answerer.answer_many, [text], None, [context]
+                )
+                return replies[0]
+        elif self.answerer.canned(text) is not None:
+            return self.answerer.answer_many([text], None, [context])[0]
+        if shed and len(self._waiting) >= self._queue_size:
+            raise Overloaded(self.wait_estimate())
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self._waiting.append((text, context, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain())
         return await future
 
+    @property
+    def queued(self) -> int:
+        """Questions waiting for the model (not counting the batch it is answering)."""
+        return len(self._waiting)
+
+    def wait_estimate(self) -> float:
+        """Seconds the questions waiting now should take, at least one."""
+        return max(1.0, math.ceil(len(self._waiting) * self._seconds_per_question))
+
+    def _next_batch(self) -> list[tuple[str, Turn | None, asyncio.Future[Answer]]]:
+        """Short questions together, a long one alone, taking turns when both wait: a long
+        question fills the model's window and costs as much as dozens of short ones, so the
+        short ones wait for at most one of them, and it for at most one batch of them."""
+        short = [w for w in self._waiting if len(w[0]) <= LONG_QUESTION_CHARS]
+        long = [w for w in self._waiting if len(w[0]) > LONG_QUESTION_CHARS]
+        take_long = bool(long) and (not short or self._long_turn)
+        batch = long[:1] if take_long else short[: self._max_batch]
+        self._long_turn = not take_long
+        taken = {id(w) for w in batch}
+        self._waiting = [w for w in self._waiting if id(w) not in taken]
+        return batch
+
     async def _drain(self) -> None:
         while self._waiting:
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
+            batch = self._next_batch()
+            started = time.perf_counter()
             try:
                 # The embedder blocks (and releases the GIL): keep it off the event loop.
                 answers = await asyncio.to_thread(
@@ -115,28 +200,63 @@ class ChatService:
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            per_question = (time.perf_counter() - started) / len(batch)
+            self._seconds_per_question += 0.2 * (per_question - self._seconds_per_question)
             for (_, _, future), answer in zip(batch, answers, strict=True):
                 if not future.done():
                     future.set_result(answer)
 
-    async def ask(self, channel: str, user_id: str, text: str) -> Reply:
-        """Answer a citizen's message in the light of their previous one, and log it."""
+    def fit(self, text: str) -> tuple[str, bool]:
+        """The question as the model will read it, and whether it had to be cut to fit."""
+        if len(text) > MAX_QUESTION_CHARS:
+            return text, False  # the core declines it politely, without reading it
+        fitted = fit_question(self.answerer.retriever.embedder, text, self._question_tokens)
+        return fitted, fitted != text
+
+    def admit(self, channel: str, user_id: str) -> None:
+        """Count one message against the user's limit; RateLimited when it is spent. Channels
+        that show "typing…" first call this before, so a flood costs no platform calls."""
+        if self.limiter is None:
+            return
         user = self.store.user_hash(channel, user_id)
-        answer = await self.answer(text, self.memory.recall(channel, user))
+        verdict = self.limiter.check(f"{channel}:{user}")
+        if not verdict.allowed:
+            log.info("rate limited channel=%s user=%s", channel, user)
+            raise RateLimited(verdict.retry_after, verdict.first_refusal)
+
+    async def ask(
+        self, channel: str, user_id: str, text: str, *, shed: bool = False, admitted: bool = False
+    ) -> Reply:
+        """Answer a citizen's message in the light of their previous one, and log it;
+        RateLimited when they send faster than allowed (unless `admitted` already)."""
+        if not admitted:
+            self.admit(channel, user_id)
+        user = self.store.user_hash(channel, user_id)
+        if len(text) > LONG_QUESTION_CHARS:  # counting its tokens: off the event loop
+            question, cut = await asyncio.to_thread(self.fit, text)
+        else:
+            question, cut = self.fit(text)
+        answer = await self.answer(question, self.memory.recall(channel, user), shed=shed)
+        if cut:
+            answer = replace(answer, question=text, answer=f"{CUT_NOTE}\n\n{answer.answer}")
         stored = stored_text(text)
         self.memory.remember(channel, user, answer, stored)
         if answer.intent == "handover":
-            previous = self.store.last_question(channel, user)
+            previous = self._last_question(channel, user)
             await self.handover(channel, user_id, previous or stored)
-        conversation_id = self.store.log_conversation(
-            channel,
-            user,
-            stored,
-            answer.answered,
-            answer.kind,
-            answer.score,
-            answer.sources[0].id if answer.sources else None,
-        )
+        try:
+            conversation_id: int | None = self.store.log_conversation(
+                channel,
+                user,
+                stored,
+                answer.answered,
+                answer.kind,
+                answer.score,
+                answer.sources[0].id if answer.sources else None,
+            )
+        except StorageError as exc:  # the citizen still gets the answer
+            log.error("conversation not logged channel=%s user=%s: %s", channel, user, exc)
+            conversation_id = None
         log.info(
             "answered channel=%s user=%s answered=%s kind=%s score=%.3f",
             channel,
@@ -146,6 +266,13 @@ class ChatService:
             answer.score,
         )
         return Reply(answer, conversation_id)
+
+    def _last_question(self, channel: str, user: str) -> str | None:
+        try:
+            return self.store.last_question(channel, user)
+        except StorageError as exc:
+            log.error("last question not read channel=%s user=%s: %s", channel, user, exc)
+            return None
 
     async def lookup(self, query: str, k: int = 5) -> list[Hit]:
         """Sources for team members: the top matches, answered or not."""
@@ -162,7 +289,9 @@ class ChatService:
     ) -> int:
         """Record a request for a person and announce it. It is about `question`, else the
         caller's own conversation `conversation_id` (NotFound if it is not theirs), else,
-        where the platform vouches for who the caller is (`last_question`), their last one."""
+        where the platform vouches for who the caller is (`last_question`), their last one.
+        A repeat joins the citizen's open request (or one within the cooldown), and the team
+        is alerted once, from a queue: the citizen never waits for the alert."""
         user = self.store.user_hash(channel, user_id)
         text = stored_text(question or "")
         if conversation_id is not None:
@@ -171,15 +300,71 @@ class ChatService:
                 raise NotFound("conversation_not_found", NOT_YOURS)
             text = asked
         elif not text and last_question:
-            text = self.store.last_question(channel, user) or ""
-        text = text or "(chưa có câu hỏi)"
-        handover = Handover(self.store.add_handover(channel, user, text), channel, text)
-        for listener in self._handover_listeners:
+            text = self._last_question(channel, user) or ""
+        text = text or NO_QUESTION_YET
+        try:
+            handover_id, new = self.store.request_handover(
+                channel, user, text, self._handover_cooldown
+            )
+        except StorageError as exc:  # the team is still told
+            log.error("hand-over not recorded channel=%s user=%s: %s", channel, user, exc)
+            handover_id, new = 0, True
+        if new:
+            self._announce(Handover(handover_id, channel, text))
+        return handover_id
+
+    def _announce(self, handover: Handover) -> None:
+        if not self._handover_listeners:
+            return
+        if self._closed:
+            log.warning("team alert for hand-over %s not sent: stopping", handover.id)
+            return
+        loop = asyncio.get_running_loop()
+        if self._alerts is None or self._alerts_loop is not loop:
+            self._alerts = asyncio.Queue(self._alert_queue_size)
+            self._alerts_loop = loop
+            self._alert_worker = None
+        if self._alert_worker is None or self._alert_worker.done():
+            self._alert_worker = asyncio.create_task(self._send_alerts(self._alerts))
+        try:
+            self._alerts.put_nowait(handover)
+        except asyncio.QueueFull:  # stored all the same: `python -m bot handovers` lists it
+            log.warning(
+                "team alert for hand-over %s dropped: %d alerts are waiting",
+                handover.id,
+                self._alerts.qsize(),
+            )
+
+    async def _send_alerts(self, alerts: asyncio.Queue[Handover]) -> None:
+        while True:
+            handover = await alerts.get()
             try:
-                await listener(handover)
-            except Exception:  # the request is stored: a failed alert must not fail the citizen
-                log.exception("announcing hand-over %s failed", handover.id)
-        return handover.id
+                for listener in self._handover_listeners:
+                    try:
+                        await listener(handover)
+                    except Exception:  # the request is stored: a failed alert must not stop others
+                        log.exception("announcing hand-over %s failed", handover.id)
+            finally:
+                alerts.task_done()
+
+    async def alerts_sent(self) -> None:
+        """Wait until every queued team alert has been sent (or has failed)."""
+        if self._alerts is not None and self._alerts_loop is asyncio.get_running_loop():
+            await self._alerts.join()
+
+    async def close(self, timeout: float) -> None:
+        """Send the team alerts still queued, for at most `timeout` seconds, then stop."""
+        self._closed = True
+        try:
+            async with asyncio.timeout(timeout):
+                await self.alerts_sent()
+        except TimeoutError:
+            waiting = self._alerts.qsize() if self._alerts is not None else 0
+            log.warning("stopped with %d team alerts unsent (the requests are stored)", waiting)
+        if self._alert_worker is not None:
+            self._alert_worker.cancel()
+            await asyncio.gather(self._alert_worker, return_exceptions=True)
+            self._alert_worker = None
 
     def feedback(self, channel: str, user_id: str, conversation_id: int, helpful: bool) -> bool:
         """Record the asker's vote on their answer (a second vote replaces the first); False

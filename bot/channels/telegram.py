@@ -1,23 +1,29 @@
 """Telegram: updates arrive by webhook (or long polling), are answered by the ChatService and
 sent back as HTML with inline buttons.
 
-The PTB Application is built once in `start()`. In webhook mode the route processes each
-update before returning 200, so the reply is on its way within seconds and Telegram only
-retries deliveries that failed; retries are recognised by `update_id`. Suggestion buttons
-carry only a short key: the question is read back from the button's own label on the
-message, so no per-conversation state has to be kept in memory.
+The PTB Application is built once in `start()`. In webhook mode the route records each update
+in the inbox (keyed by `update_id`, so Telegram's retries are dropped) and answers 200 at
+once; the update is processed in the background and crossed off only once its reply was
+sent, so an update the bot acknowledged is answered even if the process dies first. Calls
+Telegram answers with 429 are waited out, and 5xx or timeouts are sent again after a pause;
+an update whose reply still could not be sent is tried again later by the inbox. Suggestion
+buttons carry only a short key: the question is read back from the button's own label on
+the message, so no per-conversation state has to be kept in memory.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import hmac
 import html
+import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -33,7 +39,7 @@ from telegram import (
 )
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType, MessageLimit
 from telegram.error import BadRequest as TelegramBadRequest
-from telegram.error import Forbidden, InvalidToken, TelegramError
+from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -47,20 +53,24 @@ from telegram.ext import (
 
 from .. import safejson
 from ..answer import HANDOVER_REPLY, Answer
-from ..errors import BadRequest, ChannelError
+from ..errors import BadRequest, ChannelError, RateLimited
+from ..inbox import Inbox, Outcome
 from ..sanitize import clean
 from ..search import Hit
 from ..settings import Settings
+from ..storage import Delivery
 from .common import (
     ERROR_REPLY,
     FEEDBACK_THANKS,
     LOOKUP_EMPTY,
     NON_TEXT_REPLY,
+    RATE_LIMITED_REPLY,
     ChatService,
     Handover,
     Reply,
     split_message,
 )
+from .retry import pause
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +79,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 MAX_RETRIES = 3  # RetryAfter (HTTP 429) is waited out and retried by AIORateLimiter
 CONCURRENT_UPDATES = 8  # polling: answer several people at once
+STOP_GRACE_SECONDS = 5.0
+# bot_data key: ids of updates whose reply Telegram did not take (the inbox tries again).
+UNDELIVERED = "undelivered_updates"
 LOOKUP_FIELD_CHARS = 200
 TEAM_MEMBERSHIP_SECONDS = 300.0  # how long a getChatMember answer is trusted
 # Telegram's own rule for secret_token (setWebhook).
@@ -131,6 +144,7 @@ class TelegramChannel:
         self.settings = settings
         self.application: Application | None = None
         self.service: ChatService | None = None
+        self.inbox: Inbox | None = None
         self.router = APIRouter()
         self.router.add_api_route(
             "/webhook/telegram", self.webhook, methods=["POST"], include_in_schema=False
@@ -142,34 +156,107 @@ class TelegramChannel:
         await _initialize(application)
         await application.start()
         self.application, self.service = application, service
+        self.inbox = Inbox.from_settings(self.settings, service.store, CHANNEL, self._answer)
+        self.inbox.start()
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = STOP_GRACE_SECONDS) -> None:
+        if self.inbox is not None:
+            await self.inbox.stop(timeout)
         application, self.application = self.application, None
         if application is not None:
             await application.stop()
             await application.shutdown()
 
     async def webhook(self, request: Request) -> JSONResponse:
-        """Check the secret, skip retried deliveries, process the update, then answer 200."""
+        """Check the secret, record the update in the inbox and answer 200 at once; it is
+        processed in the background (a retried update is dropped)."""
         secret = self.settings.telegram_webhook_secret
         given = request.headers.get(SECRET_HEADER, "").encode()
         if secret is None or not hmac.compare_digest(given, secret.get_secret_value().encode()):
             raise HTTPException(403, "Invalid or missing secret token.")
         if self.application is None or self.service is None:
             raise HTTPException(503, "The Telegram channel is not running.")
-        update = _parse_update(await request.body(), self.application.bot)
-        store = self.service.store
+        data, update = _parse_update(await request.body(), self.application.bot)
+        assert self.inbox is not None
         sender = update.effective_user
-        user = store.user_hash(CHANNEL, str(sender.id)) if sender else None
-        if store.first_delivery(CHANNEL, str(update.update_id), user):
-            try:
-                await self.application.process_update(update)
-            except MALFORMED as exc:
-                # Errors of our handlers go to on_error inside PTB; what escapes is PTB
-                # tripping over a malformed update (a message without a chat…).
-                log.warning("update %s not processed: %s", update.update_id, type(exc).__name__)
-                raise BadRequest("invalid_request", "The update could not be processed.") from None
+        text = update.message.text if update.message is not None else None
+        self.inbox.accept(
+            str(update.update_id),
+            self.service.store.user_hash(CHANNEL, str(sender.id)) if sender else "-",
+            json.dumps(slim_update(data), ensure_ascii=False),
+            text,
+        )
         return JSONResponse({"ok": True})
+
+    async def _answer(self, delivery: Delivery) -> Outcome:
+        """Process a recorded update; ChannelError when Telegram did not take the reply."""
+        assert self.application is not None and delivery.address is not None
+        update = Update.de_json(json.loads(delivery.address), self.application.bot)
+        undelivered: set[int] = self.application.bot_data.setdefault(UNDELIVERED, set())
+        try:
+            await self.application.process_update(update)
+        except MALFORMED as exc:
+            # Errors of our handlers go to on_error inside PTB; what escapes is PTB
+            # tripping over a malformed update (a message without a chat…).
+            log.warning("update %s not processed: %s", update.update_id, type(exc).__name__)
+            return "ignored"
+        if update.update_id in undelivered:
+            undelivered.discard(update.update_id)
+            raise ChannelError("Telegram did not take the reply")
+        return "sent"
+
+
+# What an update keeps while it waits in the inbox: what the handlers read, not the names,
+# usernames or attachments of the people in it.
+_UPDATE_KEYS = ("update_id", "message", "callback_query")
+_MESSAGE_KEYS = (
+    "message_id",
+    "date",
+    "chat",
+    "from",
+    "text",
+    "entities",
+    "reply_to_message",
+    "reply_markup",
+    "message_thread_id",
+    "is_topic_message",
+)
+_CALLBACK_KEYS = ("id", "from", "message", "data", "chat_instance")
+_PERSON_KEYS = ("id", "is_bot", "type")
+
+
+def slim_update(data: dict) -> dict:
+    """The update with only what answering it needs (PTB still parses it)."""
+    slim: dict[str, Any] = {key: data[key] for key in _UPDATE_KEYS if key in data}
+    if isinstance(slim.get("message"), dict):
+        slim["message"] = _slim_message(slim["message"])
+    callback = slim.get("callback_query")
+    if isinstance(callback, dict):
+        callback = {key: callback[key] for key in _CALLBACK_KEYS if key in callback}
+        callback["from"] = _slim_person(callback.get("from"))
+        if isinstance(callback.get("message"), dict):
+            callback["message"] = _slim_message(callback["message"])
+        slim["callback_query"] = callback
+    return slim
+
+
+def _slim_message(message: dict) -> dict:
+    slim = {key: message[key] for key in _MESSAGE_KEYS if key in message}
+    for key in ("chat", "from"):
+        if key in slim:
+            slim[key] = _slim_person(slim[key])
+    if isinstance(slim.get("reply_to_message"), dict):
+        slim["reply_to_message"] = _slim_message(slim["reply_to_message"])
+    return slim
+
+
+def _slim_person(person: Any) -> Any:
+    if not isinstance(person, dict):
+        return person
+    slim = {key: person[key] for key in _PERSON_KEYS if key in person}
+    if "is_bot" in slim:
+        slim["first_name"] = ""  # required by the Bot API's User
+    return slim
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -227,12 +314,13 @@ class Team:
         return is_member
 
 
-def _parse_update(body: bytes, bot: Bot) -> Update:
+def _parse_update(body: bytes, bot: Bot) -> tuple[dict, Update]:
+    """The update's JSON, and the update as PTB reads what the inbox keeps of it."""
     data = safejson.loads(body)
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise BadRequest("invalid_request", "A Telegram update needs an integer update_id.")
     try:
-        update = Update.de_json(data, bot)
+        update = Update.de_json(slim_update(data), bot)
         # PTB trusts the types; it keeps user and chat ids in sets, so a list there would fail
         # deep inside process_update (found by Hypothesis).
         ids = [part.id for part in (update.effective_user, update.effective_chat) if part]
@@ -240,7 +328,7 @@ def _parse_update(body: bytes, bot: Bot) -> Update:
         raise BadRequest("invalid_request", "The body is not a valid Telegram update.") from None
     if not all(isinstance(part_id, int) for part_id in ids):
         raise BadRequest("invalid_request", "Telegram user and chat ids are integers.")
-    return update
+    return data, update
 
 
 async def _initialize(application: Application) -> None:
@@ -263,6 +351,40 @@ def _token(settings: Settings) -> str:
     return settings.telegram_bot_token.get_secret_value()
 
 
+class RetryingRateLimiter(AIORateLimiter):
+    """PTB's rate limiter (flood limits kept, 429s waited out), which also sends a call again
+    when Telegram answers 5xx or does not answer in time."""
+
+    def __init__(self, retries: int) -> None:
+        super().__init__(max_retries=MAX_RETRIES)
+        self._retries = retries
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict | list[dict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict | list[dict]:
+        attempt = 1
+        while True:
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except TelegramBadRequest:
+                raise  # the call itself is wrong: sending it again cannot help
+            except NetworkError as exc:  # 5xx, timeouts, refused connections
+                if attempt > self._retries:
+                    raise
+                wait = pause(attempt)
+                log.warning("Telegram %s failed (%s); sending again in %.1f s", endpoint, exc, wait)
+                await asyncio.sleep(wait)
+                attempt += 1
+
+
 def build_application(
     settings: Settings, service: ChatService, polling: bool = False
 ) -> Application:
@@ -272,7 +394,7 @@ def build_application(
         .token(_token(settings))
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings.telegram_api_base_url))
-        .rate_limiter(AIORateLimiter(max_retries=MAX_RETRIES))
+        .rate_limiter(RetryingRateLimiter(settings.platform_retries))
         .concurrent_updates(CONCURRENT_UPDATES)
     )
     if not polling:
@@ -296,10 +418,14 @@ CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo OA", "zalo-bot": "Zalo Bo
 async def alert_team(bot: Bot, chat_id: int, handover: Handover) -> None:
     """Post a hand-over request to the community tech team's group."""
     channel = CHANNEL_NAMES.get(handover.channel, handover.channel)
+    if handover.id:
+        close = f"Khi đã xử lý, đánh dấu bằng lệnh: python -m bot handovers --close {handover.id}"
+        number = f" #{handover.id}"
+    else:  # the database could not record it: the team still hears of it
+        close, number = "(Yêu cầu này chưa ghi được vào cơ sở dữ liệu.)", ""
     await bot.send_message(
         chat_id,
-        f"Yêu cầu gặp cán bộ #{handover.id} (kênh {channel}):\n{clean(handover.question)}\n\n"
-        f"Khi đã xử lý, đánh dấu bằng lệnh: python -m bot handovers --close {handover.id}",
+        f"Yêu cầu gặp cán bộ{number} (kênh {channel}):\n{clean(handover.question)}\n\n{close}",
     )
 
 
@@ -466,11 +592,18 @@ async def answer_question(
     quote: bool | None = None,
 ) -> None:
     """Ask the core and send the answer, split if long, with its buttons on the last part."""
+    service = _service(context)
+    try:
+        service.admit(CHANNEL, str(user_id))
+    except RateLimited as exc:
+        if exc.first_refusal:  # say it once, not once per message of a flood
+            await message.reply_text(RATE_LIMITED_REPLY, do_quote=quote)
+        return
     try:
         await context.bot.send_chat_action(message.chat.id, ChatAction.TYPING)
     except TelegramError as exc:  # only a courtesy: never lose the answer over it
         log.info("typing action failed: %s", exc)
-    reply = await _service(context).ask(CHANNEL, str(user_id), question)
+    reply = await service.ask(CHANNEL, str(user_id), question, admitted=True)
     parts = format_answer(reply.answer)
     for n, part in enumerate(parts, start=1):
         await message.reply_html(
@@ -516,7 +649,7 @@ def escaped_parts(text: str, limit: int, plain_limit: int | None = None) -> list
 def answer_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     """Suggested questions, then (for questions) a person and 👍/👎. Callback data stays
     far below Telegram's 64-byte limit: a kind, the conversation id and a number."""
-    answer, conversation = reply.answer, reply.conversation_id
+    answer, conversation = reply.answer, reply.conversation_id or 0
     rows = [
         [InlineKeyboardButton(question, callback_data=f"s:{conversation}:{n}")]
         for n, question in enumerate(answer.suggestions[:5])
@@ -563,9 +696,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     user = update.effective_user
     who = _service(context).store.user_hash(CHANNEL, str(user.id)) if user else "-"
-    log.error(
-        "Telegram update %s failed for user=%s", update.update_id, who, exc_info=context.error
-    )
+    error = context.error
+    if isinstance(error, RetryAfter | NetworkError) and not isinstance(error, TelegramBadRequest):
+        # Telegram is unreachable or busy: an apology would not get through either. The
+        # inbox sends the answer again later.
+        log.warning("Telegram update %s not delivered user=%s: %s", update.update_id, who, error)
+        context.bot_data.setdefault(UNDELIVERED, set()).add(update.update_id)
+        return
+    log.error("Telegram update %s failed for user=%s", update.update_id, who, exc_info=error)
     chat = update.effective_chat
     if chat is None:
         return

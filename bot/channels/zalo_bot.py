@@ -10,7 +10,9 @@ An update is `{"event_name": "message.text.received", "message": {"message_id", 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
+import json
 import logging
 import re
 from collections.abc import Awaitable
@@ -22,10 +24,19 @@ from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException
 
 from .. import safejson
-from ..errors import ChannelError
+from ..errors import ChannelError, PlatformRefused, RateLimited
+from ..inbox import Inbox, Outcome
 from ..settings import Settings
+from ..storage import Delivery
 from .common import ChatService, split_message
-from .zalo_common import TEXT_LIMIT, ReplyTasks, http_error_text, reply_text
+from .retry import RetryingTransport
+from .zalo_common import (
+    STOP_GRACE_SECONDS,
+    TEXT_LIMIT,
+    http_error_text,
+    limited_reply,
+    reply_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +72,16 @@ class _HideBotToken(logging.Filter):
                 for arg in record.args
             )
         return True
+
+
+def client(settings: Settings) -> httpx.AsyncClient:
+    """An httpx client for the Bot API that sends replies again when Zalo is briefly down."""
+    transport = RetryingTransport(
+        "Zalo Bot",
+        settings.platform_retries,
+        lambda request: request.url.path.endswith("/sendMessage"),
+    )
+    return httpx.AsyncClient(timeout=API_TIMEOUT_SECONDS, transport=transport)
 
 
 def _hide_bot_token_in_httpx_logs() -> None:
@@ -134,40 +155,66 @@ def parse_update(update: Any) -> Incoming | None:
 
 
 class Responder:
-    """Answers updates once each, for the webhook and the polling loop alike."""
+    """Answers updates once each, through the inbox, for the webhook and polling alike."""
 
     name = "zalo-bot"
 
-    def __init__(self, api: ZaloBotAPI, service: ChatService) -> None:
+    def __init__(self, api: ZaloBotAPI, service: ChatService, settings: Settings) -> None:
         self.api = api
         self.service = service
+        self.inbox = Inbox.from_settings(settings, service.store, self.name, self._answer)
 
-    def accept(self, update: Any) -> Incoming | None:
-        """The message to answer, or None for non-messages and repeated deliveries."""
+    def accept(self, update: Any) -> bool:
+        """Record a message to answer; False for non-messages and repeated deliveries."""
         incoming = parse_update(update)
         if incoming is None:
-            return None
+            return False
         message_id = str(update["message"].get("message_id") or "")
-        store = self.service.store
-        user = store.user_hash(self.name, incoming.user_id)
-        if message_id and not store.first_delivery(self.name, message_id, user):
-            return None
-        return incoming
+        if not message_id:  # not seen from Zalo; the update itself then identifies it
+            digest = hashlib.sha256(json.dumps(update, sort_keys=True).encode()).hexdigest()
+            message_id = "update-" + digest[:32]
+        address = {"chat_id": incoming.chat_id, "user_id": incoming.user_id}
+        return self.inbox.accept(
+            message_id,
+            self.service.store.user_hash(self.name, incoming.user_id),
+            json.dumps(address),
+            incoming.text,
+        )
 
-    async def respond(self, incoming: Incoming) -> None:
+    async def _answer(self, delivery: Delivery) -> Outcome:
+        assert delivery.address is not None
+        address = json.loads(delivery.address)
+        return await self.respond(Incoming(address["chat_id"], address["user_id"], delivery.text))
+
+    async def respond(self, incoming: Incoming) -> Outcome:
+        """Answer one message; ChannelError when Zalo did not take the reply."""
         user = self.service.store.user_hash(self.name, incoming.user_id)
         if incoming.text is not None:
+            try:
+                self.service.admit(self.name, incoming.user_id)
+            except RateLimited as exc:  # before "typing…": a flood costs no calls to Zalo
+                notice = limited_reply(exc)
+                if notice is not None:
+                    await self.api.send_message(incoming.chat_id, notice)
+                return "limited"
             try:
                 await self.api.call(
                     "sendChatAction", {"chat_id": incoming.chat_id, "action": "typing"}
                 )
             except ChannelError as exc:  # only a courtesy: answer anyway
                 log.debug("typing indicator not shown user=%s: %s", user, exc)
-        reply = await reply_text(self.service, self.name, incoming.user_id, incoming.text)
+        reply = await reply_text(
+            self.service, self.name, incoming.user_id, incoming.text, admitted=True
+        )
+        if reply is None:
+            return "limited"
         try:
             await self.api.send_message(incoming.chat_id, reply)
-        except ChannelError as exc:
-            log.warning("Zalo Bot reply not delivered user=%s: %s", user, exc)
+        except ZaloBotError as exc:
+            if exc.code is not None and 400 <= exc.code < 500 and exc.code != 429:
+                raise PlatformRefused(str(exc)) from None  # e.g. the user blocked the bot
+            raise
+        return "sent"
 
 
 def _unwrap(body: Any) -> Any:
@@ -190,15 +237,20 @@ class ZaloBotChannel:
         )
         self._client: httpx.AsyncClient | None = None
         self._responder: Responder | None = None
-        self._tasks = ReplyTasks()
+
+    @property
+    def inbox(self) -> Inbox | None:
+        return self._responder.inbox if self._responder is not None else None
 
     async def start(self, service: ChatService) -> None:
         webhook_secret(self.settings)  # a short secret can be guessed: refuse to start
-        self._client = httpx.AsyncClient(timeout=API_TIMEOUT_SECONDS)
-        self._responder = Responder(ZaloBotAPI(self.settings, self._client), service)
+        self._client = client(self.settings)
+        self._responder = Responder(ZaloBotAPI(self.settings, self._client), service, self.settings)
+        self._responder.inbox.start()
 
-    async def stop(self) -> None:
-        await self._tasks.drain()
+    async def stop(self, timeout: float = STOP_GRACE_SECONDS) -> None:
+        if self._responder is not None:
+            await self._responder.inbox.stop(timeout)
         if self._client is not None:
             await self._client.aclose()
 
@@ -213,9 +265,7 @@ class ZaloBotChannel:
         if self._responder is None:
             raise HTTPException(503, "The Zalo Bot channel is starting.")
         update = _unwrap(safejson.loads(await request.body()))
-        incoming = self._responder.accept(update)
-        if incoming is not None:
-            self._tasks.spawn(self._responder.respond(incoming))
+        self._responder.accept(update)  # answered in the background
         return {"ok": True}
 
     async def send(self, chat_id: str, text: str) -> None:
@@ -239,46 +289,54 @@ async def _unless_stopped(work: Awaitable[T], stop_event: asyncio.Event) -> tupl
 
 
 async def poll(settings: Settings, service: ChatService, stop_event: asyncio.Event) -> None:
-    """Answer messages by long polling (getUpdates) until stop_event is set."""
-    async with httpx.AsyncClient(timeout=API_TIMEOUT_SECONDS) as client:
-        responder = Responder(ZaloBotAPI(settings, client), service)
+    """Answer messages by long polling (getUpdates) until stop_event is set; fetched
+    messages go through the inbox like webhook ones, and are answered in the background."""
+    async with client(settings) as http:
+        responder = Responder(ZaloBotAPI(settings, http), service, settings)
+        responder.inbox.start()
         try:
-            # getUpdates returns nothing while a webhook is set (PTB's run_polling does the same).
-            await responder.api.call("deleteWebhook")
-        except ChannelError as exc:
-            log.warning("%s", exc)
-        log.info("polling Zalo Bot updates")
-        backoff = 1.0
-        loop = asyncio.get_running_loop()
-        while not stop_event.is_set():
-            asked = loop.time()
-            try:
-                finished, result = await _unless_stopped(
-                    responder.api.call(
-                        "getUpdates", {"timeout": str(POLL_SECONDS)}, timeout=POLL_SECONDS + 10
-                    ),
-                    stop_event,
-                )
-            except ZaloBotError as exc:
-                if exc.code == POLL_TIMEOUT_CODE:
-                    rest = MIN_POLL_SECONDS - (loop.time() - asked)
-                    if rest > 0:
-                        await _unless_stopped(asyncio.sleep(rest), stop_event)
-                    continue
-                log.warning("%s; retrying in %.0f s", exc, backoff)
-                await _unless_stopped(asyncio.sleep(backoff), stop_event)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
-                continue
-            if not finished:
-                break
-            backoff = 1.0
-            # Zalo's docs show one update per answer and no offset parameter (fetching it
-            # confirms it); a list, as in Telegram, is accepted too.
-            for update in result if isinstance(result, list) else [result]:
-                incoming = responder.accept(update)
-                if incoming is not None:
-                    await responder.respond(incoming)
+            await _poll(responder, stop_event)
+        finally:
+            await responder.inbox.stop(STOP_GRACE_SECONDS)
     log.info("stopped polling Zalo Bot updates")
+
+
+async def _poll(responder: Responder, stop_event: asyncio.Event) -> None:
+    """Fetch updates into the inbox until stop_event is set."""
+    try:
+        # getUpdates returns nothing while a webhook is set (PTB's run_polling does the same).
+        await responder.api.call("deleteWebhook")
+    except ChannelError as exc:
+        log.warning("%s", exc)
+    log.info("polling Zalo Bot updates")
+    backoff = 1.0
+    loop = asyncio.get_running_loop()
+    while not stop_event.is_set():
+        asked = loop.time()
+        try:
+            finished, result = await _unless_stopped(
+                responder.api.call(
+                    "getUpdates", {"timeout": str(POLL_SECONDS)}, timeout=POLL_SECONDS + 10
+                ),
+                stop_event,
+            )
+        except ZaloBotError as exc:
+            if exc.code == POLL_TIMEOUT_CODE:
+                rest = MIN_POLL_SECONDS - (loop.time() - asked)
+                if rest > 0:
+                    await _unless_stopped(asyncio.sleep(rest), stop_event)
+                continue
+            log.warning("%s; retrying in %.0f s", exc, backoff)
+            await _unless_stopped(asyncio.sleep(backoff), stop_event)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            continue
+        if not finished:
+            break
+        backoff = 1.0
+        # Zalo's docs show one update per answer and no offset parameter (fetching it
+        # confirms it); a list, as in Telegram, is accepted too.
+        for update in result if isinstance(result, list) else [result]:
+            responder.accept(update)
 
 
 def webhook_secret(settings: Settings) -> str:

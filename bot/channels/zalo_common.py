@@ -1,16 +1,14 @@
-"""What the two Zalo channels share: the message limit, the reply to one incoming message,
-and replies run in the background so that webhooks are acknowledged at once."""
+"""What the two Zalo channels share: the message limit and the reply to one incoming
+message."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Coroutine
-from typing import Any
 
 import httpx
 
-from .common import ERROR_REPLY, NON_TEXT_REPLY, ChatService, plain_reply
+from ..errors import RateLimited
+from .common import ERROR_REPLY, NON_TEXT_REPLY, RATE_LIMITED_REPLY, ChatService, plain_reply
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +18,17 @@ TEXT_LIMIT = 2000
 STOP_GRACE_SECONDS = 5.0
 
 
-async def reply_text(service: ChatService, channel: str, user_id: str, text: str | None) -> str:
-    """The reply to one message: the answer to a text, or the text-only notice (None)."""
+async def reply_text(
+    service: ChatService, channel: str, user_id: str, text: str | None, admitted: bool = False
+) -> str | None:
+    """The reply to one message: the answer to a text, or the text-only notice (None);
+    None when the user is over their limit and has been told so already."""
     if text is None:
         return NON_TEXT_REPLY
     try:
-        reply = await service.ask(channel, user_id, text)
+        reply = await service.ask(channel, user_id, text, admitted=admitted)
+    except RateLimited as exc:
+        return limited_reply(exc)
     except Exception:  # one odd message must never leave the citizen without a reply
         log.exception(
             "answering failed channel=%s user=%s",
@@ -36,35 +39,13 @@ async def reply_text(service: ChatService, channel: str, user_id: str, text: str
     return plain_reply(reply.answer)
 
 
+def limited_reply(refused: RateLimited) -> str | None:
+    """The polite notice, the first time a user is over their limit; then nothing."""
+    return RATE_LIMITED_REPLY if refused.first_refusal else None
+
+
 def http_error_text(exc: httpx.HTTPError) -> str:
     """An httpx error described without its URL, which may carry a bot token."""
     if isinstance(exc, httpx.HTTPStatusError):
         return f"HTTP {exc.response.status_code}"
     return type(exc).__name__
-
-
-class ReplyTasks:
-    """Replies running after their webhook returned; referenced until done, drained on stop."""
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        # The event loop keeps only weak references to tasks: hold them until they finish.
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("a Zalo reply failed", exc_info=task.exception())
-
-    async def drain(self, timeout: float = STOP_GRACE_SECONDS) -> None:
-        """Wait up to `timeout` seconds for replies in flight, then cancel the rest."""
-        if not self._tasks:
-            return
-        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)

@@ -33,6 +33,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -44,11 +45,13 @@ from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 
 from .. import safejson
-from ..errors import BadRequest, ChannelError
+from ..errors import BadRequest, ChannelError, PlatformRefused
+from ..inbox import Inbox, Outcome
 from ..settings import Settings
-from ..storage import Store
+from ..storage import Delivery, Store
 from .common import ChatService, split_message
-from .zalo_common import TEXT_LIMIT, ReplyTasks, http_error_text, reply_text
+from .retry import RetryingTransport
+from .zalo_common import STOP_GRACE_SECONDS, TEXT_LIMIT, http_error_text, reply_text
 
 log = logging.getLogger(__name__)
 
@@ -547,21 +550,30 @@ class ZaloOAChannel:
         self._client: httpx.AsyncClient | None = None
         self._tokens: OATokens | None = None
         self._keeper: asyncio.Task[None] | None = None
-        self._tasks = ReplyTasks()
+        self.inbox: Inbox | None = None
         self._paused_until = 0.0  # monotonic; no message/cs call before it (rate limit)
 
     async def start(self, service: ChatService) -> None:
         self._service = service
-        self._client = httpx.AsyncClient(timeout=API_TIMEOUT_SECONDS)
+        # Only the message call is sent again: a refresh token may be spent by the first try.
+        transport = RetryingTransport(
+            "Zalo OA",
+            self.settings.platform_retries,
+            lambda request: request.url.path.endswith("/message/cs"),
+        )
+        self._client = httpx.AsyncClient(timeout=API_TIMEOUT_SECONDS, transport=transport)
         self._tokens = OATokens(self.settings, service.store, self._client)
         self._keeper = asyncio.create_task(self._keep_fresh())
+        self.inbox = Inbox.from_settings(self.settings, service.store, self.name, self._answer)
+        self.inbox.start()
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = STOP_GRACE_SECONDS) -> None:
         if self._keeper is not None:
             self._keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._keeper
-        await self._tasks.drain()
+        if self.inbox is not None:
+            await self.inbox.stop(timeout)
         if self._client is not None:
             await self._client.aclose()
 
@@ -594,28 +606,31 @@ class ZaloOAChannel:
         msg_id = str(message.get("msg_id") or "")
         if not user_id:
             return {"ok": True}
-        # Zalo retries events it thinks were not delivered: answer each message once. One
-        # without msg_id is known by its exact bytes, which a retry repeats.
-        delivery = msg_id or "sha256:" + hashlib.sha256(body).hexdigest()
-        user = self._service.store.user_hash(self.name, user_id)
-        if not self._service.store.first_delivery(self.name, delivery, user):
-            return {"ok": True}
         text = str(message.get("text") or "") if name == "user_send_text" else None
-        self._tasks.spawn(self._reply(user_id, text))
+        # Zalo retries events it thinks were not delivered: the inbox answers each message
+        # once. One without msg_id is known by its exact bytes, which a retry repeats.
+        assert self.inbox is not None
+        self.inbox.accept(
+            msg_id or "sha256:" + hashlib.sha256(body).hexdigest(),
+            self._service.store.user_hash(self.name, user_id),
+            json.dumps({"user_id": user_id}),
+            text,
+        )
         return {"ok": True}
 
     async def verification_file(self) -> HTMLResponse:
         """The domain verification file Zalo asked for (ZALO_SITE_VERIFICATION)."""
         return HTMLResponse(VERIFICATION_PAGE.format(code=self.settings.zalo_site_verification))
 
-    async def _reply(self, user_id: str, text: str | None) -> None:
-        assert self._service is not None
-        reply = await reply_text(self._service, self.name, user_id, text)
-        try:
-            await self.send(user_id, reply)
-        except ChannelError as exc:
-            user = self._service.store.user_hash(self.name, user_id)
-            log.warning("Zalo OA reply not delivered user=%s: %s", user, exc)
+    async def _answer(self, delivery: Delivery) -> Outcome:
+        """Answer a recorded message; ChannelError when Zalo did not take the reply."""
+        assert self._service is not None and delivery.address is not None
+        user_id = json.loads(delivery.address)["user_id"]
+        reply = await reply_text(self._service, self.name, user_id, delivery.text)
+        if reply is None:
+            return "limited"
+        await self.send(user_id, reply)
+        return "sent"
 
     async def send(self, user_id: str, text: str) -> None:
         """Send text to a user as customer-service messages of at most 2,000 characters."""
@@ -631,7 +646,7 @@ class ZaloOAChannel:
             if error == 0:
                 return
             if error != RATE_LIMITED or delay is None:
-                raise ChannelError(_refusal_text(error, detail))
+                raise PlatformRefused(_refusal_text(error, detail))
             self._paused_until = max(self._paused_until, time.monotonic() + delay)
             assert self._service is not None
             log.warning(

@@ -80,7 +80,11 @@
       // Handled below: a proxy's HTML error page is not JSON.
     }
     if (response.ok && data && !data.error) return data;
-    if (response.status === 429) throw new ChatError(MESSAGES.busy);
+    if (response.status === 429 || response.status === 503) {
+      // Too fast, or too many people at once: the server's own polite words, if it sent them.
+      const said = data && data.error && typeof data.error.message === "string";
+      throw new ChatError(said ? data.error.message : MESSAGES.busy);
+    }
     if (response.status >= 400 && response.status < 500) throw new ChatError(MESSAGES.invalid);
     throw new ChatError(MESSAGES.server);
   }

@@ -3,13 +3,15 @@ Chromium) talk to it exactly as they would to a remote server."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import Literal, Self
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 
 class LocalServer:
@@ -84,3 +86,35 @@ class ServedFake:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+@dataclass
+class Gate:
+    """Holds a platform's calls of chosen methods until released, as a platform that is slow
+    to answer. A held call whose client hangs up (the bot was killed) is abandoned: the
+    platform never got to act on it, and it is not recorded."""
+
+    methods: set[str] = field(default_factory=set)
+    waiting: int = 0  # calls held right now
+    abandoned: int = 0
+
+    def hold(self, *methods: str) -> None:
+        self.methods.update(methods)
+
+    def release(self) -> None:
+        self.methods.clear()
+
+    async def passes(self, method: str, request: Request) -> bool:
+        """Wait while `method` is held; False if the caller hung up meanwhile."""
+        if method not in self.methods:
+            return True
+        self.waiting += 1
+        try:
+            while method in self.methods:
+                if await request.is_disconnected():
+                    self.abandoned += 1
+                    return False
+                await asyncio.sleep(0.02)
+            return True
+        finally:
+            self.waiting -= 1

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from .server import ServedFake
+from .server import Gate, ServedFake
 
 TOKEN = "123:abc"
 BOT_ID = 123
@@ -45,6 +45,7 @@ class FakeTelegram(ServedFake):
     messages: list[dict] = field(default_factory=list)  # what the bot sent, as returned
     updates: list[dict] = field(default_factory=list)
     failures: dict[str, list[dict]] = field(default_factory=dict)
+    gate: Gate = field(default_factory=Gate)
     members: dict[int, str] = field(default_factory=dict)  # user id -> status in any group
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
@@ -77,6 +78,8 @@ class FakeTelegram(ServedFake):
             if token != self.token:
                 return _error(401, "Unauthorized")
             params = await _params(request)
+            if not await self.gate.passes(method, request):
+                return _error(499, "Client hung up")
             self.calls.append(Call(method, params))
             if self.failures.get(method):
                 error = self.failures[method].pop(0)

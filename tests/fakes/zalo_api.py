@@ -20,7 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from .server import ServedFake
+from .server import Gate, ServedFake
 
 
 def sign_oa_event(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) -> str:
@@ -117,6 +117,8 @@ class FakeZaloOA(ServedFake):
     sent: list[SentOA] = field(default_factory=list)  # every message/cs call
     refreshes: list[Refresh] = field(default_factory=list)  # every refresh call
     send_delay: float = 0.0
+    gate: Gate = field(default_factory=Gate)  # holds "message/cs"
+    http_failures: list[int] = field(default_factory=list)  # next message/cs HTTP statuses
     refresh_failures: int = 0  # the next n refresh calls get a 502 without using the token
     refresh_rate_limited: int = 0  # the next n refresh calls get -32 without using the token
     rate_limited: int = 0  # the next n message/cs calls get -32
@@ -144,6 +146,10 @@ class FakeZaloOA(ServedFake):
         async def send(request: Request) -> JSONResponse:
             token = request.headers.get("access_token", "")
             body = await request.json()
+            if not await self.gate.passes("message/cs", request):
+                return JSONResponse({"error": -1, "message": "client hung up"})
+            if self.http_failures:  # Zalo's gateway, before the API itself
+                return JSONResponse({"message": "gateway"}, status_code=self.http_failures.pop(0))
             if self.send_delay:
                 await asyncio.sleep(self.send_delay)
             if token in self.removed_tokens:
@@ -226,6 +232,7 @@ class FakeZaloBot(ServedFake):
     updates: list[dict] = field(default_factory=list)
     failures: dict[str, list[int]] = field(default_factory=dict)  # method -> HTTP statuses
     empty_poll_seconds: float = 0.3  # how long getUpdates holds when nothing is queued
+    gate: Gate = field(default_factory=Gate)
     stopping: bool = False
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
@@ -246,6 +253,8 @@ class FakeZaloBot(ServedFake):
                 return _bot_error(401, "Unauthorized")
             raw = await request.body()
             params = json.loads(raw) if raw else {}
+            if not await self.gate.passes(method, request):
+                return _bot_error(499, "Client hung up")
             self.calls.append(BotCall(method, params))
             if self.failures.get(method):
                 status = self.failures[method].pop(0)
