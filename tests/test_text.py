@@ -48,6 +48,12 @@ def test_nfd_input_matches_nfc() -> None:
         ("quen the bh o nha", "quen the bảo hiểm o nha"),
         ("dinh danh muc2", "dinh danh muc 2"),
         ("lv2 la j z", "mức 2 la gì vậy"),
+        ("tải áp ngân hàng", "tải ứng dụng ngân hàng"),
+        ("đọc tin nhắn zalo của ck", "đọc tin nhắn zalo của chồng"),
+        ("ck em 500k nhé", "chuyển khoản em 500k nhé"),
+        ("hack zl ny", "hack zalo người yêu"),
+        ("mẹ bị huyết áp cao", "mẹ bị huyết áp cao"),
+        ("áp thẻ căn cước vào điện thoại", "áp thẻ căn cước vào điện thoại"),
     ],
 )
 def test_abbreviations_and_teencode_are_expanded(typed: str, expanded: str) -> None:
