@@ -235,7 +235,8 @@ class Settings(BaseSettings):
     telegram_team_user_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list,
         alias="TELEGRAM_TEAM_USER_IDS",
-        description="Telegram user ids (comma-separated) allowed the team's /tracuu command; "
+        description="Telegram user ids (comma-separated) allowed the team's commands "
+        "(/tracuu, /traloi, /dong, /ve); "
         "members of TELEGRAM_TEAM_CHAT_ID are allowed too.",
     )
     telegram_api_base_url: str = Field(

@@ -115,6 +115,8 @@ HELP_TEXT = (
     "/hoi <câu hỏi> – hỏi một câu\n"
     "/tracuu <từ khóa> – xem 5 tài liệu phù hợp nhất (dành cho Tổ công nghệ số cộng đồng)\n"
     "/lienhe – nhờ cán bộ hỗ trợ\n"
+    "/traloi <số> <nội dung>, /dong <số>, /ve – trả lời, đóng, xem yêu cầu gặp cán bộ "
+    "(dành cho Tổ công nghệ số cộng đồng)\n"
     "/help – xem hướng dẫn này\n\n"
     "Sau mỗi câu trả lời, bạn có thể bấm 👍 hoặc 👎 để góp ý, "
     "hoặc bấm một câu hỏi gợi ý để hỏi tiếp."
