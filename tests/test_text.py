@@ -114,3 +114,9 @@ def test_social_messages_are_recognised(message: str, intent: str) -> None:
 def test_a_number_joined_to_a_word_normalises_once_and_for_all(typed: str) -> None:
     # Found by Hypothesis: "0z" became "0 z", which the next normalisation read as "0 vậy".
     assert normalize(normalize(typed)) == normalize(typed)
+
+
+def test_a_digit_or_underscore_after_a_syllable_does_not_keep_the_new_style_tone() -> None:
+    # Found by Hypothesis: "uỳ0" was split into "uỳ 0", which a second normalisation changed.
+    assert normalize("uỳ0") == normalize("ùy 0") == "ùy 0"
+    assert normalize("hoà2") == "hòa 2"
