@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -19,7 +18,14 @@ from . import http_errors, safejson
 from .answer import MAX_QUESTION_CHARS
 from .body_limit import BodyLimit
 from .channels.common import NOT_YOURS, Channel, ChatService
-from .errors import BadRequest, CdsError, NotFound, RateLimited, UnsupportedMediaType
+from .errors import (
+    BadRequest,
+    CdsError,
+    NotFound,
+    RateLimited,
+    StorageError,
+    UnsupportedMediaType,
+)
 from .limits import RateLimiter, ip_limiter, user_limiter
 from .logs import cap_libraries
 from .privacy import retention_cutoff
@@ -154,7 +160,7 @@ async def _purge_regularly(service: ChatService, settings: Settings) -> None:
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
         try:
             await purge_expired(service.store, settings.retention_days)
-        except sqlite3.Error as exc:  # e.g. the database is busy: try again next time
+        except StorageError as exc:  # e.g. the database is busy: try again next time
             log.error("purging expired question text failed: %s", exc)
 
 
