@@ -18,6 +18,7 @@ from . import http_errors, safejson
 from .answer import MAX_QUESTION_CHARS
 from .body_limit import BodyLimit
 from .channels.common import NOT_YOURS, Channel, ChatService
+from .conversation import conversation_memory
 from .errors import (
     BadRequest,
     CdsError,
@@ -26,7 +27,7 @@ from .errors import (
     StorageError,
     UnsupportedMediaType,
 )
-from .limits import RateLimiter, ip_limiter, user_limiter
+from .limits import Limiter, ip_limiter, user_limiter
 from .logs import cap_libraries
 from .privacy import retention_cutoff
 from .security_headers import SecurityHeaders
@@ -88,10 +89,13 @@ def load_service(settings: Settings) -> ChatService:
     from .engine import create_answerer
 
     answerer = create_answerer(settings)  # before the store: a bad index fails first
+    store = Store.from_settings(settings)
     return ChatService(
         answerer,
-        Store.from_settings(settings),
-        limiter=user_limiter(settings),
+        store,
+        # Shared with the other servers when the database is (PostgreSQL).
+        memory=conversation_memory(store),
+        limiter=user_limiter(settings, store),
         queue_size=settings.answer_queue_size,
         alert_queue_size=settings.alert_queue_size,
         handover_cooldown=settings.handover_cooldown_seconds,
@@ -177,6 +181,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.service = service or load_service(settings)
+        # Counted with the other servers when the database is shared.
+        app.state.ip_limiter = ip_limiter(settings, app.state.service.store)
         watcher = None
         if owned and settings.index_reload_seconds > 0:
             watcher = asyncio.create_task(_watch_index(app.state.service, settings))
@@ -289,7 +295,7 @@ def throttle(request: Request) -> None:
     """Refuse (429) an API or web chat request over its address's limit, before its body
     is read. The address is held in memory for the minute the limit is about, never stored;
     uvicorn puts a trusted proxy's X-Forwarded-For in `request.client`."""
-    limiter: RateLimiter = request.app.state.ip_limiter
+    limiter: Limiter = request.app.state.ip_limiter
     verdict = limiter.check(request.client.host if request.client else "-")
     if not verdict.allowed:
         raise RateLimited(verdict.retry_after, verdict.first_refusal)

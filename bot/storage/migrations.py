@@ -158,7 +158,7 @@ def _m005_shared_state(db: Migration) -> None:
             tokens {real} NOT NULL,
             updated_at {real} NOT NULL,
             refused_at {real},
-            first_refusal INTEGER NOT NULL DEFAULT 0
+            verdict INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX rate_buckets_updated ON rate_buckets (updated_at);
         CREATE TABLE conversation_turns (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import time
@@ -374,6 +375,74 @@ class Store:
                     " SET value = excluded.value, updated_at = excluded.updated_at",
                     (name, encrypted, now),
                 )
+
+    # State that servers sharing the database must see alike (on SQLite, the bot keeps these
+    # in process memory instead: bot/limits.py and bot/conversation.py).
+
+    def take_token(
+        self, key: str, rate: float, burst: float, quiet: float, now: float
+    ) -> tuple[bool, float, bool]:
+        """Take a token from `key`'s bucket, refilled at `rate` a second up to `burst`, in one
+        statement: (allowed, tokens left, first refusal of a flood quiet for `quiet` s)."""
+        refill = (
+            "CASE WHEN b.tokens + (excluded.updated_at - b.updated_at) * ? >= ? THEN ?"
+            " ELSE b.tokens + (excluded.updated_at - b.updated_at) * ? END"
+        )
+        given = (rate, burst, burst, rate)
+        row = self._db.execute(
+            "INSERT INTO rate_buckets AS b (key, tokens, updated_at, refused_at, verdict)"
+            " VALUES (?, ?, ?, NULL, 0) ON CONFLICT (key) DO UPDATE SET"
+            f" tokens = CASE WHEN {refill} >= 1 THEN {refill} - 1 ELSE {refill} END,"
+            " updated_at = excluded.updated_at,"
+            f" refused_at = CASE WHEN {refill} >= 1 THEN b.refused_at"
+            " ELSE excluded.updated_at END,"
+            f" verdict = CASE WHEN {refill} >= 1 THEN 0"
+            " WHEN b.refused_at IS NULL OR excluded.updated_at - b.refused_at >= ? THEN 2"
+            " ELSE 1 END"
+            " RETURNING tokens, verdict",
+            (key, burst - 1, now, *given * 3, *given, *given, quiet),
+        ).one()
+        tokens, verdict = float(row[0]), int(row[1])
+        return verdict == 0, tokens, verdict == 2
+
+    def forget_buckets(self, prefix: str, before: float) -> int:
+        """Drop the buckets of `prefix` untouched since `before` (full again by then)."""
+        return self._db.execute(
+            "DELETE FROM rate_buckets WHERE key LIKE ? AND updated_at < ?",
+            (prefix + "%", before),
+        ).rowcount
+
+    def save_turn(
+        self, channel: str, user_hash: str, question: str, source_ids: Sequence[str], at: float
+    ) -> None:
+        """Keep a conversation's last turn (its masked question and the entries it used)."""
+        self._db.execute(
+            "INSERT INTO conversation_turns (channel, user_hash, question, source_ids, at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, user_hash) DO UPDATE SET"
+            " question = excluded.question, source_ids = excluded.source_ids, at = excluded.at",
+            (channel, user_hash, question, json.dumps(list(source_ids)), at),
+        )
+
+    def last_turn(
+        self, channel: str, user_hash: str, since: float
+    ) -> tuple[str, tuple[str, ...]] | None:
+        """A conversation's last turn, if it was taken at `since` or later."""
+        row = self._db.execute(
+            "SELECT question, source_ids FROM conversation_turns"
+            " WHERE channel = ? AND user_hash = ? AND at >= ?",
+            (channel, user_hash, since),
+        ).fetchone()
+        return (str(row[0]), tuple(json.loads(row[1]))) if row else None
+
+    def forget_turns(self, channel: str | None, user_hash: str | None, before: float) -> int:
+        """Drop one conversation's last turn (channel and user given), or every turn taken
+        before `before`."""
+        if channel is not None and user_hash is not None:
+            return self._db.execute(
+                "DELETE FROM conversation_turns WHERE channel = ? AND user_hash = ?",
+                (channel, user_hash),
+            ).rowcount
+        return self._db.execute("DELETE FROM conversation_turns WHERE at < ?", (before,)).rowcount
 
     def stats(self, since: float = 0.0) -> Stats:
         questions, answered = self._db.execute(
