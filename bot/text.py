@@ -101,8 +101,9 @@ def rewrites() -> Rewrites:
     return Rewrites(folded, exact, longest)
 
 
+@lru_cache(maxsize=1)
 def abbreviations() -> dict[str, str]:
-    """The one-word rewrites, keyed by the word."""
+    """The one-word rewrites, keyed by the word (read-only: shared by every caller)."""
     return {k[0]: v for k, v in rewrites().exact.items() if len(k) == 1}
 
 
@@ -132,6 +133,9 @@ def _split_letters_digits(word: str) -> str:
     return re.sub(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])", " ", word)
 
 
+# A question is normalised by several steps of one answer (search, safety, composing), and
+# FAQ traffic repeats questions: the work is done once per distinct text.
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """Canonical form of a question or passage: NFC, lower case, traditional tones,
     abbreviations expanded, emoji and stray punctuation removed."""
