@@ -201,7 +201,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.from_settings(settings)
     since = time.time() - args.days * 86400
     stats = store.stats(since)
-    print(f"cds-bot report: the last {args.days} days ({settings.db_path})\n")
+    print(f"cds-bot report: the last {args.days} days ({store.describe()})\n")
     print(f"{'channel':<12} {'questions':>9} {'answered':>9} {'share':>7}")
     for channel, questions, answered in store.by_channel(since):
         print(f"{channel:<12} {questions:>9} {answered:>9} {answered / questions:>7.0%}")

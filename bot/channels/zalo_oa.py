@@ -214,7 +214,10 @@ class OATokens:
         self._reload()
         self._retry_at = 0.0  # no refresh before this (epoch seconds) after one failed
         self._last_error = ""
-        if self._pending:
+        if self._pending and store.shared:
+            # Another server may be refreshing right now: the lock tells, at the first send.
+            log.info("A Zalo OA token refresh is pending; it is finished or retried shortly.")
+        elif self._pending:
             log.warning(
                 "A Zalo OA token refresh did not finish (the bot stopped during it). It is "
                 "retried now with the saved refresh token; if Zalo refuses it, re-authorise "
