@@ -24,10 +24,11 @@ _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắ
 
 # Open syllables ending in oa, oe, uy: the new style puts the tone on the last vowel
 # (hoà, khoẻ, thuỷ), the traditional style used by official documents on the first
-# (hòa, khỏe, thủy). "qu" is a consonant, so quý/quả are the same in both styles.
+# (hòa, khỏe, thủy). "qu" is a consonant, so quý/quả are the same in both styles. A digit
+# ends a syllable too: "uỳ0" is read as "ùy 0".
 _NEW_STYLE = re.compile(
-    r"(?<![qQ])([oO])([aAeE])([\u0300\u0301\u0303\u0309\u0323])(?![\w\u0300-\u036f])"
-    r"|(?<![qQ])([uU])([yY])([\u0300\u0301\u0303\u0309\u0323])(?![\w\u0300-\u036f])"
+    r"(?<![qQ])([oO])([aAeE])([\u0300\u0301\u0303\u0309\u0323])(?![^\W\d_]|[\u0300-\u036f])"
+    r"|(?<![qQ])([uU])([yY])([\u0300\u0301\u0303\u0309\u0323])(?![^\W\d_]|[\u0300-\u036f])"
 )
 
 _WORD = re.compile(r"[^\W_]+(?:[/.\-][^\W_]+)*", re.UNICODE)

@@ -17,6 +17,8 @@ from .store import (
     Purged,
     Stats,
     Store,
+    TicketEvent,
+    TicketRow,
 )
 
 
@@ -40,5 +42,7 @@ __all__ = [
     "Purged",
     "Stats",
     "Store",
+    "TicketEvent",
+    "TicketRow",
     "open_database",
 ]

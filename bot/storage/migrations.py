@@ -146,7 +146,53 @@ def _m004_one_open_handover(db: Migration) -> None:
     )
 
 
-def _m005_shared_state(db: Migration) -> None:
+def _m005_tickets(db: Migration) -> None:
+    # A ticket is the reply side of a hand-over request (same id; its status stays in
+    # handovers). `address` is the platform address, Fernet-encrypted, NULL once the ticket
+    # is closed or `address_until` (the platform's reply window) has passed. Team replies
+    # for the web chat wait in web_replies until the browser has fetched them.
+    db.run(
+        """
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY REFERENCES handovers(id),
+            channel TEXT NOT NULL,
+            user_hash TEXT NOT NULL,
+            address TEXT,
+            address_until DOUBLE PRECISION,
+            turns TEXT NOT NULL DEFAULT '[]',
+            last_message_at DOUBLE PRECISION NOT NULL,
+            alert_ref TEXT,
+            first_reply_at DOUBLE PRECISION,
+            reminded_at DOUBLE PRECISION,
+            closed_at DOUBLE PRECISION
+        );
+        CREATE INDEX tickets_user ON tickets (channel, user_hash) WHERE closed_at IS NULL;
+        CREATE INDEX tickets_address_until ON tickets (address_until) WHERE address IS NOT NULL;
+        CREATE UNIQUE INDEX tickets_alert ON tickets (alert_ref) WHERE alert_ref IS NOT NULL;
+        CREATE TABLE ticket_events (
+            id {id},
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+            at DOUBLE PRECISION NOT NULL,
+            kind TEXT NOT NULL,
+            actor_hash TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX ticket_events_ticket ON ticket_events (ticket_id);
+        CREATE INDEX ticket_events_at ON ticket_events (at);
+        CREATE TABLE web_replies (
+            id {id},
+            user_hash TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX web_replies_user ON web_replies (user_hash, id);
+        CREATE INDEX web_replies_created ON web_replies (created_at)
+        """
+    )
+
+
+def _m006_shared_state(db: Migration) -> None:
     # What servers sharing a PostgreSQL database must see alike: each user's rate-limit
     # bucket (keyed by a hash, never an address or a platform id) and each conversation's
     # last turn (masked text only). A single SQLite server keeps both in memory; the tables
@@ -179,7 +225,8 @@ MIGRATIONS: list[Callable[[Migration], None]] = [
     _m002_privacy,
     _m003_inbox,
     _m004_one_open_handover,
-    _m005_shared_state,
+    _m005_tickets,
+    _m006_shared_state,
 ]
 
 
