@@ -456,3 +456,24 @@ def test_forgetting_a_person_erases_their_rows_and_nobody_elses(
     if backend.name == "sqlite":
         assert "Nậm Loỏng".encode() not in raw_bytes(backend.path)
     assert store.forget("telegram", them) == Forgotten(0, 0, 0, 0)
+
+
+def test_a_ticket_round_trip_is_stored_alike_on_both_back_ends(store: Store) -> None:
+    handover, _ = store.request_handover("zalo", "u1", "cần người giúp")
+    store.open_ticket(handover, "zalo", "u1", '{"user_id": "8490"}', time.time() + 3600, "[]", 1.0)
+    assert store.citizen_wrote("zalo", "u1", '{"user_id": "8490"}', time.time() + 7200, 2.0) == (
+        handover
+    )
+    assert store.ticket_address(handover) == '{"user_id": "8490"}'
+    assert "8490" not in str(rows(store, "SELECT address FROM tickets"))  # encrypted
+    store.log_ticket_event(handover, "reply", "team", "Chào bạn", "sent", 3.0)
+    store.log_ticket_event(handover, "reply", "team", "Thêm", "sent", 4.0)
+    assert [e.text for e in store.ticket_events(handover)] == ["Chào bạn", "Thêm"]
+    first = store.add_web_reply("w1", "một", 5.0)
+    second = store.add_web_reply("w1", "hai", 6.0)
+    assert [text for _, text, _ in store.web_replies("w1", first)] == ["hai"]
+    assert second > first
+    assert store.close_ticket(handover, 7.0) is True
+    assert store.ticket_address(handover) is None
+    ticket = store.ticket(handover)
+    assert ticket is not None and (ticket.first_reply_at, ticket.closed_at) == (3.0, 7.0)
