@@ -33,6 +33,7 @@ import json
 import multiprocessing
 import os
 import random
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -616,7 +617,8 @@ def rate(tally: Tally, seconds: float) -> float:
     return tally.ok / seconds if seconds else 0.0
 
 
-def report(run: Run, checks: Checks, drain_seconds: float, setup: str) -> None:
+def report(run: Run, checks: Checks, drain_seconds: float, setup: str) -> bool:
+    """Print the figures and the checks; whether every check that must hold does."""
     normal = Tally()
     for tally in (run.mixed_distinct, run.mixed_repeat):
         normal.latencies += tally.latencies
@@ -721,6 +723,7 @@ def report(run: Run, checks: Checks, drain_seconds: float, setup: str) -> None:
         print(f"  {'ok ' if met else 'MISS'} {text}")
     for where in (checks.lost + checks.doubled)[:10]:
         print(f"    e.g. {where}")
+    return held and all(value == 0 for _, value in must)
 
 
 def report_database(checks: Checks) -> None:
@@ -804,7 +807,11 @@ def main() -> None:
             finally:
                 run.shutdown_seconds, run.clean_shutdown = servers.stop()
             checks = check(run, platforms, database, drain_seconds, writes_before)
-            report(run, checks, drain_seconds, f"{database.name}, {servers.describe()}")
+            if not report(run, checks, drain_seconds, f"{database.name}, {servers.describe()}"):
+                kept = Path(tempfile.mkdtemp(prefix="cds-stress-logs-"))
+                for log in Path(folder).glob("*.log"):
+                    shutil.copy(log, kept)
+                print(f"\nThe servers' and the proxy's logs are kept in {kept}")
     finally:
         platforms.stop()
 
