@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,19 @@ START_SECONDS = 180.0
 DRAIN_SECONDS = 90.0
 # Rows written to the answer log (the table and its indexes) by every answer.
 LOG_RELATIONS = ("conversations", "conversations_created", "conversations_user")
+
+
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """CPU time a process has used, with (`children`) its children's: those it waited for
+    and those still running."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    used = sum(int(value) for value in fields[11 : 15 if children else 13])
+    seconds = used / os.sysconf("SC_CLK_TCK")
+    if children:
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            with suppress(FileNotFoundError):  # gone meanwhile: counted by its parent
+                seconds += cpu_seconds(int(child))
+    return seconds
 
 
 def free_port() -> int:
@@ -57,6 +70,10 @@ class Database:
     def writes(self) -> dict[str, tuple[int, int, int]]:
         """Rows inserted, updated and deleted so far, by table (PostgreSQL counts them)."""
         return {}
+
+    def cpu_seconds(self) -> float:
+        """CPU time the database server has used (none apart from the replicas for SQLite)."""
+        return 0.0
 
     def unfinished(self) -> int:
         """Deliveries in the inbox not yet crossed off; -1 when it cannot be read."""
@@ -95,8 +112,9 @@ class SQLiteFile(Database):
 class PostgresDatabase(Database):
     name = "PostgreSQL"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, folder: str) -> None:
         self.url = url
+        self.folder = folder
         # Replicas on PostgreSQL must share the keys; the bot refuses to start without them.
         self.env = {
             "CDS_DATABASE_URL": url,
@@ -120,6 +138,10 @@ class PostgresDatabase(Database):
         )
         return {name: (int(i), int(u), int(d)) for name, i, u, d in rows}
 
+    def cpu_seconds(self) -> float:
+        postmaster = Path(self.folder, "data", "postmaster.pid").read_text().split()[0]
+        return cpu_seconds(int(postmaster), children=True)
+
 
 @contextmanager
 def open_database(kind: str, work: Path) -> Iterator[Database]:
@@ -128,7 +150,7 @@ def open_database(kind: str, work: Path) -> Iterator[Database]:
         return
     # Flushed to disk like a real server's: the benchmark measures what commits cost.
     with throwaway_cluster(durable=True) as cluster:
-        yield PostgresDatabase(cluster.new_database())
+        yield PostgresDatabase(cluster.new_database(), cluster.folder)
 
 
 # The servers ----------------------------------------------------------------------------
@@ -225,6 +247,11 @@ class Servers:
             replica.wait_healthy()
         front = Proxy(started, work) if proxy else None
         return cls(front.url if front else started[0].url, started, front)
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU time used so far by the replicas, and by the proxy."""
+        replicas = sum(cpu_seconds(replica.process.pid) for replica in self.replicas)
+        return replicas, cpu_seconds(self.proxy.process.pid) if self.proxy else 0.0
 
     def describe(self) -> str:
         n = len(self.replicas)

@@ -188,6 +188,7 @@ class Run:
     mixed_seconds: float = 0.0
     shutdown_seconds: float = float("nan")
     clean_shutdown: bool = False
+    cpu: tuple[float, float, float] = (0.0, 0.0, 0.0)  # replicas, proxy, database: seconds
 
 
 class Addresses:
@@ -682,6 +683,7 @@ def report(run: Run, checks: Checks, drain_seconds: float, setup: str) -> bool:
         print(f"  {note}")
     print(f"  inbox emptied {drain_seconds:.1f} s after the traffic stopped")
     report_database(checks)
+    report_cpu(run, checks)
     print(
         f"  shutdown (SIGTERM) {run.shutdown_seconds:.1f} s, "
         f"{'clean' if run.clean_shutdown else 'NOT clean'}"
@@ -724,6 +726,20 @@ def report(run: Run, checks: Checks, drain_seconds: float, setup: str) -> bool:
     for where in (checks.lost + checks.doubled)[:10]:
         print(f"    e.g. {where}")
     return held and all(value == 0 for _, value in must)
+
+
+def report_cpu(run: Run, checks: Checks) -> None:
+    """Answers per CPU second: a figure that holds on a shared machine, where answers per
+    second of wall time depend on what else runs."""
+    replicas, proxy, database = run.cpu
+    if not replicas:
+        return
+    total = replicas + proxy + database
+    print(
+        f"  CPU during the traffic: replicas {replicas:.1f} s, proxy {proxy:.1f} s, "
+        f"database server {database:.1f} s; answers per CPU second "
+        f"{checks.logged / replicas:.1f} (replicas), {checks.logged / total:.1f} (all three)"
+    )
 
 
 def report_database(checks: Checks) -> None:
@@ -800,10 +816,13 @@ def main() -> None:
             env = server_env(settings, platforms) | database.env
             servers = Servers.start(env, Path(folder), args.replicas, proxy)
             writes_before = database.writes()
+            cpu_before = (*servers.cpu_seconds(), database.cpu_seconds())
             try:
                 asyncio.run(drive(servers.url, run, settings.index_dir))
                 drain_seconds = database.wait_for_inbox()
                 time.sleep(1.0)  # replies sent just before the last delivery was crossed off
+                cpu_after = (*servers.cpu_seconds(), database.cpu_seconds())
+                run.cpu = tuple(a - b for a, b in zip(cpu_after, cpu_before, strict=True))
             finally:
                 run.shutdown_seconds, run.clean_shutdown = servers.stop()
             checks = check(run, platforms, database, drain_seconds, writes_before)
