@@ -251,23 +251,26 @@ class ChatService:
         if not admitted:
             self.admit(channel, user_id)
         user = self.store.user_hash(channel, user_id)
-        self._citizen_wrote(channel, user, address or user_id)
+        # The database is read and written off the event loop: on PostgreSQL a transaction
+        # waits on the network and the disk, and the loop serves everyone meanwhile.
+        previous = await asyncio.to_thread(self._note_message, channel, user, address or user_id)
         if len(text) > LONG_QUESTION_CHARS:  # counting its tokens: off the event loop
             question, cut = await asyncio.to_thread(self.fit, text)
         else:
             question, cut = self.fit(text)
-        answer = await self.answer(question, self.memory.recall(channel, user), shed=shed)
+        answer = await self.answer(question, previous, shed=shed)
         if cut:
             answer = replace(answer, question=text, answer=f"{CUT_NOTE}\n\n{answer.answer}")
         stored = stored_text(text)
-        self.memory.remember(channel, user, answer, stored)
+        await asyncio.to_thread(self.memory.remember, channel, user, answer, stored)
         handover_id = None
         if answer.intent == "handover":
             previous = self._last_question(channel, user)
             handover_id = await self.handover(channel, user_id, previous or stored, address=address)
             answer = replace(answer, answer=self.tickets.receipt(handover_id))
         try:
-            conversation_id: int | None = self.store.log_conversation(
+            conversation_id: int | None = await asyncio.to_thread(
+                self.store.log_conversation,
                 channel,
                 user,
                 stored,
@@ -289,11 +292,13 @@ class ChatService:
         )
         return Reply(answer, conversation_id, handover_id)
 
-    def _citizen_wrote(self, channel: str, user: str, address: str) -> None:
+    def _note_message(self, channel: str, user: str, address: str) -> Turn | None:
+        """Keep an open ticket's reply window open; the citizen's previous turn, if recent."""
         try:
             self.tickets.citizen_wrote(channel, user, address)
         except StorageError as exc:  # the citizen is answered all the same
             log.error("ticket not updated channel=%s user=%s: %s", channel, user, exc)
+        return self.memory.recall(channel, user)
 
     def _last_question(self, channel: str, user: str) -> str | None:
         try:
