@@ -30,7 +30,8 @@ CORE := bot/text.py bot/diacritics.py bot/knowledge.py bot/chunking.py bot/embed
 	bot/keys.py bot/privacy.py bot/sanitize.py bot/safejson.py bot/logs.py \
 	bot/faq_files.py bot/spreadsheet.py \
 	bot/gaps.py \
-	bot/reports bot/inbox.py bot/limits.py
+	bot/reports bot/inbox.py bot/limits.py \
+	bot/console
 
 ## Lint, format check, types of the core, and the whole test suite
 test: $(VENV)/.installed-dev

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 USER_HASH = "user_hash_secret"
 TOKEN = "token_key"
+SESSION = "session_secret"
 FERNET_KEY_HELP = (
     "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 )
@@ -80,6 +81,19 @@ def load_keys(
         ) from None
     secret = user_hash_secret if user_hash_secret is not None else missing[USER_HASH]
     return Keys(secret.encode(), fernet)
+
+
+def session_key(path: Path, session_secret: str | None = None) -> bytes:
+    """The key signing the console's session cookies: the setting, or the key file's
+    (generated on first use). A new key signs everyone out."""
+    if session_secret is not None:
+        return session_secret.encode()
+    saved = _read(path)
+    if SESSION not in saved:
+        _write(path, {**saved, SESSION: secrets.token_hex(32)})
+        log.info("wrote the console's session key to %s", path)
+        saved = _read(path)
+    return saved[SESSION].encode()
 
 
 def _read(path: Path) -> dict[str, str]:

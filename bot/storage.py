@@ -170,11 +170,30 @@ def _m004_one_open_handover(db: sqlite3.Connection) -> None:
     )
 
 
+def _m005_console_users(db: sqlite3.Connection) -> None:
+    # Editors and team members of the web console; a name is one account.
+    _run_script(
+        db,
+        """
+        CREATE TABLE console_users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('team', 'editor', 'admin')),
+            password_hash TEXT NOT NULL,
+            failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+            locked_until DOUBLE PRECISION NOT NULL DEFAULT 0,
+            created_at DOUBLE PRECISION NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_initial,
     _m002_privacy,
     _m003_inbox,
     _m004_one_open_handover,
+    _m005_console_users,
 ]
 # Finished deliveries are remembered this long, past any platform's retries.
 DELIVERY_MEMORY_SECONDS = 7 * 24 * 3600
@@ -221,6 +240,25 @@ class Forgotten:
     feedback: int
     handovers: int
     deliveries: int
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    """An account of the editors' console."""
+
+    id: int
+    name: str
+    role: str  # team, editor or admin
+    password_hash: str
+    failed_sign_ins: int
+    locked_until: float
+    created_at: float
+
+
+_CONSOLE_USER = (
+    "SELECT id, name, role, password_hash, failed_sign_ins, locked_until, created_at"
+    " FROM console_users"
+)
 
 
 @dataclass(frozen=True)
@@ -333,6 +371,15 @@ class Store:
             try:
                 return self._db.execute(sql, params)
             except sqlite3.OperationalError as exc:  # locked, disk full, read-only…
+                raise StorageError(f"the database refused a write or read: {exc}") from exc
+
+    def _fetchall(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Run a statement and read all its rows under the lock (a write with RETURNING
+        ends only once its rows are read)."""
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as exc:
                 raise StorageError(f"the database refused a write or read: {exc}") from exc
 
     def log_conversation(
@@ -754,3 +801,68 @@ class Store:
             (start, end),
         ).fetchall()
         return [(int(i), float(t), str(c), str(s)) for i, t, c, s in rows]
+
+    def feedback_per_channel(self, start: float, end: float) -> list[tuple[str, int, int]]:
+        """(channel, helpful, not helpful) feedback given in [start, end), by channel."""
+        rows = self._execute(
+            "SELECT channel, COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0)"
+            " FROM feedback WHERE created_at >= ? AND created_at < ? GROUP BY channel"
+            " ORDER BY channel",
+            (start, end),
+        ).fetchall()
+        return [(str(c), int(h), int(u)) for c, h, u in rows]
+
+    # Accounts of the editors' console.
+
+    def add_console_user(self, name: str, role: str, password_hash: str) -> int | None:
+        """Create an account; None when the name is taken."""
+        rows = self._fetchall(
+            "INSERT INTO console_users (name, role, password_hash, created_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id",
+            (name, role, password_hash, time.time()),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def set_console_password(self, name: str, role: str, password_hash: str) -> bool:
+        """Give an account a new password and role, and unlock it; False if there is none."""
+        cursor = self._execute(
+            "UPDATE console_users SET role = ?, password_hash = ?, failed_sign_ins = 0,"
+            " locked_until = 0 WHERE name = ?",
+            (role, password_hash, name),
+        )
+        return cursor.rowcount == 1
+
+    def console_user(self, name: str) -> ConsoleUser | None:
+        row = self._execute(_CONSOLE_USER + " WHERE name = ?", (name,)).fetchone()
+        return ConsoleUser(*row) if row else None
+
+    def console_user_by_id(self, user_id: int) -> ConsoleUser | None:
+        row = self._execute(_CONSOLE_USER + " WHERE id = ?", (user_id,)).fetchone()
+        return ConsoleUser(*row) if row else None
+
+    def console_users(self) -> list[ConsoleUser]:
+        rows = self._execute(_CONSOLE_USER + " ORDER BY name").fetchall()
+        return [ConsoleUser(*row) for row in rows]
+
+    def remove_console_user(self, name: str) -> bool:
+        return self._execute("DELETE FROM console_users WHERE name = ?", (name,)).rowcount == 1
+
+    def console_sign_in_failed(self, user_id: int, max_failed: int, lock_seconds: float) -> bool:
+        """Count a wrong password; the `max_failed`-th in a row locks the account for
+        `lock_seconds` (and starts the count again). True when this one locked it."""
+        now = time.time()
+        rows = self._fetchall(
+            "UPDATE console_users SET"
+            " locked_until = CASE WHEN failed_sign_ins + 1 >= ? THEN ? ELSE locked_until END,"
+            " failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= ? THEN 0"
+            " ELSE failed_sign_ins + 1 END"
+            " WHERE id = ? RETURNING locked_until",
+            (max_failed, now + lock_seconds, max_failed, user_id),
+        )
+        return bool(rows) and float(rows[0][0]) > now
+
+    def console_sign_in_succeeded(self, user_id: int) -> None:
+        self._execute(
+            "UPDATE console_users SET failed_sign_ins = 0, locked_until = 0 WHERE id = ?",
+            (user_id,),
+        )
