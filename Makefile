@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test index check lint format eval calibrate bench bench-index stress clean
+.PHONY: run test index check lint format eval calibrate bench bench-index stress screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,10 @@ bench-index: $(VENV)/.installed
 stress: $(VENV)/.installed-dev
 	$(PY) -m bot build-index --if-stale
 	$(PY) benchmarks/stress.py
+
+## Screenshots of the editors' console for the README (docs/console-*.png), in headless Chromium
+screenshots: $(VENV)/.installed-dev
+	SCREENSHOTS_DIR=docs $(PY) -m pytest -q tests/test_console_browser.py
 
 clean:
 	rm -rf $(VENV) index data .pytest_cache .ruff_cache

@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 from ..channels.common import ChatService
 from ..keys import key_file_for, session_key
 from ..reports.period import PROVINCE_TZ
+from ..reports.tables import channel_name
 from ..settings import Settings
 from ..storage import ConsoleUser, Store
 from .auth import (
@@ -71,6 +72,7 @@ def templates() -> Environment:
     environment.filters["when"] = _when
     environment.filters["number"] = _number
     environment.filters["percent"] = _percent
+    environment.filters["channel"] = channel_name
     return environment
 
 
