@@ -121,7 +121,10 @@ class IndexRebuild:
                     "xem nhật ký của máy chủ"
                 )
         except Exception as exc:  # shown on the page; the old index keeps serving
-            log.exception("the console's index build failed")
+            if isinstance(exc, CdsError):  # a bad knowledge file: its message says it all
+                log.error("the console's index build failed: %s", exc)
+            else:
+                log.exception("the console's index build failed")
             self._set(state="failed", stage="failed", finished_at=time.time(), error=_describe(exc))
             return
         log.info("the console rebuilt the index: %s", report.path)
