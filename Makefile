@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test index check lint format eval calibrate bench bench-index stress screenshots clean
+.PHONY: run test index seed check lint format eval calibrate bench bench-index stress screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ CORE := bot/text.py bot/diacritics.py bot/knowledge.py bot/chunking.py bot/embed
 	bot/keys.py bot/privacy.py bot/sanitize.py bot/safejson.py bot/logs.py \
 	bot/faq_files.py bot/spreadsheet.py \
 	bot/gaps.py \
-	bot/reports bot/inbox.py bot/limits.py \
+	bot/reports bot/inbox.py bot/limits.py bot/tickets.py \
 	bot/console
 
 ## Lint, format check, types of the core, and the whole test suite
@@ -43,6 +43,10 @@ test: $(VENV)/.installed-dev
 ## Rebuild the index after editing knowledge/ (re-embeds only what changed)
 index: $(VENV)/.installed
 	$(PY) -m bot build-index
+
+## Ship the bundled knowledge's vectors and ranker (bot/data/), so a first build takes seconds
+seed: $(VENV)/.installed
+	$(PY) scripts/write_seed.py
 
 format: $(VENV)/.installed-dev
 	$(PY) -m ruff format bot tests scripts benchmarks

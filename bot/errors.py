@@ -66,6 +66,27 @@ class PlatformRefused(ChannelError):
     """The platform answered and will not take this message: sending it again cannot help."""
 
 
+class TicketError(CdsError):
+    """A team action on a ticket that cannot be done; the message (Vietnamese) is for the
+    team member who asked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TicketNotFound(TicketError):
+    """No ticket has this number."""
+
+
+class TicketClosed(TicketError):
+    """The ticket is closed: nothing more is sent to its citizen."""
+
+
+class NotDelivered(TicketError):
+    """The reply did not reach the citizen (the platform refused it, or its window ended)."""
+
+
 class RequestError(CdsError):
     """A request the server will not serve; `code` is stable, `message` is for developers.
     The HTTP surface answers it with `status` and the API's one error shape."""

@@ -12,6 +12,10 @@ Layout of an index folder:
 A build writes a new folder under builds/ and only then points `current` at it, so a crash
 or a bad source file leaves the previous index serving. The cache is keyed by embedder
 fingerprint, role and text, so a rebuild embeds only new or changed chunks.
+
+A fresh clone has no cache: it starts from the seed shipped in bot/data/ (the vectors of the
+bundled knowledge, `make seed`), and takes the shipped ranker when it was trained on exactly
+this knowledge and model, so a first build costs seconds rather than a minute of embedding.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 KEEP_BUILDS = 2
 LEFTOVER_SECONDS = 600.0
+SEED_FILE = "embeddings-seed.npz"  # in bot/data/
 
 
 @dataclass(frozen=True)
@@ -114,8 +119,41 @@ class EmbeddingCache:
                 ((key, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items),
             )
 
+    def is_empty(self) -> bool:
+        return self._db.execute("SELECT 1 FROM embeddings LIMIT 1").fetchone() is None
+
+    def import_seed(self, path: Path) -> int:
+        """Add the vectors of a seed file (see write_seed) this cache lacks; returns how many
+        the seed holds (0 for a missing or unreadable seed: it only saves time)."""
+        try:
+            with np.load(path) as seed:
+                keys, vectors = seed["keys"], seed["vectors"]
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("embedding seed %s not used: %s", path, exc)
+            return 0
+        with self._db:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO embeddings (key, vector) VALUES (?, ?)",
+                (
+                    (k.hex(), v.astype(np.float32).tobytes())
+                    for k, v in zip(keys, vectors, strict=True)
+                ),
+            )
+        return len(keys)
+
+    def write_seed(self, path: Path) -> int:
+        """Write every vector of this cache to a seed file; returns how many."""
+        rows = self._db.execute("SELECT key, vector FROM embeddings ORDER BY key").fetchall()
+        keys = np.array([bytes.fromhex(k) for k, _ in rows], dtype="S32")
+        vectors = np.stack([np.frombuffer(v, dtype=np.float32) for _, v in rows])
+        np.savez_compressed(path, keys=keys, vectors=vectors)
+        return len(rows)
+
     def close(self) -> None:
         self._db.close()
+
+
+SHIPPED_SEED = Path(__file__).parent / "data" / SEED_FILE
 
 
 # Building -------------------------------------------------------------------------------
@@ -220,12 +258,26 @@ def _folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def training_digest(manifest: dict) -> str:
+    """What a ranker learns from: the knowledge files' contents, the model and the features."""
+    from .ranking import FEATURES
+
+    parts = [*sorted(manifest["source_files"].values()), manifest["model_fingerprint"], *FEATURES]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
 def _train_ranker(build: Path, embedder: Embedder, cache_path: Path) -> None:
     """Train the build's ranker on its own phrasings (bot/ranking.py), embedding the held-out
-    phrasings through the cache so that a rebuild re-embeds only what changed."""
-    from .ranking import train_for_build
+    phrasings through the cache so that a rebuild re-embeds only what changed; or take the
+    shipped one when it was trained on this very knowledge."""
+    from .ranking import RANKER_FILE, Ranker, train_for_build
     from .search import Retriever
 
+    digest = training_digest(json.loads((build / "manifest.json").read_text()))
+    if Ranker.default().trained_for == digest:
+        (build / RANKER_FILE).write_text(Ranker.default().to_json())
+        log.info("the shipped ranker was trained on this knowledge and model: reused")
+        return
     retriever = Retriever(open_index(build, embedder), embedder)
     cache = EmbeddingCache(cache_path)
     fingerprint = embedder.fingerprint
@@ -249,7 +301,7 @@ def _train_ranker(build: Path, embedder: Embedder, cache_path: Path) -> None:
         return np.stack([found[k] for k in keys])
 
     try:
-        train_for_build(retriever, build, embed)
+        train_for_build(retriever, build, embed, trained_for=digest)
     finally:
         cache.close()
 
@@ -260,14 +312,18 @@ def build_index(
     embedder: Embedder,
     progress: ProgressFactory = _no_progress,
     train_ranker: bool = True,
+    seed: Path | None = SHIPPED_SEED,
 ) -> BuildReport:
-    """Load, chunk, embed and write a new index (and train its ranker), then make it current."""
+    """Load, chunk, embed and write a new index (and train its ranker), then make it current.
+    A new cache starts from the `seed` file's vectors."""
     started = time.perf_counter()
     knowledge = load_knowledge(sources)  # raises before anything is written
     chunks = knowledge_chunks(knowledge)
     out.mkdir(parents=True, exist_ok=True)
     cache = EmbeddingCache(out / "embeddings.sqlite")
     try:
+        if seed is not None and seed.is_file() and cache.is_empty():
+            cache.import_seed(seed)
         vectors, reused = embed_chunks(chunks, embedder, cache, progress)
     finally:
         cache.close()
@@ -313,6 +369,32 @@ def build_index(
         size_bytes=_folder_size(final),
         path=final,
     )
+
+
+def publish(index_dir: Path, destination: Path) -> Path:
+    """Copy the current build into another index folder (another machine's, mounted) and
+    make it current there: the copy goes to a hidden folder first, so a replica watching
+    `destination` never sees a half-copied build. Returns the published build."""
+    build = resolve(index_dir)
+    builds = destination / "builds"
+    final = builds / build.name
+    if not final.is_dir():
+        builds.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(destination)
+        staging = builds / f".{build.name}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            shutil.copytree(build, staging)
+            for copied in staging.iterdir():
+                with copied.open("rb") as handle:
+                    os.fsync(handle.fileno())
+            staging.rename(final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    _point_current(destination, final)
+    _prune_builds(builds, keep=final)
+    return final
 
 
 def _remove_leftovers(out: Path) -> None:

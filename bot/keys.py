@@ -68,7 +68,9 @@ def load_keys(
     if token_key is None and TOKEN not in missing:
         missing[TOKEN] = Fernet.generate_key().decode()
     if missing != saved:
-        _write(path, missing)
+        if not _write(path, missing, replace=bool(saved)):
+            # Another replica sharing this folder created the file first: use its keys.
+            return load_keys(path, user_hash_secret, token_key, legacy_user_hash)
         log.info("wrote keys to %s: back this file up, apart from the database", path)
     token = token_key if token_key is not None else missing[TOKEN]
     try:
@@ -113,9 +115,11 @@ def _read(path: Path) -> dict[str, str]:
     return data
 
 
-def _write(path: Path, values: dict[str, str]) -> None:
-    # Written whole to a private temporary file, then renamed: never half a key file, and
-    # never a moment where it is readable by others.
+def _write(path: Path, values: dict[str, str], replace: bool) -> bool:
+    """Write the key file; a new one (`replace` false) only if no other process has made it
+    meanwhile (False then): replicas starting together must agree on one set of keys."""
+    # Written whole to a private temporary file, then renamed (or linked, which refuses to
+    # overwrite): never half a key file, and never a moment where it is readable by others.
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -125,7 +129,16 @@ def _write(path: Path, values: dict[str, str]) -> None:
             file.write("\n")
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
+        if replace:
+            os.replace(temporary, path)
+            return True
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        finally:
+            temporary.unlink(missing_ok=True)
+        return True
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

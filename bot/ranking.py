@@ -67,6 +67,9 @@ class Ranker:
     trained_on: str = ""
     # Share of the held-out phrasings put first: by this ranker, and by each signal alone.
     held_out_first: dict[str, float] = field(default_factory=dict)
+    # What it was trained on (index.training_digest: knowledge, model, features), so that a
+    # build of the very same knowledge can take the shipped ranker instead of training one.
+    trained_for: str = ""
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """The probability that each candidate (a row of FEATURES values) answers."""
@@ -84,6 +87,7 @@ class Ranker:
                 "bias": round(self.bias, 6),
                 "trained_on": self.trained_on,
                 "held_out_first": self.held_out_first,
+                "trained_for": self.trained_for,
             },
             indent=2,
             ensure_ascii=False,
@@ -100,6 +104,7 @@ class Ranker:
             bias=float(data["bias"]),
             trained_on=str(data.get("trained_on", "")),
             held_out_first=dict(data.get("held_out_first", {})),
+            trained_for=str(data.get("trained_for", "")),
         )
 
     @classmethod
@@ -192,7 +197,10 @@ def top1(scores: np.ndarray, data: TrainingSet) -> float:
 
 
 def train_for_build(
-    retriever: Retriever, build: Path, embed: Callable[[Sequence[str]], np.ndarray] | None = None
+    retriever: Retriever,
+    build: Path,
+    embed: Callable[[Sequence[str]], np.ndarray] | None = None,
+    trained_for: str = "",
 ) -> Ranker | None:
     """Train a ranker on a new build's own phrasings and save it there; None (the shipped
     model serves) when the knowledge base has too few phrasings to learn from."""
@@ -210,6 +218,7 @@ def train_for_build(
             "coverage": round(top1(column["coverage"], data), 4),
             "bm25": round(top1(column["bm25"], data), 4),
         },
+        trained_for=trained_for,
     )
     (build / RANKER_FILE).write_text(ranker.to_json())
     log.info("ranker trained: held-out phrasings put first %s", ranker.held_out_first)

@@ -247,24 +247,24 @@ class Retriever:
                 key_present[n] = sum(self._idf[t] for t in key if t in weights)
         missing = np.where(key_total > 0, 1 - key_present / np.maximum(key_total, 1e-9), 0.0)
 
-        best_phrasings = np.zeros(len(units), dtype=np.float32)
-        for n, (start, size) in enumerate(zip(starts, sizes, strict=True)):
-            values = rescaled[start : start + size][phrasing[start : start + size]]
-            if len(values):
-                best_phrasings[n] = np.sort(values)[-3:].mean()
-        best_local = [
-            int(
-                np.argmax(
-                    np.where(
-                        every[s : s + z],
-                        rescaled[s : s + z] if dense_mode else row_cover[s : s + z],
-                        -1.0,
-                    )
-                )
-            )
-            for s, z in zip(starts, sizes, strict=True)
-        ]
-        best_rows = [int(all_rows[s + i]) for s, i in zip(starts, best_local, strict=True)]
+        # Units as rows of a padded table (a unit's rows side by side), so that per-unit
+        # top-3 means and arg-maxes are one numpy call each rather than a loop over units.
+        width = int(sizes.max())
+        unit_of_row = np.repeat(np.arange(len(units)), sizes)
+        slot = np.arange(len(all_rows)) - np.repeat(starts, sizes)
+
+        def table(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            padded = np.full((len(units), width), -np.inf, dtype=np.float32)
+            padded[unit_of_row, slot] = np.where(mask, values, -np.inf)
+            return padded
+
+        top3 = np.sort(table(rescaled, phrasing), axis=1)[:, -3:]
+        kept = np.isfinite(top3)
+        best_phrasings = (
+            np.where(kept, top3, 0.0).sum(axis=1) / np.maximum(kept.sum(axis=1), 1)
+        ).astype(np.float32)
+        best_local = np.argmax(table(rescaled if dense_mode else row_cover, every), axis=1)
+        best_rows = [int(r) for r in all_rows[starts + best_local]]
         bm25_best = per_unit(row_bm25, every, np.maximum)
         features = np.zeros((len(units), len(FEATURES)), dtype=np.float32)
         column = {name: i for i, name in enumerate(FEATURES)}

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -19,6 +19,7 @@ from . import console, http_errors, safejson
 from .answer import MAX_QUESTION_CHARS
 from .body_limit import BodyLimit
 from .channels.common import NOT_YOURS, Channel, ChatService
+from .channels.web import USER_HEADER, WebReplies
 from .errors import BadRequest, CdsError, NotFound, RateLimited, UnsupportedMediaType
 from .limits import RateLimiter, ip_limiter, user_limiter
 from .logs import cap_libraries
@@ -26,6 +27,7 @@ from .privacy import retention_cutoff
 from .security_headers import SecurityHeaders
 from .settings import Settings
 from .storage import Purged, Store
+from .tickets import Tickets
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,8 @@ class AskRequest(BaseModel):
 
 # Expired question text is blanked at startup, then every hour.
 PURGE_INTERVAL_SECONDS = 3600.0
+# Ticket addresses past their reply window are erased, and reminders sent, this often.
+TICKET_SWEEP_SECONDS = 300.0
 # SQLite (and PostgreSQL's bigint) hold signed 64-bit integers; a larger id is no id of ours.
 MAX_ID = 2**63 - 1
 
@@ -82,14 +86,20 @@ def load_service(settings: Settings) -> ChatService:
     from .engine import create_answerer
 
     answerer = create_answerer(settings)  # before the store: a bad index fails first
+    store = Store.from_settings(settings)
     return ChatService(
         answerer,
-        Store.from_settings(settings),
+        store,
         limiter=user_limiter(settings),
         queue_size=settings.answer_queue_size,
         alert_queue_size=settings.alert_queue_size,
         handover_cooldown=settings.handover_cooldown_seconds,
         question_tokens=settings.question_max_tokens,
+        tickets=Tickets(
+            store,
+            reply_window_seconds=settings.ticket_reply_window_days * 24 * 3600,
+            remind_after_seconds=settings.ticket_remind_hours * 3600,
+        ),
     )
 
 
@@ -158,6 +168,15 @@ async def _purge_regularly(service: ChatService, settings: Settings) -> None:
             log.error("purging expired question text failed: %s", exc)
 
 
+async def _sweep_tickets(tickets: Tickets) -> None:
+    while True:
+        try:
+            await tickets.sweep()
+        except Exception:  # one failed sweep (a busy database…) must not end the next ones
+            log.exception("sweeping tickets failed")
+        await asyncio.sleep(TICKET_SWEEP_SECONDS)
+
+
 def create_app(
     settings: Settings | None = None, service: ChatService | None = None, owned: bool = False
 ) -> FastAPI:
@@ -177,9 +196,17 @@ def create_app(
         await purge_expired(app.state.service.store, settings.retention_days)
         for channel in app.state.channels:
             await channel.start(app.state.service)
+        # Team replies reach citizens through the channels they wrote on.
+        tickets: Tickets = app.state.service.tickets
+        app.state.web_replies = WebReplies(app.state.service.store)
+        for sender in [*app.state.channels, app.state.web_replies]:
+            tickets.register(sender)
         purger = asyncio.create_task(_purge_regularly(app.state.service, settings))
+        sweeper = asyncio.create_task(_sweep_tickets(tickets))
         yield
+        sweeper.cancel()
         purger.cancel()
+        tickets.unregister_all()
         if watcher is not None:
             watcher.cancel()
         await _stop(app, settings, own_service=owned)
@@ -234,6 +261,8 @@ def create_app(
         if body.top_k:
             data["sources"] = data["sources"][: body.top_k]
         data["conversation_id"] = reply.conversation_id
+        if reply.handover_id:
+            data["handover_id"] = reply.handover_id
         return data
 
     @app.post("/api/feedback")
@@ -262,6 +291,17 @@ def create_app(
             last_question=False,
         )
         return {"ok": True, "handover_id": handover_id}
+
+    @app.get("/api/replies")
+    async def replies(request: Request, after: int = Query(0, ge=0, le=MAX_ID)) -> dict:
+        """The team's replies for the caller (their user_id in the X-User-Id header), past
+        the id `after` they already have; the web chat polls this while a request is open."""
+        throttle(request)
+        user_id = request.headers.get(USER_HEADER, "").strip()
+        if not user_id or len(user_id) > 200:
+            raise BadRequest("invalid_request", f"Send your user_id in the {USER_HEADER} header.")
+        web: WebReplies = request.app.state.web_replies
+        return web.fetch(user_id, after)
 
     static = resources.files("bot").joinpath("static")
 

@@ -184,6 +184,21 @@ class Settings(BaseSettings):
         description="A citizen's request for a person joins their open one, or one made "
         "this recently; the team is alerted once.",
     )
+    ticket_reply_window_days: float = Field(
+        7.0,
+        alias="CDS_TICKET_REPLY_WINDOW_DAYS",
+        gt=0,
+        description="Days after a citizen's last message that a team reply may still be sent "
+        "on Telegram, Zalo Bot and the web chat (Zalo OA's own limit is 7 days); the address "
+        "is erased after it.",
+    )
+    ticket_remind_hours: float = Field(
+        24.0,
+        alias="CDS_TICKET_REMIND_HOURS",
+        gt=0,
+        description="Hours after which a citizen whose request nobody has answered is told "
+        "whom to contact at their commune.",
+    )
     question_max_tokens: int = Field(
         128,
         alias="CDS_QUESTION_MAX_TOKENS",
@@ -252,7 +267,8 @@ class Settings(BaseSettings):
     telegram_team_user_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list,
         alias="TELEGRAM_TEAM_USER_IDS",
-        description="Telegram user ids (comma-separated) allowed the team's /tracuu command; "
+        description="Telegram user ids (comma-separated) allowed the team's commands "
+        "(/tracuu, /traloi, /dong, /ve); "
         "members of TELEGRAM_TEAM_CHAT_ID are allowed too.",
     )
     telegram_api_base_url: str = Field(

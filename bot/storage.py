@@ -170,7 +170,54 @@ def _m004_one_open_handover(db: sqlite3.Connection) -> None:
     )
 
 
-def _m005_console_users(db: sqlite3.Connection) -> None:
+def _m005_tickets(db: sqlite3.Connection) -> None:
+    # A ticket is the reply side of a hand-over request (same id; its status stays in
+    # handovers). `address` is the platform address, Fernet-encrypted, NULL once the ticket
+    # is closed or `address_until` (the platform's reply window) has passed. Team replies
+    # for the web chat wait in web_replies until the browser has fetched them.
+    _run_script(
+        db,
+        """
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY REFERENCES handovers(id),
+            channel TEXT NOT NULL,
+            user_hash TEXT NOT NULL,
+            address TEXT,
+            address_until DOUBLE PRECISION,
+            turns TEXT NOT NULL DEFAULT '[]',
+            last_message_at DOUBLE PRECISION NOT NULL,
+            alert_ref TEXT,
+            first_reply_at DOUBLE PRECISION,
+            reminded_at DOUBLE PRECISION,
+            closed_at DOUBLE PRECISION
+        );
+        CREATE INDEX tickets_user ON tickets (channel, user_hash) WHERE closed_at IS NULL;
+        CREATE INDEX tickets_address_until ON tickets (address_until) WHERE address IS NOT NULL;
+        CREATE UNIQUE INDEX tickets_alert ON tickets (alert_ref) WHERE alert_ref IS NOT NULL;
+        CREATE TABLE ticket_events (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+            at DOUBLE PRECISION NOT NULL,
+            kind TEXT NOT NULL,
+            actor_hash TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX ticket_events_ticket ON ticket_events (ticket_id);
+        CREATE INDEX ticket_events_at ON ticket_events (at);
+        CREATE TABLE web_replies (
+            id INTEGER PRIMARY KEY,
+            user_hash TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at DOUBLE PRECISION NOT NULL
+        );
+        CREATE INDEX web_replies_user ON web_replies (user_hash, id);
+        CREATE INDEX web_replies_created ON web_replies (created_at)
+        """,
+    )
+
+
+def _m006_console_users(db: sqlite3.Connection) -> None:
     # Editors and team members of the web console; a name is one account.
     _run_script(
         db,
@@ -193,7 +240,8 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m002_privacy,
     _m003_inbox,
     _m004_one_open_handover,
-    _m005_console_users,
+    _m005_tickets,
+    _m006_console_users,
 ]
 # Finished deliveries are remembered this long, past any platform's retries.
 DELIVERY_MEMORY_SECONDS = 7 * 24 * 3600
@@ -226,6 +274,61 @@ class Delivery:
     address: str | None  # what the channel needs to reply; erased once answered
     text: str | None  # None: not a text message
     attempts: int  # claims so far, this one included
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    """A ticket as stored: its hand-over request and what replying to it needs."""
+
+    id: int
+    created_at: float
+    channel: str
+    user_hash: str
+    question: str
+    status: str  # the hand-over's: 'open', 'closed'
+    turns: str  # JSON list of the citizen's previous (masked) questions
+    last_message_at: float
+    has_address: bool
+    address_until: float | None
+    first_reply_at: float | None
+    reminded_at: float | None
+    closed_at: float | None
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """Something done about a ticket: a team reply, a close, a reminder."""
+
+    at: float
+    kind: str
+    actor_hash: str
+    text: str
+    outcome: str
+
+
+_TICKET_COLUMNS = (
+    "t.id, h.created_at, t.channel, t.user_hash, h.question, h.status, t.turns,"
+    " t.last_message_at, t.address IS NOT NULL, t.address_until, t.first_reply_at,"
+    " t.reminded_at, t.closed_at"
+)
+
+
+def _ticket(row: Sequence) -> TicketRow:
+    return TicketRow(
+        int(row[0]),
+        float(row[1]),
+        str(row[2]),
+        str(row[3]),
+        str(row[4]),
+        str(row[5]),
+        str(row[6]),
+        float(row[7]),
+        bool(row[8]),
+        None if row[9] is None else float(row[9]),
+        None if row[10] is None else float(row[10]),
+        None if row[11] is None else float(row[11]),
+        None if row[12] is None else float(row[12]),
+    )
 
 
 @dataclass(frozen=True)
@@ -483,6 +586,224 @@ class Store:
         ).fetchone()
         return str(row[0]) if row else None
 
+    def recent_questions(
+        self, channel: str, user_hash: str, since: float, limit: int
+    ) -> list[tuple[str, bool]]:
+        """A user's last `limit` questions asked since `since`, oldest first, as
+        (question, answered) pairs of their stored (masked) text."""
+        rows = self._execute(
+            "SELECT question, answered FROM conversations WHERE channel = ? AND user_hash = ?"
+            " AND user_hash <> '' AND created_at >= ? AND question <> ''"
+            " ORDER BY id DESC LIMIT ?",
+            (channel, user_hash, since, limit),
+        ).fetchall()
+        return [(str(q), bool(a)) for q, a in reversed(rows)]
+
+    # Tickets: the reply side of hand-over requests. The platform address is encrypted with
+    # the token key and erased when the ticket closes or its reply window ends.
+
+    def _seal(self, address: str) -> str:
+        return self._fernet.encrypt(address.encode()).decode()
+
+    def open_ticket(
+        self,
+        ticket_id: int,
+        channel: str,
+        user_hash: str,
+        address: str,
+        address_until: float,
+        turns: str,
+        now: float,
+    ) -> None:
+        """Open the ticket of hand-over `ticket_id`, or, if open already, bring its address
+        and the citizen's last message time up to date."""
+        self._execute(
+            "INSERT INTO tickets (id, channel, user_hash, address, address_until, turns,"
+            " last_message_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET address = excluded.address,"
+            " address_until = excluded.address_until, last_message_at = excluded.last_message_at"
+            " WHERE tickets.closed_at IS NULL",
+            (ticket_id, channel, user_hash, self._seal(address), address_until, turns, now),
+        )
+
+    def citizen_wrote(
+        self, channel: str, user_hash: str, address: str, address_until: float, now: float
+    ) -> int | None:
+        """Note a new message of a citizen with an open ticket (the reply window starts
+        again); the ticket's id, or None when they have none."""
+        row = self._execute(
+            "SELECT id FROM tickets WHERE channel = ? AND user_hash = ? AND closed_at IS NULL"
+            " AND user_hash <> ''",
+            (channel, user_hash),
+        ).fetchone()
+        if row is None:
+            return None
+        self._execute(
+            "UPDATE tickets SET address = ?, address_until = ?, last_message_at = ?"
+            " WHERE id = ? AND closed_at IS NULL",
+            (self._seal(address), address_until, now, row[0]),
+        )
+        return int(row[0])
+
+    def ticket(self, ticket_id: int) -> TicketRow | None:
+        row = self._execute(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets t JOIN handovers h ON h.id = t.id"
+            " WHERE t.id = ?",
+            (ticket_id,),
+        ).fetchone()
+        return _ticket(row) if row else None
+
+    def open_tickets(self) -> list[TicketRow]:
+        """Every open ticket, oldest first."""
+        rows = self._execute(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets t JOIN handovers h ON h.id = t.id"
+            " WHERE t.closed_at IS NULL AND h.status = 'open' ORDER BY t.id"
+        ).fetchall()
+        return [_ticket(row) for row in rows]
+
+    def ticket_address(self, ticket_id: int) -> str | None:
+        """The platform address of an open ticket, decrypted; None when erased."""
+        row = self._execute(
+            "SELECT address FROM tickets WHERE id = ? AND closed_at IS NULL", (ticket_id,)
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        try:
+            return self._fernet.decrypt(str(row[0]).encode()).decode()
+        except InvalidToken:
+            log.error(
+                "the address of ticket %d cannot be decrypted with the current key", ticket_id
+            )
+            return None
+
+    def note_ticket_alert(self, ticket_id: int, alert_ref: str) -> None:
+        """Remember which team-chat message announced a ticket, so replies to it find it."""
+        self._execute("UPDATE tickets SET alert_ref = ? WHERE id = ?", (alert_ref, ticket_id))
+
+    def ticket_by_alert(self, alert_ref: str) -> int | None:
+        row = self._execute("SELECT id FROM tickets WHERE alert_ref = ?", (alert_ref,)).fetchone()
+        return int(row[0]) if row else None
+
+    def log_ticket_event(
+        self,
+        ticket_id: int,
+        kind: str,
+        actor_hash: str,
+        text: str,
+        outcome: str,
+        now: float,
+    ) -> None:
+        """Record what was done about a ticket; a delivered reply is its first reply once."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._db.execute(
+                        "INSERT INTO ticket_events (ticket_id, at, kind, actor_hash, text,"
+                        " outcome) VALUES (?, ?, ?, ?, ?, ?)",
+                        (ticket_id, now, kind, actor_hash, text, outcome),
+                    )
+                    if kind == "reply" and outcome == "sent":
+                        self._db.execute(
+                            "UPDATE tickets SET first_reply_at = COALESCE(first_reply_at, ?)"
+                            " WHERE id = ?",
+                            (now, ticket_id),
+                        )
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                raise StorageError(f"the database refused a ticket event: {exc}") from exc
+
+    def ticket_events(self, ticket_id: int) -> list[TicketEvent]:
+        """What was done about a ticket, oldest first."""
+        rows = self._execute(
+            "SELECT at, kind, actor_hash, text, outcome FROM ticket_events"
+            " WHERE ticket_id = ? ORDER BY id",
+            (ticket_id,),
+        ).fetchall()
+        return [TicketEvent(float(a), str(k), str(w), str(t), str(o)) for a, k, w, t, o in rows]
+
+    def close_ticket(self, ticket_id: int, now: float) -> bool:
+        """Close a hand-over request and its ticket, erasing the address; False when there
+        is no such open request."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    closed = self._db.execute(
+                        "UPDATE handovers SET status = 'closed' WHERE id = ? AND status = 'open'",
+                        (ticket_id,),
+                    ).rowcount
+                    self._db.execute(
+                        "UPDATE tickets SET closed_at = ?, address = NULL, address_until = NULL"
+                        " WHERE id = ? AND closed_at IS NULL",
+                        (now, ticket_id),
+                    )
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                raise StorageError(f"the database refused to close a ticket: {exc}") from exc
+        return closed == 1
+
+    def erase_expired_addresses(self, now: float) -> list[int]:
+        """Erase the addresses whose reply window has ended; the ids of those tickets."""
+        with self._lock:
+            try:
+                rows = self._db.execute(
+                    "UPDATE tickets SET address = NULL WHERE address IS NOT NULL"
+                    " AND address_until < ? RETURNING id",
+                    (now,),
+                ).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise StorageError(f"the database refused to erase addresses: {exc}") from exc
+        return sorted(int(row[0]) for row in rows)
+
+    def tickets_to_remind(self, opened_before: float) -> list[TicketRow]:
+        """Open tickets opened before `opened_before` that no one has answered, and whose
+        citizen has not been reminded yet and can still be reached."""
+        rows = self._execute(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets t JOIN handovers h ON h.id = t.id"
+            " WHERE t.closed_at IS NULL AND h.status = 'open' AND t.first_reply_at IS NULL"
+            " AND t.reminded_at IS NULL AND t.address IS NOT NULL AND h.created_at < ?"
+            " ORDER BY t.id",
+            (opened_before,),
+        ).fetchall()
+        return [_ticket(row) for row in rows]
+
+    def mark_ticket_reminded(self, ticket_id: int, now: float) -> None:
+        self._execute("UPDATE tickets SET reminded_at = ? WHERE id = ?", (now, ticket_id))
+
+    def add_web_reply(self, user_hash: str, text: str, now: float) -> int:
+        """Keep a team reply for a web chat visitor until their browser fetches it."""
+        cursor = self._execute(
+            "INSERT INTO web_replies (user_hash, text, created_at) VALUES (?, ?, ?)",
+            (user_hash, text, now),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def web_replies(self, user_hash: str, after: int) -> list[tuple[int, str, float]]:
+        """The replies waiting for a web chat visitor past `after`, the last id they have
+        seen; the ones up to it are erased (the browser has them)."""
+        self._execute("DELETE FROM web_replies WHERE user_hash = ? AND id <= ?", (user_hash, after))
+        rows = self._execute(
+            "SELECT id, text, created_at FROM web_replies WHERE user_hash = ? AND id > ?"
+            " ORDER BY id",
+            (user_hash, after),
+        ).fetchall()
+        return [(int(i), str(t), float(c)) for i, t, c in rows]
+
+    def has_open_ticket(self, channel: str, user_hash: str) -> bool:
+        row = self._execute(
+            "SELECT 1 FROM tickets WHERE channel = ? AND user_hash = ? AND closed_at IS NULL"
+            " AND user_hash <> ''",
+            (channel, user_hash),
+        ).fetchone()
+        return row is not None
+
     # The inbox. Every statement is one atomic conditional write: the database, not process
     # memory, decides who answers a delivery.
 
@@ -651,12 +972,9 @@ class Store:
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
     def close_handover(self, handover_id: int) -> bool:
-        """Mark a hand-over request handled; False when there is no such open request."""
-        cursor = self._execute(
-            "UPDATE handovers SET status = 'closed' WHERE id = ? AND status = 'open'",
-            (handover_id,),
-        )
-        return cursor.rowcount == 1
+        """Mark a hand-over request handled (its ticket's address erased); False when there
+        is no such open request."""
+        return self.close_ticket(handover_id, time.time())
 
     def purge(self, before: float) -> Purged:
         """Blank the text and the user's pseudonym of questions and hand-over requests made
@@ -680,6 +998,18 @@ class Store:
                     (before,),
                 )
                 self._db.execute(
+                    "UPDATE tickets SET turns = '[]', user_hash = '' WHERE id IN"
+                    " (SELECT id FROM handovers WHERE created_at < ?)"
+                    " AND (turns <> '[]' OR user_hash <> '')",
+                    (before,),
+                )
+                self._db.execute(
+                    "UPDATE ticket_events SET text = '', actor_hash = ''"
+                    " WHERE at < ? AND (text <> '' OR actor_hash <> '')",
+                    (before,),
+                )
+                self._db.execute("DELETE FROM web_replies WHERE created_at < ?", (before,))
+                self._db.execute(
                     "DELETE FROM inbox WHERE done_at < ?", (now - DELIVERY_MEMORY_SECONDS,)
                 )
                 self._db.execute("COMMIT")
@@ -701,6 +1031,18 @@ class Store:
                     " (SELECT id FROM conversations WHERE channel = ? AND user_hash = ?)",
                     who + who,
                 ).rowcount
+                self._db.execute(
+                    "DELETE FROM ticket_events WHERE ticket_id IN"
+                    " (SELECT id FROM tickets WHERE channel = ? AND user_hash = ?)",
+                    who,
+                )
+                self._db.execute(
+                    "DELETE FROM tickets WHERE channel = ? AND user_hash = ?"
+                    " OR id IN (SELECT id FROM handovers WHERE channel = ? AND user_hash = ?)",
+                    who + who,
+                )
+                if channel == "api":
+                    self._db.execute("DELETE FROM web_replies WHERE user_hash = ?", (user_hash,))
                 counts = [
                     self._db.execute(
                         f"DELETE FROM {table} WHERE channel = ? AND user_hash = ?", who
@@ -792,15 +1134,28 @@ class Store:
         ).fetchone()
         return int(helpful), int(unhelpful)
 
-    def handovers_between(self, start: float, end: float) -> list[tuple[int, float, str, str]]:
-        """(id, created_at, channel, status now) of the hand-overs requested in [start, end)."""
-        # The tickets feature will add (first_reply_at, closed_at) to each row.
+    def handovers_between(
+        self, start: float, end: float
+    ) -> list[tuple[int, float, str, str, float | None, float | None]]:
+        """(id, created_at, channel, status now, first reply, closed) of the hand-overs
+        requested in [start, end); the times are None where no ticket recorded them."""
         rows = self._execute(
-            "SELECT id, created_at, channel, status FROM handovers"
-            " WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id",
+            "SELECT h.id, h.created_at, h.channel, h.status, t.first_reply_at, t.closed_at"
+            " FROM handovers h LEFT JOIN tickets t ON t.id = h.id"
+            " WHERE h.created_at >= ? AND h.created_at < ? ORDER BY h.created_at, h.id",
             (start, end),
         ).fetchall()
-        return [(int(i), float(t), str(c), str(s)) for i, t, c, s in rows]
+        return [
+            (
+                int(i),
+                float(t),
+                str(c),
+                str(s),
+                None if r is None else float(r),
+                None if d is None else float(d),
+            )
+            for i, t, c, s, r, d in rows
+        ]
 
     def feedback_per_channel(self, start: float, end: float) -> list[tuple[str, int, int]]:
         """(channel, helpful, not helpful) feedback given in [start, end), by channel."""

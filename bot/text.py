@@ -24,10 +24,11 @@ _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắ
 
 # Open syllables ending in oa, oe, uy: the new style puts the tone on the last vowel
 # (hoà, khoẻ, thuỷ), the traditional style used by official documents on the first
-# (hòa, khỏe, thủy). "qu" is a consonant, so quý/quả are the same in both styles.
+# (hòa, khỏe, thủy). "qu" is a consonant, so quý/quả are the same in both styles. A digit
+# ends a syllable too: "uỳ0" is read as "ùy 0".
 _NEW_STYLE = re.compile(
-    r"(?<![qQ])([oO])([aAeE])([\u0300\u0301\u0303\u0309\u0323])(?![\w\u0300-\u036f])"
-    r"|(?<![qQ])([uU])([yY])([\u0300\u0301\u0303\u0309\u0323])(?![\w\u0300-\u036f])"
+    r"(?<![qQ])([oO])([aAeE])([\u0300\u0301\u0303\u0309\u0323])(?![^\W\d_]|[\u0300-\u036f])"
+    r"|(?<![qQ])([uU])([yY])([\u0300\u0301\u0303\u0309\u0323])(?![^\W\d_]|[\u0300-\u036f])"
 )
 
 _WORD = re.compile(r"[^\W_]+(?:[/.\-][^\W_]+)*", re.UNICODE)
@@ -101,8 +102,9 @@ def rewrites() -> Rewrites:
     return Rewrites(folded, exact, longest)
 
 
+@lru_cache(maxsize=1)
 def abbreviations() -> dict[str, str]:
-    """The one-word rewrites, keyed by the word."""
+    """The one-word rewrites, keyed by the word (read-only: shared by every caller)."""
     return {k[0]: v for k, v in rewrites().exact.items() if len(k) == 1}
 
 
@@ -132,6 +134,9 @@ def _split_letters_digits(word: str) -> str:
     return re.sub(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])", " ", word)
 
 
+# A question is normalised by several steps of one answer (search, safety, composing), and
+# FAQ traffic repeats questions: the work is done once per distinct text.
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """Canonical form of a question or passage: NFC, lower case, traditional tones,
     abbreviations expanded, emoji and stray punctuation removed."""

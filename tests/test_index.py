@@ -8,13 +8,24 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bot.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, KnowledgeError
-from bot.index import build_index, open_index, read_manifest, resolve
+from bot.index import (
+    EmbeddingCache,
+    build_index,
+    open_index,
+    publish,
+    read_manifest,
+    resolve,
+    training_digest,
+)
+from bot.knowledge import load_knowledge
+from bot.ranking import RANKER_FILE, Ranker
 
 from .conftest import FIXTURES, ROOT
 
@@ -48,6 +59,46 @@ def test_second_build_reuses_every_embedding(knowledge: Path, tmp_path: Path, em
     assert first.embedded == first.chunks
     assert second.embedded == 0
     assert second.reused == second.chunks
+
+
+def test_a_first_build_starts_from_the_seed_and_embeds_nothing(
+    knowledge: Path, tmp_path: Path, embedder
+) -> None:
+    build_index([knowledge], tmp_path / "elsewhere", embedder, seed=None)
+    cache = EmbeddingCache(tmp_path / "elsewhere" / "embeddings.sqlite")
+    seed = tmp_path / "seed.npz"
+    assert cache.write_seed(seed) > 0
+    cache.close()
+
+    report = build_index([knowledge], tmp_path / "index", embedder, seed=seed)
+    assert report.embedded == 0
+    fresh = open_index(tmp_path / "elsewhere", embedder).vectors
+    seeded = open_index(tmp_path / "index", embedder).vectors
+    assert np.array_equal(
+        fresh.reconstruct_n(0, fresh.ntotal), seeded.reconstruct_n(0, seeded.ntotal)
+    )
+
+
+def test_a_damaged_seed_costs_only_time(knowledge: Path, tmp_path: Path, embedder) -> None:
+    seed = tmp_path / "seed.npz"
+    seed.write_bytes(b"not a seed")
+    report = build_index([knowledge], tmp_path / "index", embedder, seed=seed)
+    assert report.embedded == report.chunks
+
+
+def test_the_shipped_ranker_is_reused_for_the_knowledge_it_was_trained_on(
+    knowledge: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashes = load_knowledge([knowledge]).file_hashes
+    digest = training_digest({"source_files": hashes, "model_fingerprint": embedder.fingerprint})
+    shipped = Ranker.default()
+    monkeypatch.setattr(
+        Ranker, "default", classmethod(lambda cls: replace(shipped, trained_for=digest))
+    )
+    report = build_index([knowledge], tmp_path / "index", embedder)
+    built = Ranker.from_json((report.path / RANKER_FILE).read_text())
+    assert built.trained_for == digest
+    assert np.array_equal(built.weights, shipped.weights)
 
 
 def test_editing_one_file_re_embeds_only_its_chunks(
@@ -208,3 +259,36 @@ def embedded(index_dir: Path) -> int:
             return int(cache.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+def test_a_published_build_is_served_whole_from_the_other_folder(
+    fixture_index: Path, tmp_path: Path, embedder
+) -> None:
+    other = tmp_path / "other-machine"
+    published = publish(fixture_index, other)
+    assert resolve(other) == published
+    assert read_manifest(other) == read_manifest(fixture_index)
+    assert open_index(other, embedder).vectors.ntotal > 0
+
+
+def test_a_publish_cut_short_leaves_the_other_folder_serving_its_build(
+    fixture_index: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "other-machine"
+    before = publish(fixture_index, other)
+    newer = tmp_path / "newer"
+    shutil.copytree(fixture_index, newer, symlinks=True)
+    resolve(newer).rename(resolve(newer).with_name("20991231-000000-abcdef"))
+    (newer / "current").unlink()
+    (newer / "current").symlink_to("builds/20991231-000000-abcdef")
+
+    def cut(src: Path, dst: Path) -> None:  # the disk fills after the first file
+        Path(dst).mkdir(parents=True)
+        shutil.copyfile(Path(src) / "manifest.json", Path(dst) / "manifest.json")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(shutil, "copytree", cut)
+    with pytest.raises(OSError):
+        publish(newer, other)
+    assert resolve(other) == before
+    assert [p.name for p in (other / "builds").iterdir()] == [before.name]

@@ -86,12 +86,12 @@ def free_port() -> int:
 
 
 class Server:
-    """`python -m bot serve` on a free loopback port, its log in a file."""
+    """`python -m bot serve` on a loopback port (a free one by default), its log in a file."""
 
-    def __init__(self, env: dict[str, str], folder: Path, name: str) -> None:
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], folder: Path, name: str, port: int = 0) -> None:
+        self.port = port or free_port()
         self.log = folder / f"{name}.log"
-        with self.log.open("w") as log:
+        with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot", "serve", "--port", str(self.port)],
                 cwd=folder,

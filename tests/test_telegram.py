@@ -307,8 +307,12 @@ async def test_lienhe_records_a_handover_with_the_last_question(
     await post(client, message_update(1, UNKNOWN_QUESTION))
     await post(client, message_update(2, "/lienhe"))
 
-    assert fake.sent_texts()[-1] == HANDOVER_REPLY
     (handover,) = chat_service.store.open_handovers()
+    assert fake.sent_texts()[
+        -1
+    ] == f"{HANDOVER_REPLY} Mã yêu cầu của bạn là #{handover['id']}; " + (
+        "câu trả lời của cán bộ sẽ được gửi tới bạn ngay tại đây."
+    )
     assert handover["channel"] == "telegram"
     assert handover["question"] == UNKNOWN_QUESTION
     assert handover["user_hash"] == chat_service.store.user_hash("telegram", "42")
@@ -363,7 +367,8 @@ async def test_a_declined_question_offers_a_person_and_the_button_records_a_hand
 
     await post(client, callback_update(2, "h:1", declined))
 
-    assert fake.sent_texts()[-1] == HANDOVER_REPLY
+    assert fake.sent_texts()[-1].startswith(HANDOVER_REPLY)
+    assert "Mã yêu cầu của bạn là #1;" in fake.sent_texts()[-1]
     assert [h["question"] for h in chat_service.store.open_handovers()] == [UNKNOWN_QUESTION]
 
 
@@ -539,7 +544,7 @@ async def test_handover_requests_from_any_channel_alert_the_team_group(
     (alert,) = [m for m in fake.calls_to("sendMessage") if str(m["chat_id"]) == str(GROUP)]
     assert alert["text"].startswith(f"Yêu cầu gặp cán bộ #{handover_id} (kênh web):")
     assert "thủ tục ly hôn trực tuyến, sđt [số điện thoại]" in alert["text"]
-    assert f"python -m bot handovers --close {handover_id}" in alert["text"]
+    assert f"/traloi {handover_id} <nội dung>" in alert["text"]
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
@@ -624,12 +629,15 @@ async def test_what_waits_in_the_inbox_holds_no_names(
     assert "quét mã QR" in fake.sent_texts()[0]
 
 
-async def test_the_team_alert_shows_no_terminal_escapes(fake: FakeTelegram) -> None:
+async def test_the_team_alert_shows_no_terminal_escapes(
+    fake: FakeTelegram, chat_service: ChatService
+) -> None:
     from bot.channels.common import Handover
     from bot.channels.telegram import alert_team
 
     async with Bot(TOKEN, base_url=fake.base_url) as bot:
-        await alert_team(bot, GROUP, Handover(7, "zalo", "\x1b[2Jgiá\x1b[5m vàng\u202e\x07"))
+        handover = Handover(7, "zalo", "\x1b[2Jgiá\x1b[5m vàng\u202e\x07")
+        await alert_team(bot, GROUP, chat_service.tickets, handover)
 
     (alert,) = fake.calls_to("sendMessage")
     assert alert["text"].startswith("Yêu cầu gặp cán bộ #7 (kênh Zalo OA):\ngiá vàng\n\n")

@@ -48,6 +48,12 @@ def test_nfd_input_matches_nfc() -> None:
         ("quen the bh o nha", "quen the bảo hiểm o nha"),
         ("dinh danh muc2", "dinh danh muc 2"),
         ("lv2 la j z", "mức 2 la gì vậy"),
+        ("tải áp ngân hàng", "tải ứng dụng ngân hàng"),
+        ("đọc tin nhắn zalo của ck", "đọc tin nhắn zalo của chồng"),
+        ("ck em 500k nhé", "chuyển khoản em 500k nhé"),
+        ("hack zl ny", "hack zalo người yêu"),
+        ("mẹ bị huyết áp cao", "mẹ bị huyết áp cao"),
+        ("áp thẻ căn cước vào điện thoại", "áp thẻ căn cước vào điện thoại"),
     ],
 )
 def test_abbreviations_and_teencode_are_expanded(typed: str, expanded: str) -> None:
@@ -108,3 +114,9 @@ def test_social_messages_are_recognised(message: str, intent: str) -> None:
 def test_a_number_joined_to_a_word_normalises_once_and_for_all(typed: str) -> None:
     # Found by Hypothesis: "0z" became "0 z", which the next normalisation read as "0 vậy".
     assert normalize(normalize(typed)) == normalize(typed)
+
+
+def test_a_digit_or_underscore_after_a_syllable_does_not_keep_the_new_style_tone() -> None:
+    # Found by Hypothesis: "uỳ0" was split into "uỳ 0", which a second normalisation changed.
+    assert normalize("uỳ0") == normalize("ùy 0") == "ùy 0"
+    assert normalize("hoà2") == "hòa 2"

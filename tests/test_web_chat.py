@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from bot.channels.common import RATE_LIMITED_REPLY, ChatService
@@ -18,6 +19,8 @@ from bot.storage import Store
 
 from .conftest import ROOT
 from .fakes.server import LocalServer
+from .fakes.telegram_api import TOKEN, FakeTelegram, message_update
+from .fakes.zalo_api import wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.is_file():
@@ -275,3 +278,49 @@ def test_a_visitor_asking_too_fast_is_asked_politely_to_wait(chat: Chat) -> None
 
     sync_api.expect(last_answer(chat)).to_have_text(RATE_LIMITED_REPLY)
     sync_api.expect(chat.page.get_by_role("button", name="Gửi")).to_be_enabled()
+
+
+def test_a_request_for_a_person_answered_in_the_team_group_appears_in_the_page(
+    browser: sync_api.Browser, chat_service: ChatService
+) -> None:
+    group, secret = -1009876, "web-chat-test-secret"
+    answer = "Chào bạn, bạn mang CCCD ra Bộ phận một cửa của xã, cán bộ sẽ giúp bạn."
+    with FakeTelegram() as telegram:
+        settings = Settings(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_WEBHOOK_SECRET=secret,
+            TELEGRAM_API_BASE_URL=telegram.base_url,
+            TELEGRAM_TEAM_CHAT_ID=group,
+        )
+        app = create_app(settings, service=chat_service)
+        with LocalServer(app, lifespan="on") as server:
+            context = browser.new_context(viewport=PHONE, locale="vi-VN")
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+            page.goto(f"{server.url}/chat")
+            chat = Chat(page, [])
+            chat.ask(QR_QUESTION)
+            sync_api.expect(last_answer(chat).locator(".text")).to_contain_text(QR_ANSWER)
+            page.get_by_role("button", name="Gặp cán bộ hỗ trợ").click()
+            sync_api.expect(page.locator(".msg.notice")).to_have_count(1)
+
+            def alerts() -> list[dict]:
+                return [m for m in telegram.messages if m["chat"]["id"] == group]
+
+            wait_until(lambda: bool(alerts()))
+            reply = message_update(
+                900, answer, chat_id=group, user_id=501, reply_to_message=alerts()[-1]
+            )
+            headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+            posted = httpx.post(f"{server.url}/webhook/telegram", json=reply, headers=headers)
+            assert posted.status_code == 200
+
+            team = page.locator(".msg.team")
+            sync_api.expect(team).to_contain_text(
+                "Tổ công nghệ số cộng đồng trả lời câu hỏi của bạn:"
+            )
+            sync_api.expect(team).to_contain_text(answer)
+            page.reload()  # shown once: the browser said which replies it has seen
+            page.wait_for_timeout(5000)
+            sync_api.expect(page.locator(".msg.team")).to_have_count(0)
+            context.close()

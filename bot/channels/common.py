@@ -31,6 +31,7 @@ from ..privacy import mask
 from ..sanitize import clean
 from ..search import Hit
 from ..storage import Store
+from ..tickets import Tickets
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def stored_text(text: str) -> str:
 class Reply:
     answer: Answer
     conversation_id: int | None  # None when the database could not log it
+    handover_id: int | None = None  # the ticket the message opened or joined, if it asked for one
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,13 @@ class Channel(Protocol):
     @property
     def inbox(self) -> Inbox | None: ...
 
+    # Seconds after a citizen's last message the platform lets us write (None: the setting).
+    reply_window_seconds: float | None
+
     async def start(self, service: ChatService) -> None: ...
+
+    async def send(self, address: str, text: str) -> None:
+        """Send `text` to a citizen at `address` (a team reply, a reminder)."""
 
     async def stop(self, timeout: float = ...) -> None:
         """Stop within `timeout` seconds; unsent replies stay in the inbox."""
@@ -111,9 +119,11 @@ class ChatService:
         alert_queue_size: int = 100,
         handover_cooldown: float = 0.0,
         question_tokens: int = QUESTION_TOKENS,
+        tickets: Tickets | None = None,
     ) -> None:
         self.answerer = answerer
         self.store = store
+        self.tickets = tickets or Tickets(store)
         self.memory = memory or Memory()
         self.limiter = limiter  # per user, every channel; None: no limit
         self._question_tokens = question_tokens
@@ -225,13 +235,23 @@ class ChatService:
             raise RateLimited(verdict.retry_after, verdict.first_refusal)
 
     async def ask(
-        self, channel: str, user_id: str, text: str, *, shed: bool = False, admitted: bool = False
+        self,
+        channel: str,
+        user_id: str,
+        text: str,
+        *,
+        shed: bool = False,
+        admitted: bool = False,
+        address: str | None = None,
     ) -> Reply:
         """Answer a citizen's message in the light of their previous one, and log it;
-        RateLimited when they send faster than allowed (unless `admitted` already)."""
+        RateLimited when they send faster than allowed (unless `admitted` already).
+        `address` is where the platform delivers to them (default: `user_id`), for a team
+        reply to their open ticket."""
         if not admitted:
             self.admit(channel, user_id)
         user = self.store.user_hash(channel, user_id)
+        self._citizen_wrote(channel, user, address or user_id)
         if len(text) > LONG_QUESTION_CHARS:  # counting its tokens: off the event loop
             question, cut = await asyncio.to_thread(self.fit, text)
         else:
@@ -241,9 +261,11 @@ class ChatService:
             answer = replace(answer, question=text, answer=f"{CUT_NOTE}\n\n{answer.answer}")
         stored = stored_text(text)
         self.memory.remember(channel, user, answer, stored)
+        handover_id = None
         if answer.intent == "handover":
             previous = self._last_question(channel, user)
-            await self.handover(channel, user_id, previous or stored)
+            handover_id = await self.handover(channel, user_id, previous or stored, address=address)
+            answer = replace(answer, answer=self.tickets.receipt(handover_id))
         try:
             conversation_id: int | None = self.store.log_conversation(
                 channel,
@@ -265,7 +287,13 @@ class ChatService:
             answer.kind,
             answer.score,
         )
-        return Reply(answer, conversation_id)
+        return Reply(answer, conversation_id, handover_id)
+
+    def _citizen_wrote(self, channel: str, user: str, address: str) -> None:
+        try:
+            self.tickets.citizen_wrote(channel, user, address)
+        except StorageError as exc:  # the citizen is answered all the same
+            log.error("ticket not updated channel=%s user=%s: %s", channel, user, exc)
 
     def _last_question(self, channel: str, user: str) -> str | None:
         try:
@@ -286,12 +314,14 @@ class ChatService:
         *,
         conversation_id: int | None = None,
         last_question: bool = True,
+        address: str | None = None,
     ) -> int:
-        """Record a request for a person and announce it. It is about `question`, else the
-        caller's own conversation `conversation_id` (NotFound if it is not theirs), else,
-        where the platform vouches for who the caller is (`last_question`), their last one.
-        A repeat joins the citizen's open request (or one within the cooldown), and the team
-        is alerted once, from a queue: the citizen never waits for the alert."""
+        """Record a request for a person, open its ticket and announce it. It is about
+        `question`, else the caller's own conversation `conversation_id` (NotFound if it is
+        not theirs), else, where the platform vouches for who the caller is
+        (`last_question`), their last one. A repeat joins the citizen's open request (or one
+        within the cooldown), and the team is alerted once, from a queue: the citizen never
+        waits for the alert. Team replies go to `address` (default: `user_id`)."""
         user = self.store.user_hash(channel, user_id)
         text = stored_text(question or "")
         if conversation_id is not None:
@@ -309,6 +339,11 @@ class ChatService:
         except StorageError as exc:  # the team is still told
             log.error("hand-over not recorded channel=%s user=%s: %s", channel, user, exc)
             handover_id, new = 0, True
+        if handover_id:
+            try:
+                self.tickets.open(handover_id, channel, user, address or user_id)
+            except StorageError as exc:  # the team is still told; a reply cannot reach them
+                log.error("ticket %d not opened channel=%s: %s", handover_id, channel, exc)
         if new:
             self._announce(Handover(handover_id, channel, text))
         return handover_id

@@ -52,10 +52,9 @@ from telegram.ext import (
 )
 
 from .. import safejson
-from ..answer import HANDOVER_REPLY, Answer
-from ..errors import BadRequest, ChannelError, RateLimited
+from ..answer import Answer
+from ..errors import BadRequest, ChannelError, PlatformRefused, RateLimited
 from ..inbox import Inbox, Outcome
-from ..sanitize import clean
 from ..search import Hit
 from ..settings import Settings
 from ..storage import Delivery
@@ -66,11 +65,17 @@ from .common import (
     NON_TEXT_REPLY,
     RATE_LIMITED_REPLY,
     ChatService,
-    Handover,
     Reply,
     split_message,
 )
 from .retry import pause
+from .telegram_team import (
+    alert_team,
+    answered_alert,
+    on_close_command,
+    on_list_command,
+    on_reply_command,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +115,8 @@ HELP_TEXT = (
     "/hoi <câu hỏi> – hỏi một câu\n"
     "/tracuu <từ khóa> – xem 5 tài liệu phù hợp nhất (dành cho Tổ công nghệ số cộng đồng)\n"
     "/lienhe – nhờ cán bộ hỗ trợ\n"
+    "/traloi <số> <nội dung>, /dong <số>, /ve – trả lời, đóng, xem yêu cầu gặp cán bộ "
+    "(dành cho Tổ công nghệ số cộng đồng)\n"
     "/help – xem hướng dẫn này\n\n"
     "Sau mỗi câu trả lời, bạn có thể bấm 👍 hoặc 👎 để góp ý, "
     "hoặc bấm một câu hỏi gợi ý để hỏi tiếp."
@@ -139,6 +146,7 @@ class TelegramChannel:
     """The Telegram adapter: the webhook route and the PTB Application behind it."""
 
     name = CHANNEL
+    reply_window_seconds: float | None = None  # a bot may write to a chat at any time
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -166,6 +174,21 @@ class TelegramChannel:
         if application is not None:
             await application.stop()
             await application.shutdown()
+
+    async def send(self, address: str, text: str) -> None:
+        """Send plain text to a chat (a team reply, a reminder), split to Telegram's limit;
+        PlatformRefused when Telegram will not take it (the user blocked the bot…)."""
+        if self.application is None:
+            raise ChannelError("The Telegram channel is not running.")
+        try:
+            for part in split_message(text, MessageLimit.MAX_TEXT_LENGTH):
+                await self.application.bot.send_message(
+                    int(address), part, link_preview_options=_NO_PREVIEW
+                )
+        except (TelegramBadRequest, Forbidden) as exc:
+            raise PlatformRefused(f"Telegram refused the message: {exc}") from None
+        except TelegramError as exc:
+            raise ChannelError(f"Telegram did not take the message: {exc}") from None
 
     async def webhook(self, request: Request) -> JSONResponse:
         """Check the secret, record the update in the inbox and answer 200 at once; it is
@@ -404,29 +427,15 @@ def build_application(
     application.bot_data["team"] = Team(
         settings.telegram_team_user_ids, settings.telegram_team_chat_id
     )
+    application.bot_data["team_chat_id"] = settings.telegram_team_chat_id
     register_handlers(application)
     if settings.telegram_team_chat_id is not None:
         service.on_handover(
-            functools.partial(alert_team, application.bot, settings.telegram_team_chat_id)
+            functools.partial(
+                alert_team, application.bot, settings.telegram_team_chat_id, service.tickets
+            )
         )
     return application
-
-
-CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo OA", "zalo-bot": "Zalo Bot", "api": "web"}
-
-
-async def alert_team(bot: Bot, chat_id: int, handover: Handover) -> None:
-    """Post a hand-over request to the community tech team's group."""
-    channel = CHANNEL_NAMES.get(handover.channel, handover.channel)
-    if handover.id:
-        close = f"Khi đã xử lý, đánh dấu bằng lệnh: python -m bot handovers --close {handover.id}"
-        number = f" #{handover.id}"
-    else:  # the database could not record it: the team still hears of it
-        close, number = "(Yêu cầu này chưa ghi được vào cơ sở dữ liệu.)", ""
-    await bot.send_message(
-        chat_id,
-        f"Yêu cầu gặp cán bộ{number} (kênh {channel}):\n{clean(handover.question)}\n\n{close}",
-    )
 
 
 def register_handlers(application: Application) -> None:
@@ -437,6 +446,9 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("hoi", on_ask_command, filters=new_messages))
     application.add_handler(CommandHandler("tracuu", on_lookup, filters=new_messages))
     application.add_handler(CommandHandler("lienhe", on_handover, filters=new_messages))
+    application.add_handler(CommandHandler("traloi", on_reply_command, filters=new_messages))
+    application.add_handler(CommandHandler("dong", on_close_command, filters=new_messages))
+    application.add_handler(CommandHandler("ve", on_list_command, filters=new_messages))
     application.add_handler(MessageHandler(new_messages & filters.TEXT & ~filters.COMMAND, on_text))
     private = new_messages & filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private & filters.COMMAND, on_unknown_command))
@@ -475,6 +487,8 @@ async def on_ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A text message: always answered in private chats, in groups only when addressed."""
     message = update.effective_message
+    if await answered_alert(update, context):  # the team answering a ticket
+        return
     question = message.text or ""
     if message.chat.type != ChatType.PRIVATE:
         question = addressed_question(message, context.bot.id, context.bot.username)
@@ -515,8 +529,12 @@ async def on_lookup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_handover(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/lienhe: record a hand-over to a team member."""
     question = _args(context) or None
-    await _service(context).handover(CHANNEL, str(update.effective_user.id), question)
-    await update.effective_message.reply_text(HANDOVER_REPLY)
+    service = _service(context)
+    message = update.effective_message
+    ticket = await service.handover(
+        CHANNEL, str(update.effective_user.id), question, address=str(message.chat.id)
+    )
+    await message.reply_text(service.tickets.receipt(ticket))
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -545,9 +563,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(FEEDBACK_THANKS)
         await _drop_feedback_buttons(query)
     elif kind == "h":
-        await _service(context).handover(CHANNEL, user_id)
+        service = _service(context)
+        chat_id = query.message.chat.id
+        ticket = await service.handover(CHANNEL, user_id, address=str(chat_id))
         await query.answer()
-        await context.bot.send_message(query.message.chat.id, HANDOVER_REPLY)
+        await context.bot.send_message(chat_id, service.tickets.receipt(ticket))
     else:
         question = _button_label(query)
         if question is None:
@@ -603,7 +623,9 @@ async def answer_question(
         await context.bot.send_chat_action(message.chat.id, ChatAction.TYPING)
     except TelegramError as exc:  # only a courtesy: never lose the answer over it
         log.info("typing action failed: %s", exc)
-    reply = await service.ask(CHANNEL, str(user_id), question, admitted=True)
+    reply = await service.ask(
+        CHANNEL, str(user_id), question, admitted=True, address=str(message.chat.id)
+    )
     parts = format_answer(reply.answer)
     for n, part in enumerate(parts, start=1):
         await message.reply_html(

@@ -204,7 +204,12 @@ class Responder:
             except ChannelError as exc:  # only a courtesy: answer anyway
                 log.debug("typing indicator not shown user=%s: %s", user, exc)
         reply = await reply_text(
-            self.service, self.name, incoming.user_id, incoming.text, admitted=True
+            self.service,
+            self.name,
+            incoming.user_id,
+            incoming.text,
+            admitted=True,
+            address=incoming.chat_id,
         )
         if reply is None:
             return "limited"
@@ -228,6 +233,7 @@ class ZaloBotChannel:
     """Zalo Bot Platform adapter: POST /webhook/zalo-bot, replies through sendMessage."""
 
     name = "zalo-bot"
+    reply_window_seconds: float | None = None  # no window documented: the setting decides
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -19,14 +19,20 @@ STOP_GRACE_SECONDS = 5.0
 
 
 async def reply_text(
-    service: ChatService, channel: str, user_id: str, text: str | None, admitted: bool = False
+    service: ChatService,
+    channel: str,
+    user_id: str,
+    text: str | None,
+    admitted: bool = False,
+    address: str | None = None,
 ) -> str | None:
     """The reply to one message: the answer to a text, or the text-only notice (None);
-    None when the user is over their limit and has been told so already."""
+    None when the user is over their limit and has been told so already. `address` is
+    where a team reply would reach them (default: `user_id`)."""
     if text is None:
         return NON_TEXT_REPLY
     try:
-        reply = await service.ask(channel, user_id, text, admitted=admitted)
+        reply = await service.ask(channel, user_id, text, admitted=admitted, address=address)
     except RateLimited as exc:
         return limited_reply(exc)
     except Exception:  # one odd message must never leave the citizen without a reply

@@ -88,6 +88,7 @@ SETTING_REFUSALS = {
         "(not the OA secret key)"
     ),
 }
+REPLY_WINDOW_SECONDS = 7 * 24 * 3600.0
 RATE_LIMITED = -32  # "Your application reached limit call api", on every Zalo API
 # Replies Zalo will not take, from the same table; retrying them only spends calls.
 WINDOW_ERRORS = frozenset(
@@ -531,6 +532,8 @@ class ZaloOAChannel:
     """Zalo Official Account adapter: POST /webhook/zalo, replies through message/cs."""
 
     name = "zalo"
+    # Zalo takes customer-service messages only within 7 days of the user's last message.
+    reply_window_seconds: float | None = REPLY_WINDOW_SECONDS
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -97,7 +97,8 @@ class Gap:
 
 @dataclass(frozen=True)
 class HandoverRow:
-    """A request for a person; the two times stay None until tickets record them."""
+    """A request for a person; its first team reply and its closing, as its ticket records
+    them (None when it has none)."""
 
     id: int
     created_at: float

@@ -15,6 +15,8 @@
       "cộng đồng ở thôn, bản hoặc Ủy ban nhân dân cấp xã nơi mình ở.",
     notSent: "Chưa gửi được",
   };
+  // While a request for a person is open, the page asks for the team's replies this often.
+  const POLL_MS = 4000;
 
   const list = document.getElementById("messages");
   const form = document.getElementById("ask-form");
@@ -25,6 +27,7 @@
   let busy = false;
   let lastConversation = null; // conversation_id of the last answer
   let handedOver = null; // { conversation, id } of the last hand-over: a second press adds no row
+  let polling = null; // the timer asking for the team's replies, while a request is open
 
   /** A random id kept per browser. Only this browser knows it, so it is what shows the server
    * that a conversation is this visitor's when they rate it or ask for a person. */
@@ -199,6 +202,7 @@
     try {
       const data = await post("/api/ask", { question });
       lastConversation = data.conversation_id ?? null;
+      if (data.handover_id != null) startPolling();
       typing.remove();
       showAnswer(data, asked);
     } catch (error) {
@@ -225,6 +229,7 @@
         const data = await post("/api/handover", body);
         handedOver = { conversation: lastConversation, id: data.handover_id };
       }
+      startPolling();
       const text = MESSAGES.handover.replace("{id}", handedOver.id);
       addMessage("bot notice", [el("p", "text", text)]);
     } catch (error) {
@@ -232,6 +237,57 @@
     } finally {
       handoverButton.disabled = false;
     }
+  }
+
+  function remember(key, value) {
+    try {
+      if (value == null) localStorage.removeItem(key);
+      else localStorage.setItem(key, String(value));
+    } catch (_) {
+      // Blocked storage: the page still polls while it stays open.
+    }
+  }
+
+  function recall(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch (_) {
+      return null;
+    }
+  }
+
+  /** Ask the server for the team's replies to this visitor's request, past the last one
+   * shown. The id goes in a header, so no access log records it. */
+  async function fetchReplies() {
+    if (document.hidden) return;
+    const after = Number(recall("replies_seen") || 0);
+    let data;
+    try {
+      const response = await fetch(`/api/replies?after=${after}`, {
+        headers: { "X-User-Id": userId },
+      });
+      if (!response.ok) return;
+      data = await response.json();
+    } catch (_) {
+      return; // offline for a moment: the next poll tries again
+    }
+    for (const reply of data.replies || []) {
+      // The text opens with who answers ("Tổ công nghệ số cộng đồng trả lời…").
+      addMessage("bot team", [el("p", "text", reply.text)]);
+      remember("replies_seen", reply.id);
+    }
+    if (!data.waiting && !(data.replies || []).length) stopPolling();
+  }
+
+  function startPolling() {
+    remember("waiting_team", "1");
+    if (polling == null) polling = setInterval(fetchReplies, POLL_MS);
+  }
+
+  function stopPolling() {
+    remember("waiting_team", null);
+    if (polling != null) clearInterval(polling);
+    polling = null;
   }
 
   function resize() {
@@ -256,4 +312,9 @@
     if (chip) ask(chip.textContent);
   });
   handoverButton.addEventListener("click", handover);
+  if (recall("waiting_team")) {
+    // A request made earlier in this browser: its replies may have come while it was closed.
+    startPolling();
+    fetchReplies();
+  }
 })();

@@ -1,0 +1,133 @@
+"""deploy/: the repository's Caddyfile in front of two real replicas (`python -m bot serve`
+sharing one database), restarted one after the other while citizens keep asking."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import ROOT, VNEID_ANSWER, VNEID_QUESTION
+from .test_restart import Server, free_port
+
+CADDY = shutil.which("caddy")
+pytestmark = pytest.mark.skipif(
+    CADDY is None, reason="Caddy is not installed: apt-get install caddy"
+)
+
+
+class Proxy:
+    """Caddy running deploy/Caddyfile on a free loopback port."""
+
+    def __init__(self, replicas: list[Server], folder: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(folder),
+            "XDG_DATA_HOME": str(folder / "caddy-data"),
+            "XDG_CONFIG_HOME": str(folder / "caddy-config"),
+            "CDS_SITE": f"http://127.0.0.1:{self.port}",
+            "CDS_REPLICAS": " ".join(f"127.0.0.1:{r.port}" for r in replicas),
+        }
+        self.log = folder / "caddy.log"
+        config = ROOT / "deploy" / "Caddyfile"
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                [str(CADDY), "run", "--adapter", "caddyfile", "--config", str(config)],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            assert self.process.poll() is None, self.log.read_text()
+            assert time.monotonic() < deadline, "Caddy did not start"
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def replicas(fixture_index: Path, tmp_path: Path) -> Iterator[tuple[list[Server], dict]]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(ROOT),
+        "OMP_NUM_THREADS": "1",
+        "OMP_WAIT_POLICY": "passive",
+        "CDS_INDEX_DIR": str(fixture_index),
+        "CDS_DB_PATH": str(tmp_path / "db.sqlite"),
+        "CDS_INDEX_RELOAD_SECONDS": "0",
+        "CDS_SHUTDOWN_SECONDS": "6",
+        "CDS_FORWARDED_ALLOW_IPS": "127.0.0.1",
+        # One test client asks everything: the limits are another test's business.
+        "CDS_IP_RATE_PER_MINUTE": "100000",
+        "CDS_IP_RATE_BURST": "100000",
+    }
+    servers = [Server(env, tmp_path, f"replica-{n}") for n in (1, 2)]
+    yield servers, env
+    for server in servers:
+        server.kill()
+
+
+class Citizens(threading.Thread):
+    """Ask through the proxy without pause until stopped; keep every status and answer."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.results: list[tuple[int, str]] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=30) as client:
+            n = 0
+            while not self.stopping.is_set():
+                n += 1
+                try:
+                    response = client.post(
+                        "/api/ask", json={"question": VNEID_QUESTION, "user_id": f"dan-{n}"}
+                    )
+                    self.results.append((response.status_code, response.text))
+                except httpx.HTTPError as exc:
+                    self.results.append((-1, repr(exc)))
+
+
+def test_a_rolling_restart_behind_the_proxy_loses_no_question(
+    replicas: tuple[list[Server], dict], tmp_path: Path
+) -> None:
+    servers, env = replicas
+    proxy = Proxy(servers, tmp_path)
+    citizens = Citizens(proxy.url)
+    citizens.start()
+    try:
+        time.sleep(1)
+        for n, server in enumerate(servers):
+            assert server.stop(within=20), server.log.read_text()[-3000:]
+            asked_while_down = len(citizens.results)
+            time.sleep(1)  # questions keep coming while this replica is down
+            assert len(citizens.results) > asked_while_down
+            servers[n] = Server(env, tmp_path, f"replica-{n + 1}", port=server.port)
+            time.sleep(3)  # the proxy's next health check sees it back
+        time.sleep(1)
+    finally:
+        citizens.stopping.set()
+        citizens.join(timeout=60)
+        proxy.stop()
+    failed = [(status, text[:200]) for status, text in citizens.results if status != 200]
+    assert failed == [], proxy.log.read_text()[-3000:]
+    assert len(citizens.results) >= 20
+    assert all(VNEID_ANSWER in text for _, text in citizens.results)
