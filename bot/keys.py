@@ -92,9 +92,11 @@ def session_key(path: Path, session_secret: str | None = None) -> bytes:
         return session_secret.encode()
     saved = _read(path)
     if SESSION not in saved:
-        _write(path, {**saved, SESSION: secrets.token_hex(32)})
-        log.info("wrote the console's session key to %s", path)
-        saved = _read(path)
+        if _write(path, {**saved, SESSION: secrets.token_hex(32)}, replace=bool(saved)):
+            log.info("wrote the console's session key to %s", path)
+        saved = _read(path)  # what the file holds now, whichever process wrote it
+        if SESSION not in saved:  # another process rewrote it without one meanwhile
+            return session_key(path)
     return saved[SESSION].encode()
 
 

@@ -31,6 +31,8 @@ from .fakes.server import LocalServer
 
 PAGES = [
     "/admin/",
+    "/admin/tickets",
+    "/admin/tickets/1",
     "/admin/try?q=vneid",
     "/admin/faq",
     "/admin/faq/new",
@@ -45,6 +47,8 @@ PAGES = [
     "/admin/users",
 ]
 FORMS = [
+    "/admin/tickets/1/reply",
+    "/admin/tickets/1/close",
     "/admin/faq/preview",
     "/admin/faq/save",
     "/admin/faq/import",
@@ -548,3 +552,50 @@ def test_the_spreadsheet_upload_may_be_larger_than_the_apis_body_limit(
     )
     assert response.status_code != 413  # read as a sheet, not refused as too large
     assert "Nhập bảng tính “hoi-dap.csv”" in response.text
+
+
+def test_the_team_answers_a_web_chat_request_from_the_console_and_closes_another(
+    admin: TestClient, console_site: ConsoleSite
+) -> None:
+    asked = admin.post(
+        "/api/handover",
+        json={"question": "Tôi cần người hướng dẫn cài VNeID cho bố mẹ", "user_id": "web-1"},
+    ).json()
+    other = admin.post(
+        "/api/handover", json={"question": "Cho tôi gặp cán bộ", "user_id": "web-2"}
+    ).json()
+    number = asked["handover_id"]
+    console_site.add_user("to", "team")
+    sign_in(admin, "to")
+    listing = admin.get("/admin/tickets").text
+    assert f'href="/admin/tickets/{number}">#{number}</a> · Tôi cần người hướng dẫn' in listing
+    assert "chưa trả lời" in listing
+
+    sent = admin.post(
+        f"/admin/tickets/{number}/reply",
+        data={"csrf": csrf_of(listing), "text": "Chiều nay tổ sẽ qua nhà bác để cài giúp ạ."},
+    )
+    assert sent.headers["location"] == "/admin/tickets"
+    assert f"Đã gửi trả lời cho yêu cầu #{number}." in admin.get("/admin/tickets").text
+    replies = admin.get("/api/replies", headers={"X-User-Id": "web-1"}).json()["replies"]
+    assert [reply["text"] for reply in replies] == [
+        "Tổ công nghệ số cộng đồng trả lời câu hỏi của bạn:\n"
+        "Chiều nay tổ sẽ qua nhà bác để cài giúp ạ."
+    ]
+    detail = admin.get(f"/admin/tickets/{number}").text
+    assert "trả lời: Chiều nay tổ sẽ qua nhà bác để cài giúp ạ." in detail
+
+    closed = admin.post(
+        f"/admin/tickets/{other['handover_id']}/close", data={"csrf": csrf_of(listing)}
+    )
+    assert closed.headers["location"] == "/admin/tickets"
+    listing = admin.get("/admin/tickets").text
+    assert f"Đã đóng yêu cầu #{other['handover_id']}." in listing
+    assert "Cho tôi gặp cán bộ" not in listing
+    again = admin.post(
+        f"/admin/tickets/{other['handover_id']}/reply", data={"csrf": csrf_of(listing), "text": "x"}
+    )
+    assert "đã đóng nên không gửi trả lời được nữa" in admin.get(again.headers["location"]).text
+    events = console_site.service.tickets.events(number)
+    assert [event.kind for event in events] == ["reply"]
+    assert events[0].actor_hash == console_site.store.user_hash("console", "to")

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import http_errors
 from ..channels.common import ChatService
 from ..settings import Settings
-from . import faq, gaps, overview, rebuild, reports, signin, trying, users
+from . import faq, gaps, overview, rebuild, reports, signin, tickets, trying, users
 from .auth import ConsoleError, CsrfRefused, Forbidden, NotSignedIn
 from .context import Console, redirect, render, visit
 
@@ -27,7 +27,7 @@ def create_console(settings: Settings, service: Callable[[], ChatService]) -> Fa
     app.state.console = Console(settings, service)
     http_errors.install(app)  # JSON errors in the API's shape, e.g. for a missing route
     app.add_exception_handler(ConsoleError, _refused)  # type: ignore[arg-type]
-    for module in (signin, overview, trying, faq, gaps, rebuild, reports, users):
+    for module in (signin, overview, tickets, trying, faq, gaps, rebuild, reports, users):
         app.include_router(module.router)
     static = resources.files("bot.console").joinpath("static")
 

@@ -38,6 +38,7 @@ from .builds import IndexRebuild
 # The menu: (page, address, title, the least role that sees it).
 NAV = (
     ("overview", "/admin/", "Tổng quan", "team"),
+    ("tickets", "/admin/tickets", "Yêu cầu gặp cán bộ", "team"),
     ("try", "/admin/try", "Thử câu hỏi", "team"),
     ("faq", "/admin/faq", "Hỏi đáp", "editor"),
     ("gaps", "/admin/gaps", "Câu hỏi chưa có lời đáp", "editor"),
