@@ -20,7 +20,6 @@ from .. import faq_files
 from ..errors import FIELD_LABELS, FaqEditError, FaqEntryError, KnowledgeError, SheetError
 from ..knowledge import TOPICS, FaqEntry, Knowledge, load_knowledge
 from ..reports import PROVINCE_TZ
-from ..spreadsheet import import_faq, workbook
 from ..text import fold, normalize
 from .context import Editor, Visit, redirect, render
 
@@ -188,6 +187,8 @@ async def faq_new(
 async def faq_export(
     current: Editor,
 ) -> Response:
+    from ..spreadsheet import workbook  # openpyxl loads when a sheet is first asked for
+
     def build() -> bytes:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "faq.xlsx"
@@ -213,6 +214,8 @@ async def faq_import(current: Editor, request: Request) -> Response:
     if suffix not in (".xlsx", ".csv"):
         return redirect(current, "/admin/faq", "Chỉ nhận tệp .xlsx hoặc .csv.")
     data = await upload.read()
+    from ..spreadsheet import import_faq  # openpyxl loads when a sheet is first sent
+
     dry_run = form.get("dry_run") == "1"
     knowledge_dir = current.console.settings.knowledge_dir
 

@@ -10,16 +10,7 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from ..reports import (
-    PROVINCE_TZ,
-    Period,
-    PeriodError,
-    gather,
-    read_topic_names,
-    to_csv,
-    to_html,
-    to_xlsx,
-)
+from ..reports import PROVINCE_TZ, Period, PeriodError, gather, read_topic_names
 from .context import Editor, redirect, render
 
 router = APIRouter()
@@ -58,6 +49,8 @@ async def download(
         period = Period.parse(kind, value[:20])
     except PeriodError as exc:
         return redirect(current, "/admin/reports", str(exc))
+
+    from ..reports import to_csv, to_html, to_xlsx  # the writers load when first used
 
     def build() -> bytes:
         topics = read_topic_names(console.settings.index_dir)
