@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 # The core: everything but the channel adapters, the server and the CLI.
 CORE := bot/text.py bot/diacritics.py bot/knowledge.py bot/chunking.py bot/embedders.py \
 	bot/index.py bot/search.py bot/ranking.py bot/questions.py bot/compose.py bot/answer.py \
-	bot/engine.py bot/evaluation.py bot/storage.py bot/settings.py bot/errors.py bot/safety.py \
+	bot/engine.py bot/evaluation.py bot/storage bot/settings.py bot/errors.py bot/safety.py \
 	bot/keys.py bot/privacy.py bot/sanitize.py bot/safejson.py bot/logs.py \
 	bot/faq_files.py bot/spreadsheet.py \
 	bot/gaps.py \

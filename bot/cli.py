@@ -212,7 +212,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     store = Store.from_settings(settings)
     since = time.time() - args.days * 86400
     stats = store.stats(since)
-    print(f"cds-bot report: the last {args.days} days ({settings.db_path})\n")
+    print(f"cds-bot report: the last {args.days} days ({store.describe()})\n")
     print(f"{'channel':<12} {'questions':>9} {'answered':>9} {'share':>7}")
     for channel, questions, answered in store.by_channel(since):
         print(f"{channel:<12} {questions:>9} {answered:>9} {answered / questions:>7.0%}")
@@ -345,6 +345,40 @@ def cmd_forget(args: argparse.Namespace, settings: Settings) -> int:
         f"{erased.deliveries} delivery record(s)."
     )
     return 0
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    from .storage import open_database
+    from .storage.migrations import status, upgrade
+
+    database = open_database(settings)
+    try:
+        print(database.describe())
+        if args.db_command == "upgrade":
+            applied = upgrade(database)
+            if applied:
+                print(f"Applied {len(applied)} migration(s): {', '.join(applied)}.")
+            else:
+                print("Already up to date.")
+            return 0
+        pending = 0
+        for migration in status(database):
+            if migration.applied_at is None:
+                pending += 1
+                when = "pending"
+            else:
+                applied_at = dt.datetime.fromtimestamp(migration.applied_at)
+                when = f"applied {applied_at:%Y-%m-%d %H:%M}"
+            print(f"  {migration.name:<28} {when}")
+        if pending:
+            print(
+                f"{pending} migration(s) pending: python -m bot db upgrade (or start the server)."
+            )
+        return 1 if pending else 0
+    finally:
+        database.close()
 
 
 def cmd_faq_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -564,6 +598,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="their id on that channel: Telegram or Zalo user id, or the web chat's user_id",
     )
     forget.set_defaults(func=cmd_forget)
+
+    db = commands.add_parser(
+        "db", help="the database: which back end and migrations, and upgrading it"
+    )
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser(
+        "upgrade", help="apply the migrations not applied yet (the server does so on start)"
+    ).set_defaults(func=cmd_db)
+    db_commands.add_parser(
+        "status", help="the back end, where it is, and each migration: applied or pending"
+    ).set_defaults(func=cmd_db)
 
     add_user = commands.add_parser("add-user", help="create an account of the console (/admin)")
     add_user.add_argument("name", help="the name to sign in with")

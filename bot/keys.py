@@ -73,16 +73,24 @@ def load_keys(
             return load_keys(path, user_hash_secret, token_key, legacy_user_hash)
         log.info("wrote keys to %s: back this file up, apart from the database", path)
     token = token_key if token_key is not None else missing[TOKEN]
+    where = "CDS_TOKEN_KEY" if token_key is not None else f"{TOKEN} in {path}"
+    secret = user_hash_secret if user_hash_secret is not None else missing[USER_HASH]
+    return Keys(secret.encode(), _fernet(token, where))
+
+
+def given_keys(user_hash_secret: str, token_key: str) -> Keys:
+    """The keys as set in the environment, with no key file."""
+    return Keys(user_hash_secret.encode(), _fernet(token_key, "CDS_TOKEN_KEY"))
+
+
+def _fernet(token: str, where: str) -> Fernet:
     try:
-        fernet = Fernet(token.encode())
+        return Fernet(token.encode())
     except ValueError:
-        where = "CDS_TOKEN_KEY" if token_key is not None else f"{TOKEN} in {path}"
         raise KeyFileError(
             f"{where} is not a Fernet key (32 url-safe base64-encoded bytes). Make one with:\n"
             f"    {FERNET_KEY_HELP}"
         ) from None
-    secret = user_hash_secret if user_hash_secret is not None else missing[USER_HASH]
-    return Keys(secret.encode(), fernet)
 
 
 def session_key(path: Path, session_secret: str | None = None) -> bytes:

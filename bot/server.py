@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -20,8 +19,16 @@ from .answer import MAX_QUESTION_CHARS
 from .body_limit import BodyLimit
 from .channels.common import NOT_YOURS, Channel, ChatService
 from .channels.web import USER_HEADER, WebReplies
-from .errors import BadRequest, CdsError, NotFound, RateLimited, UnsupportedMediaType
-from .limits import RateLimiter, ip_limiter, user_limiter
+from .conversation import conversation_memory
+from .errors import (
+    BadRequest,
+    CdsError,
+    NotFound,
+    RateLimited,
+    StorageError,
+    UnsupportedMediaType,
+)
+from .limits import Limiter, ip_limiter, user_limiter
 from .logs import cap_libraries
 from .privacy import retention_cutoff
 from .security_headers import SecurityHeaders
@@ -90,7 +97,9 @@ def load_service(settings: Settings) -> ChatService:
     return ChatService(
         answerer,
         store,
-        limiter=user_limiter(settings),
+        # Shared with the other servers when the database is (PostgreSQL).
+        memory=conversation_memory(store),
+        limiter=user_limiter(settings, store),
         queue_size=settings.answer_queue_size,
         alert_queue_size=settings.alert_queue_size,
         handover_cooldown=settings.handover_cooldown_seconds,
@@ -164,7 +173,7 @@ async def _purge_regularly(service: ChatService, settings: Settings) -> None:
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
         try:
             await purge_expired(service.store, settings.retention_days)
-        except sqlite3.Error as exc:  # e.g. the database is busy: try again next time
+        except StorageError as exc:  # e.g. the database is busy: try again next time
             log.error("purging expired question text failed: %s", exc)
 
 
@@ -190,6 +199,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.service = service or load_service(settings)
+        # Counted with the other servers when the database is shared.
+        app.state.ip_limiter = ip_limiter(settings, app.state.service.store)
         watcher = None
         if owned and settings.index_reload_seconds > 0:
             watcher = asyncio.create_task(_watch_index(app.state.service, settings))
@@ -327,7 +338,7 @@ def throttle(request: Request) -> None:
     """Refuse (429) an API or web chat request over its address's limit, before its body
     is read. The address is held in memory for the minute the limit is about, never stored;
     uvicorn puts a trusted proxy's X-Forwarded-For in `request.client`."""
-    limiter: RateLimiter = request.app.state.ip_limiter
+    limiter: Limiter = request.app.state.ip_limiter
     verdict = limiter.check(request.client.host if request.client else "-")
     if not verdict.allowed:
         raise RateLimited(verdict.retry_after, verdict.first_refusal)

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         alias="CDS_DB_PATH",
         description="SQLite file for conversations, feedback and hand-overs.",
     )
+    database_url: SecretStr | None = Field(
+        None,
+        alias="CDS_DATABASE_URL",
+        description="PostgreSQL database shared by several servers (postgresql://user:password"
+        "@host/db); unset: SQLite at CDS_DB_PATH.",
+    )
     user_hash_secret: SecretStr | None = Field(
         None,
         alias="CDS_USER_HASH_SECRET",
@@ -347,6 +353,15 @@ class Settings(BaseSettings):
                 "or its meta tag"
             )
         return text
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("CDS_DATABASE_URL must be a postgresql:// URL (unset for SQLite)")
+        return value
 
     @field_validator("telegram_team_user_ids", mode="before")
     @classmethod

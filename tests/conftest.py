@@ -23,6 +23,8 @@ from bot.server import create_app
 from bot.settings import Settings, setting_names
 from bot.storage import Store
 
+from .pg import pg_url, postgres_cluster  # noqa: F401  (fixtures)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 KNOWLEDGE = ROOT / "knowledge"

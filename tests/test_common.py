@@ -243,7 +243,8 @@ async def test_when_the_database_fails_the_answer_still_goes_out_and_it_is_logge
 async def test_a_full_disk_does_not_stop_the_answer(
     chat_service: ChatService, caplog: pytest.LogCaptureFixture
 ) -> None:
-    db = chat_service.store._db  # no real disk can be filled here: cap the file instead
+    # No real disk can be filled here: cap the file instead.
+    db = chat_service.store.database.connection  # type: ignore[attr-defined]
     (pages,) = db.execute("PRAGMA page_count").fetchone()
     db.execute(f"PRAGMA max_page_count = {pages}")
     replies = [await chat_service.ask("web", "u1", "quét mã QR trả tiền") for _ in range(200)]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-import bot.storage
+import bot.storage.store
 from bot.index import SourceInfo
 from bot.reports import (
     Gap,
@@ -53,7 +53,7 @@ def at(month: int, day: int, hour: int = 12, minute: int = 0, second: float = 0)
 @contextmanager
 def clock(monkeypatch: pytest.MonkeyPatch, when: float) -> Iterator[None]:
     with monkeypatch.context() as patch:
-        patch.setattr(bot.storage.time, "time", lambda: when)
+        patch.setattr(bot.storage.store.time, "time", lambda: when)
         yield
 
 

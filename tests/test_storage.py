@@ -1,3 +1,6 @@
+"""The store, on both back ends: SQLite (a temporary file) and PostgreSQL (a fresh database in
+the tests' throw-away cluster). Tests about SQLite's files run on SQLite only."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,26 +10,84 @@ import os
 import sqlite3
 import stat
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from cryptography.fernet import Fernet
 
-from bot import storage
 from bot.errors import StorageError
 from bot.keys import KeyFileError
 from bot.settings import Settings
-from bot.storage import MIGRATIONS, Forgotten, Purged, Store, _m001_initial
+from bot.storage import MIGRATIONS, Database, Forgotten, Purged, Store
+from bot.storage.migrations import upgrade
+from bot.storage.sqlite import SQLiteDatabase
+
+SECRET = "test-user-hash-secret"
+TOKEN_KEY = Fernet.generate_key().decode()
 
 
-def test_migrations_are_recorded_and_run_once(tmp_path: Path) -> None:
-    Store(tmp_path / "db.sqlite").close()
-    store = Store(tmp_path / "db.sqlite")
-    store.close()
-    rows = (
-        sqlite3.connect(tmp_path / "db.sqlite").execute("SELECT name FROM _migrations").fetchall()
-    )
-    assert [r[0] for r in rows] == [m.__name__ for m in MIGRATIONS]
+class Backend:
+    """One database of a back end, opened as often as a test likes."""
+
+    def __init__(self, name: str, tmp_path: Path, url: str | None) -> None:
+        self.name = name
+        self.path = tmp_path / "db.sqlite"
+        self.url = url
+        self._opened: list[Store | Database] = []
+
+    def database(self) -> Database:
+        """The bare database, not upgraded."""
+        if self.url is None:
+            database: Database = SQLiteDatabase(self.path)
+        else:
+            from bot.storage.postgres import PostgresDatabase
+
+            database = PostgresDatabase(self.url, pool_size=2)
+        self._opened.append(database)
+        return database
+
+    def store(self) -> Store:
+        shared = self.url is not None
+        store = Store(self.database(), SECRET, TOKEN_KEY) if shared else Store(self.path)
+        self._opened.append(store)
+        return store
+
+    def old(self, until: str) -> Database:
+        """The database as a version that stopped at migration `until` left it."""
+        database = self.database()
+        upgrade(database, until=until)
+        return database
+
+    def close(self) -> None:
+        for opened in self._opened:
+            opened.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    opened = Backend(request.param, tmp_path, url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def store(backend: Backend) -> Store:
+    """The bot's database, on each back end in turn."""
+    return backend.store()
+
+
+def rows(store: Store, sql: str, params: tuple = ()) -> list[tuple]:
+    return [tuple(row) for row in store.database.execute(sql, params).rows]
+
+
+def test_migrations_are_recorded_and_run_once(backend: Backend) -> None:
+    backend.store().close()
+    store = backend.store()
+    names = rows(store, "SELECT name FROM _migrations ORDER BY name")
+    assert [r[0] for r in names] == [m.__name__ for m in MIGRATIONS]
 
 
 def test_user_hash_is_stable_per_database_and_hides_the_id(tmp_path: Path) -> None:
@@ -66,44 +127,31 @@ def test_one_worker_holds_a_delivery_until_its_lease_runs_out(store: Store) -> N
 
 
 def test_an_answered_delivery_keeps_no_address_or_text_and_is_never_taken_again(
-    store: Store, tmp_path: Path
+    store: Store,
 ) -> None:
     store.inbox_add("zalo", "m1", "u", '{"user_id": "84912345678"}', "số CCCD", "w", 0.0)
     store.inbox_finish("zalo", "m1", "sent")
     assert store.inbox_claim("zalo", "m1", "w2", time.time() + 30) is None
     assert store.inbox_add("zalo", "m1", "u", "{}", "again", None, 0.0) is False
     assert store.inbox_unfinished() == 0
-    row = (
-        sqlite3.connect(tmp_path / "db.sqlite")
-        .execute("SELECT address, text, outcome FROM inbox")
-        .fetchone()
-    )
-    assert row == (None, None, "sent")
+    assert rows(store, "SELECT address, text, outcome FROM inbox") == [(None, None, "sent")]
 
 
-def test_deliveries_seen_before_the_inbox_existed_are_still_recognised(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(storage, "MIGRATIONS", MIGRATIONS[:2])
-    Store(tmp_path / "db.sqlite").close()
-    old = sqlite3.connect(tmp_path / "db.sqlite")
+def test_deliveries_seen_before_the_inbox_existed_are_still_recognised(backend: Backend) -> None:
+    old = backend.old(until="_m002_privacy")
     old.execute(
         "INSERT INTO deliveries (channel, delivery_id, created_at, user_hash)"
         " VALUES ('zalo', 'm-old', ?, 'u')",
         (time.time(),),
     )
-    old.commit()
     old.close()
-    monkeypatch.undo()
-    store = Store(tmp_path / "db.sqlite")
+    store = backend.store()
     assert store.inbox_add("zalo", "m-old", "u", "{}", "retry", None, 0.0) is False
     assert store.inbox_unfinished() == 0
-    store.close()
 
 
-def test_a_database_locked_by_another_process_is_a_storage_error(
-    store: Store, tmp_path: Path
-) -> None:
+def test_a_database_locked_by_another_process_is_a_storage_error(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite")
     other = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")  # e.g. someone's sqlite3 shell in the middle of an edit
     with pytest.raises(StorageError, match="database is locked"):
@@ -113,16 +161,15 @@ def test_a_database_locked_by_another_process_is_a_storage_error(
     assert store.stats().questions == 1
 
 
-def test_tokens_are_saved_together(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite")
+def test_tokens_are_saved_together(backend: Backend) -> None:
+    store = backend.store()
     store.set_tokens({"access": "a1", "refresh": "r1"})
     store.close()
-    reopened = Store(tmp_path / "db.sqlite")
+    reopened = backend.store()
     assert (reopened.get_token("access"), reopened.get_token("refresh")) == ("a1", "r1")
 
 
-def test_stats_count_questions_feedback_and_handovers(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite")
+def test_stats_count_questions_feedback_and_handovers(store: Store, backend: Backend) -> None:
     user = store.user_hash("web", "u")
     cid = store.log_conversation("web", user, "VNeID là gì", True, "faq", 0.9, "vneid-la-gi")
     store.log_conversation("web", user, "giá vàng", False, "none", 0.2, None)
@@ -136,8 +183,9 @@ def test_stats_count_questions_feedback_and_handovers(tmp_path: Path) -> None:
     assert stats.open_handovers == 1
 
 
-def test_unanswered_questions_are_counted_whatever_their_case(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite")
+def test_unanswered_questions_are_counted_whatever_their_case(
+    store: Store, backend: Backend
+) -> None:
     user = store.user_hash("zalo", "u")
     for question in ["ĐĂNG KÝ SIM chính chủ", "đăng ký sim  chính chủ", "giá vàng"]:
         store.log_conversation("zalo", user, question, False, "none", 0.1, None)
@@ -146,8 +194,7 @@ def test_unanswered_questions_are_counted_whatever_their_case(tmp_path: Path) ->
     assert store.by_channel() == [("zalo", 4, 1)]
 
 
-def test_a_handover_is_closed_once(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite")
+def test_a_handover_is_closed_once(store: Store, backend: Backend) -> None:
     handover = store.add_handover("web", store.user_hash("web", "u"), "thủ tục ly hôn")
     assert store.close_handover(handover) is True
     assert store.close_handover(handover) is False
@@ -172,34 +219,28 @@ def test_after_closing_a_new_handover_waits_for_the_cooldown(store: Store) -> No
     assert new is True and second != first
 
 
-def test_the_database_itself_refuses_a_second_open_handover(store: Store, tmp_path: Path) -> None:
+def test_the_database_itself_refuses_a_second_open_handover(store: Store) -> None:
     store.add_handover("zalo", "u1", "giá vàng")
-    raw = sqlite3.connect(tmp_path / "db.sqlite")
-    with pytest.raises(sqlite3.IntegrityError):
-        raw.execute(
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
+        store.database.execute(
             "INSERT INTO handovers (created_at, channel, user_hash, question)"
             " VALUES (0, 'zalo', 'u1', 'lần hai')"
         )
 
 
 def test_duplicate_open_handovers_of_older_versions_are_folded_into_the_first(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    backend: Backend,
 ) -> None:
-    monkeypatch.setattr(storage, "MIGRATIONS", MIGRATIONS[:3])
-    Store(tmp_path / "db.sqlite").close()
-    old = sqlite3.connect(tmp_path / "db.sqlite")
+    old = backend.old(until="_m003_inbox")
     for question in ("một", "hai", "ba"):
         old.execute(
             "INSERT INTO handovers (created_at, channel, user_hash, question)"
             " VALUES (0, 'web', 'u1', ?)",
             (question,),
         )
-    old.commit()
     old.close()
-    monkeypatch.undo()
-    store = Store(tmp_path / "db.sqlite")
+    store = backend.store()
     assert [h["question"] for h in store.open_handovers()] == ["một"]
-    store.close()
 
 
 def raw_bytes(db_path: Path) -> bytes:
@@ -251,10 +292,8 @@ def test_a_key_kept_in_an_old_database_moves_to_the_key_file_and_hashes_still_ma
     tmp_path: Path,
 ) -> None:
     # A database as the previous version left it: the key in the meta table.
-    old = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
-    old.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
-    _m001_initial(old)
-    old.execute("INSERT INTO _migrations VALUES ('_m001_initial', 0)")
+    old = SQLiteDatabase(tmp_path / "db.sqlite")
+    upgrade(old, until="_m001_initial")
     old.execute("INSERT INTO meta VALUES ('user_hash_secret', 'legacy-key-0123456789abcdef')")
     before = hmac.new(b"legacy-key-0123456789abcdef", b"zalo:8490", hashlib.sha256)
     old.execute(
@@ -282,17 +321,19 @@ def test_tokens_are_encrypted_at_rest(tmp_path: Path) -> None:
 
 
 def test_tokens_an_older_version_stored_in_plain_text_are_encrypted_on_opening(
-    tmp_path: Path,
+    backend: Backend,
 ) -> None:
-    Store(tmp_path / "db.sqlite").close()
-    plain = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    backend.store().close()
+    plain = backend.database()
     plain.execute("INSERT INTO tokens VALUES ('zalo_oa.refresh_token', 'refresh-PLAIN-77', 0)")
     plain.close()
 
-    store = Store(tmp_path / "db.sqlite")
+    store = backend.store()
 
     assert store.get_token("zalo_oa.refresh_token") == "refresh-PLAIN-77"
-    assert b"refresh-PLAIN-77" not in raw_bytes(tmp_path / "db.sqlite")
+    assert "refresh-PLAIN-77" not in str(rows(store, "SELECT value FROM tokens"))
+    if backend.name == "sqlite":
+        assert b"refresh-PLAIN-77" not in raw_bytes(backend.path)
 
 
 def test_with_another_key_a_token_reads_as_unset_and_the_log_says_why(
@@ -344,12 +385,9 @@ def test_a_key_file_readable_by_others_is_made_private(tmp_path: Path) -> None:
 
 
 def test_the_migration_keeps_one_vote_per_conversation_from_its_asker_only(
-    tmp_path: Path,
+    backend: Backend,
 ) -> None:
-    old = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
-    old.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at REAL)")
-    _m001_initial(old)
-    old.execute("INSERT INTO _migrations VALUES ('_m001_initial', 0)")
+    old = backend.old(until="_m001_initial")
     old.execute("INSERT INTO conversations VALUES (1, 0, 'web', 'asker', 'q', 1, 'faq', 1.0, NULL)")
     votes = [(1, "asker", 1), (1, "asker", 0), (1, "stranger", 1), (1, "stranger", 1)]
     votes += [(None, "someone", 1)]  # unlinked feedback of the old kind stays counted
@@ -360,28 +398,26 @@ def test_the_migration_keeps_one_vote_per_conversation_from_its_asker_only(
         )
     old.close()
 
-    stats = Store(tmp_path / "db.sqlite").stats()
+    stats = backend.store().stats()
 
     assert (stats.helpful, stats.unhelpful) == (1, 1)  # the asker's last vote, and the unlinked
 
 
-def age(db_path: Path, table: str, row_id: int, days: float) -> None:
+def age(store: Store, table: str, row_id: int, days: float) -> None:
     """Make a row `days` old."""
-    with sqlite3.connect(db_path) as db:
-        db.execute(
-            f"UPDATE {table} SET created_at = created_at - ? WHERE id = ?", (days * 86400, row_id)
-        )
+    store.database.execute(
+        f"UPDATE {table} SET created_at = created_at - ? WHERE id = ?", (days * 86400, row_id)
+    )
 
 
-def test_purging_blanks_old_text_and_keeps_the_counts(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite")
+def test_purging_blanks_old_text_and_keeps_the_counts(store: Store, backend: Backend) -> None:
     user = store.user_hash("zalo", "u")
     old = store.log_conversation("zalo", user, "giá vàng Lai Châu", False, "none", 0.1, None)
     store.add_feedback("zalo", user, old, False)
     new = store.log_conversation("zalo", user, "giá xăng", False, "none", 0.1, None)
     old_handover = store.add_handover("zalo", user, "giá vàng Lai Châu")
     for table, row in (("conversations", old), ("feedback", 1), ("handovers", old_handover)):
-        age(tmp_path / "db.sqlite", table, row, 91)
+        age(store, table, row, 91)
 
     purged = store.purge(time.time() - 90 * 86400)
 
@@ -392,12 +428,14 @@ def test_purging_blanks_old_text_and_keeps_the_counts(tmp_path: Path) -> None:
     assert [h["question"] for h in store.open_handovers()] == [""]
     assert store.conversation_question("zalo", user, new) == "giá xăng"
     assert store.conversation_question("zalo", user, old) is None  # no longer anyone's
-    assert "giá vàng Lai Châu".encode() not in raw_bytes(tmp_path / "db.sqlite")
+    if backend.name == "sqlite":
+        assert "giá vàng Lai Châu".encode() not in raw_bytes(backend.path)
     assert store.purge(time.time() - 90 * 86400) == Purged(0, 0)
 
 
-def test_forgetting_a_person_erases_their_rows_and_nobody_elses(tmp_path: Path) -> None:
-    store = Store(tmp_path / "db.sqlite")
+def test_forgetting_a_person_erases_their_rows_and_nobody_elses(
+    store: Store, backend: Backend
+) -> None:
     them, other = store.user_hash("telegram", "111"), store.user_hash("telegram", "222")
     for user, question in ((them, "hỏi về nhà tôi ở bản Nậm Loỏng"), (other, "VNeID là gì")):
         cid = store.log_conversation("telegram", user, question, True, "faq", 0.9, None)
@@ -415,5 +453,47 @@ def test_forgetting_a_person_erases_their_rows_and_nobody_elses(tmp_path: Path) 
     assert store.last_question("telegram", other) == "VNeID là gì"
     assert store.last_question("zalo", same_id_elsewhere) == "trên Zalo"
     assert store.stats().questions == 2
-    assert "Nậm Loỏng".encode() not in raw_bytes(tmp_path / "db.sqlite")
+    if backend.name == "sqlite":
+        assert "Nậm Loỏng".encode() not in raw_bytes(backend.path)
     assert store.forget("telegram", them) == Forgotten(0, 0, 0, 0)
+
+
+def test_a_ticket_round_trip_is_stored_alike_on_both_back_ends(store: Store) -> None:
+    handover, _ = store.request_handover("zalo", "u1", "cần người giúp")
+    store.open_ticket(handover, "zalo", "u1", '{"user_id": "8490"}', time.time() + 3600, "[]", 1.0)
+    assert store.citizen_wrote("zalo", "u1", '{"user_id": "8490"}', time.time() + 7200, 2.0) == (
+        handover
+    )
+    assert store.ticket_address(handover) == '{"user_id": "8490"}'
+    assert "8490" not in str(rows(store, "SELECT address FROM tickets"))  # encrypted
+    store.log_ticket_event(handover, "reply", "team", "Chào bạn", "sent", 3.0)
+    store.log_ticket_event(handover, "reply", "team", "Thêm", "sent", 4.0)
+    assert [e.text for e in store.ticket_events(handover)] == ["Chào bạn", "Thêm"]
+    first = store.add_web_reply("w1", "một", 5.0)
+    second = store.add_web_reply("w1", "hai", 6.0)
+    assert [text for _, text, _ in store.web_replies("w1", first)] == ["hai"]
+    assert second > first
+    assert store.close_ticket(handover, 7.0) is True
+    assert store.ticket_address(handover) is None
+    ticket = store.ticket(handover)
+    assert ticket is not None and (ticket.first_reply_at, ticket.closed_at) == (3.0, 7.0)
+
+
+def test_console_accounts_are_unique_by_name_and_lock_after_the_set_failures(
+    store: Store,
+) -> None:
+    first = store.add_console_user("lan", "editor", "hash-1")
+    assert first is not None
+    assert store.add_console_user("lan", "admin", "hash-2") is None
+    assert [(u.name, u.role) for u in store.console_users()] == [("lan", "editor")]
+    assert not store.console_sign_in_failed(first, max_failed=3, lock_seconds=60)
+    assert not store.console_sign_in_failed(first, max_failed=3, lock_seconds=60)
+    assert store.console_sign_in_failed(first, max_failed=3, lock_seconds=60)
+    locked = store.console_user("lan")
+    assert locked is not None and locked.locked_until > time.time() + 50
+    assert locked.failed_sign_ins == 0
+    assert store.set_console_password("lan", "admin", "hash-3")
+    unlocked = store.console_user_by_id(first)
+    assert unlocked is not None
+    assert (unlocked.role, unlocked.password_hash, unlocked.locked_until) == ("admin", "hash-3", 0)
+    assert store.remove_console_user("lan") and not store.remove_console_user("lan")

@@ -22,11 +22,11 @@ from typing import Protocol
 from fastapi import APIRouter
 
 from ..answer import MAX_QUESTION_CHARS, Answer, Answerer, Turn
-from ..conversation import Memory
+from ..conversation import Conversations, Memory
 from ..embedders import QUESTION_TOKENS, fit_question
 from ..errors import NotFound, Overloaded, RateLimited, StorageError
 from ..inbox import Inbox
-from ..limits import RateLimiter
+from ..limits import Limiter
 from ..privacy import mask
 from ..sanitize import clean
 from ..search import Hit
@@ -112,9 +112,9 @@ class ChatService:
         answerer: Answerer,
         store: Store,
         max_batch: int = 32,
-        memory: Memory | None = None,
+        memory: Conversations | None = None,
         *,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         queue_size: int = 256,
         alert_queue_size: int = 100,
         handover_cooldown: float = 0.0,
@@ -124,7 +124,7 @@ class ChatService:
         self.answerer = answerer
         self.store = store
         self.tickets = tickets or Tickets(store)
-        self.memory = memory or Memory()
+        self.memory: Conversations = memory or Memory()
         self.limiter = limiter  # per user, every channel; None: no limit
         self._question_tokens = question_tokens
         self._max_batch = max_batch

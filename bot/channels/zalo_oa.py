@@ -9,6 +9,13 @@ one. A pasted access token's age is unknown, so the keeper renews it at start; f
 renews an hour before the expiry Zalo states, and a token Zalo rejects (-216 invalid, -220
 expired or removed) is renewed once and the message sent again.
 
+Several servers. Servers sharing a PostgreSQL database share the pair: one refresh at a time
+across all of them, under the store's exclusive lock (a PostgreSQL advisory lock; a process
+lock on SQLite). Whoever takes the lock first reads the pair again from the database, and
+refreshes only if it is still due: a server that waited finds the pair another one renewed.
+A token Zalo rejects is first looked up in the database the same way, since another server's
+refresh kills the access token this one holds.
+
 Before calling Zalo we save a "refresh pending" marker and the current pair as the previous
 pair (one transaction); the new pair is saved in one durable transaction (synchronous=FULL)
 before it is used, and the old access token is never presented again. Zalo rotates the pair on
@@ -131,6 +138,7 @@ LAST_ERROR_AT = "zalo_oa.last_error_at"
 PREVIOUS_ACCESS = "zalo_oa.previous_access_token"
 PREVIOUS_REFRESH = "zalo_oa.previous_refresh_token"
 SEED = ".seed"  # suffix: hash of the settings value last imported into a slot
+REFRESH_LOCK = "zalo_oa.refresh"  # held by the one server refreshing the pair
 
 
 def signature_matches(app_id: str, secret: str, body: bytes, header: str | None) -> bool:
@@ -204,13 +212,13 @@ class OATokens:
         self._client = client
         self._lock = asyncio.Lock()
         self._import_seeds()
-        self._access = store.get_token(ACCESS) or ""
-        self._refresh = store.get_token(REFRESH) or ""
-        self._refresh_after = _epoch(store.get_token(REFRESH_AFTER))
-        self._pending = bool(store.get_token(PENDING))
+        self._reload()
         self._retry_at = 0.0  # no refresh before this (epoch seconds) after one failed
         self._last_error = ""
-        if self._pending:
+        if self._pending and store.shared:
+            # Another server may be refreshing right now: the lock tells, at the first send.
+            log.info("A Zalo OA token refresh is pending; it is finished or retried shortly.")
+        elif self._pending:
             log.warning(
                 "A Zalo OA token refresh did not finish (the bot stopped during it). It is "
                 "retried now with the saved refresh token; if Zalo refuses it, re-authorise "
@@ -245,6 +253,14 @@ class OATokens:
             self._store.set_tokens(updates)
             log.info("imported new Zalo OA token(s) from the settings")
 
+    def _reload(self) -> None:
+        """The pair as the database holds it now: another server may have renewed it."""
+        store = self._store
+        self._access = store.get_token(ACCESS) or ""
+        self._refresh = store.get_token(REFRESH) or ""
+        self._refresh_after = _epoch(store.get_token(REFRESH_AFTER))
+        self._pending = bool(store.get_token(PENDING))
+
     def _due_at(self) -> float | None:
         """When the access token should be renewed; None when it cannot be (no refresh token)."""
         if not self._refresh:
@@ -267,8 +283,9 @@ class OATokens:
     async def current(self) -> str:
         """An access token, renewed first when it is due; the old one while renewal fails."""
         if self._renewal_due():
-            async with self._lock:
-                if self._renewal_due():  # another task may have renewed it while we waited
+            async with self._lock, self._store.exclusive(REFRESH_LOCK):
+                self._reload()
+                if self._renewal_due():  # another task or server may have renewed it
                     try:
                         await self._renew_locked()
                     except ChannelError as exc:
@@ -282,7 +299,8 @@ class OATokens:
 
     async def renew(self, rejected: str) -> str:
         """A new access token after Zalo rejected `rejected`; refreshes at most once for it."""
-        async with self._lock:
+        async with self._lock, self._store.exclusive(REFRESH_LOCK):
+            self._reload()  # another server's refresh may be what killed it
             if self._access == rejected:
                 # Zalo says it is dead: never present it again, even if renewing fails.
                 self._store.set_tokens({ACCESS: ""})

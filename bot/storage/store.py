@@ -1,267 +1,41 @@
-"""SQLite storage: conversations, feedback, hand-overs, the inbox of platform deliveries and
-channel tokens.
+"""The store: what the bot keeps (conversations, feedback, hand-overs, the inbox of platform
+deliveries, channel tokens), asked for in the bot's own terms ("log this answer", "claim this
+delivery"), on SQLite or PostgreSQL (bot/storage/database.py).
 
 Personal data is kept to the minimum: users are stored only as a keyed hash of their
-platform id, never the id itself; the key lives outside the database (see `bot.keys`).
-Channel tokens are encrypted with a second key from the same place. The database file and
-its -wal and -shm companions are readable by their owner only, and deleted rows are
-overwritten (secure_delete). The schema is changed only by the numbered migrations below,
-recorded in `_migrations`; migrations from 003 on are written in SQL that PostgreSQL runs
-unchanged (DOUBLE PRECISION, ON CONFLICT, partial indexes), so a second back end can share
-them.
-
-Durability. The database runs in WAL mode with synchronous=NORMAL: a commit survives the
-process being killed (it is in the operating system's cache), which is what the inbox needs,
-and costs no fsync, which matters because the store is called from the event loop (FULL cost
-4 ms a commit here). Channel tokens, which must survive a power cut too, are written with
-synchronous=FULL.
+platform id, never the id itself; the keys live outside the database (see `bot.keys`).
+Channel tokens are encrypted with a second key from the same place. The schema is changed
+only by the numbered migrations of bot/storage/migrations.py, run when the store opens.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
-import os
 import secrets
-import sqlite3
-import stat
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from .errors import StorageError
-from .keys import Keys, key_file_for, load_keys
-from .settings import Settings
+from ..keys import KeyFileError, Keys, given_keys, key_file_for, load_keys
+from ..settings import Settings
+from .database import Database
+from .exclusive import Exclusive
+from .migrations import upgrade
+from .sqlite import SQLiteDatabase
 
 log = logging.getLogger(__name__)
 
 
-def _run_script(db: sqlite3.Connection, script: str) -> None:
-    # executescript() would commit mid-migration; run statement by statement instead.
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
-
-def _m001_initial(db: sqlite3.Connection) -> None:
-    _run_script(
-        db,
-        """
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE conversations (
-            id INTEGER PRIMARY KEY,
-            created_at REAL NOT NULL,
-            channel TEXT NOT NULL,
-            user_hash TEXT NOT NULL,
-            question TEXT NOT NULL,
-            answered INTEGER NOT NULL,
-            kind TEXT NOT NULL,
-            score REAL NOT NULL,
-            source_id TEXT
-        );
-        CREATE INDEX conversations_created ON conversations(created_at);
-        CREATE TABLE feedback (
-            id INTEGER PRIMARY KEY,
-            created_at REAL NOT NULL,
-            conversation_id INTEGER REFERENCES conversations(id),
-            channel TEXT NOT NULL,
-            user_hash TEXT NOT NULL,
-            helpful INTEGER NOT NULL
-        );
-        CREATE TABLE handovers (
-            id INTEGER PRIMARY KEY,
-            created_at REAL NOT NULL,
-            channel TEXT NOT NULL,
-            user_hash TEXT NOT NULL,
-            question TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT 'open'
-        );
-        CREATE TABLE deliveries (
-            channel TEXT NOT NULL,
-            delivery_id TEXT NOT NULL,
-            created_at REAL NOT NULL,
-            PRIMARY KEY (channel, delivery_id)
-        );
-        CREATE TABLE tokens (
-            name TEXT PRIMARY KEY,
-            value TEXT NOT NULL,
-            updated_at REAL NOT NULL
-        );
-        """,
-    )
-
-
-def _m002_privacy(db: sqlite3.Connection) -> None:
-    # Feedback counts once per conversation and only from its asker: older rows left by
-    # anyone else go, then all but the latest vote per conversation.
-    _run_script(
-        db,
-        """
-        DELETE FROM feedback WHERE conversation_id IS NOT NULL AND user_hash <> (
-            SELECT c.user_hash FROM conversations c WHERE c.id = feedback.conversation_id
-        );
-        DELETE FROM feedback WHERE conversation_id IS NOT NULL AND id NOT IN (
-            SELECT MAX(id) FROM feedback WHERE conversation_id IS NOT NULL
-            GROUP BY conversation_id
-        );
-        CREATE UNIQUE INDEX feedback_conversation ON feedback(conversation_id);
-        ALTER TABLE deliveries ADD COLUMN user_hash TEXT;
-        CREATE INDEX conversations_user ON conversations(channel, user_hash);
-        CREATE INDEX feedback_user ON feedback(channel, user_hash);
-        CREATE INDEX handovers_user ON handovers(channel, user_hash);
-        CREATE INDEX handovers_created ON handovers(created_at);
-        CREATE INDEX deliveries_user ON deliveries(channel, user_hash)
-        """,
-    )
-
-
-def _m003_inbox(db: sqlite3.Connection) -> None:
-    # A delivery is claimed by a conditional UPDATE on its lease, so that exactly one worker
-    # (of any process) answers it; `lease_until` < now means free to take.
-    _run_script(
-        db,
-        """
-        CREATE TABLE inbox (
-            channel TEXT NOT NULL,
-            delivery_id TEXT NOT NULL,
-            user_hash TEXT NOT NULL,
-            address TEXT,
-            text TEXT,
-            received_at DOUBLE PRECISION NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            claimed_by TEXT,
-            lease_until DOUBLE PRECISION NOT NULL DEFAULT 0,
-            done_at DOUBLE PRECISION,
-            outcome TEXT,
-            PRIMARY KEY (channel, delivery_id)
-        );
-        CREATE INDEX inbox_unfinished ON inbox (channel, lease_until) WHERE done_at IS NULL;
-        CREATE INDEX inbox_done ON inbox (done_at);
-        CREATE INDEX inbox_user ON inbox (channel, user_hash);
-        INSERT INTO inbox (channel, delivery_id, user_hash, received_at, done_at, outcome)
-            SELECT channel, delivery_id, COALESCE(user_hash, ''), created_at, created_at,
-                'sent' FROM deliveries;
-        DROP TABLE deliveries;
-        """,
-    )
-
-
-def _m004_one_open_handover(db: sqlite3.Connection) -> None:
-    # Repeated requests join the open one; older duplicates are folded into the first.
-    # Requests purged of their user (user_hash '') are nobody's: the rule leaves them out.
-    _run_script(
-        db,
-        """
-        UPDATE handovers SET status = 'joined'
-            WHERE status = 'open' AND user_hash <> '' AND id > (
-                SELECT MIN(h.id) FROM handovers h
-                WHERE h.channel = handovers.channel AND h.user_hash = handovers.user_hash
-                    AND h.status = 'open'
-            );
-        CREATE UNIQUE INDEX handovers_one_open ON handovers (channel, user_hash)
-            WHERE status = 'open' AND user_hash <> ''
-        """,
-    )
-
-
-def _m005_tickets(db: sqlite3.Connection) -> None:
-    # A ticket is the reply side of a hand-over request (same id; its status stays in
-    # handovers). `address` is the platform address, Fernet-encrypted, NULL once the ticket
-    # is closed or `address_until` (the platform's reply window) has passed. Team replies
-    # for the web chat wait in web_replies until the browser has fetched them.
-    _run_script(
-        db,
-        """
-        CREATE TABLE tickets (
-            id INTEGER PRIMARY KEY REFERENCES handovers(id),
-            channel TEXT NOT NULL,
-            user_hash TEXT NOT NULL,
-            address TEXT,
-            address_until DOUBLE PRECISION,
-            turns TEXT NOT NULL DEFAULT '[]',
-            last_message_at DOUBLE PRECISION NOT NULL,
-            alert_ref TEXT,
-            first_reply_at DOUBLE PRECISION,
-            reminded_at DOUBLE PRECISION,
-            closed_at DOUBLE PRECISION
-        );
-        CREATE INDEX tickets_user ON tickets (channel, user_hash) WHERE closed_at IS NULL;
-        CREATE INDEX tickets_address_until ON tickets (address_until) WHERE address IS NOT NULL;
-        CREATE UNIQUE INDEX tickets_alert ON tickets (alert_ref) WHERE alert_ref IS NOT NULL;
-        CREATE TABLE ticket_events (
-            id INTEGER PRIMARY KEY,
-            ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-            at DOUBLE PRECISION NOT NULL,
-            kind TEXT NOT NULL,
-            actor_hash TEXT NOT NULL DEFAULT '',
-            text TEXT NOT NULL DEFAULT '',
-            outcome TEXT NOT NULL DEFAULT ''
-        );
-        CREATE INDEX ticket_events_ticket ON ticket_events (ticket_id);
-        CREATE INDEX ticket_events_at ON ticket_events (at);
-        CREATE TABLE web_replies (
-            id INTEGER PRIMARY KEY,
-            user_hash TEXT NOT NULL,
-            text TEXT NOT NULL,
-            created_at DOUBLE PRECISION NOT NULL
-        );
-        CREATE INDEX web_replies_user ON web_replies (user_hash, id);
-        CREATE INDEX web_replies_created ON web_replies (created_at)
-        """,
-    )
-
-
-def _m006_console_users(db: sqlite3.Connection) -> None:
-    # Editors and team members of the web console; a name is one account.
-    _run_script(
-        db,
-        """
-        CREATE TABLE console_users (
-            id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE,
-            role TEXT NOT NULL CHECK (role IN ('team', 'editor', 'admin')),
-            password_hash TEXT NOT NULL,
-            failed_sign_ins INTEGER NOT NULL DEFAULT 0,
-            locked_until DOUBLE PRECISION NOT NULL DEFAULT 0,
-            created_at DOUBLE PRECISION NOT NULL
-        )
-        """,
-    )
-
-
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _m001_initial,
-    _m002_privacy,
-    _m003_inbox,
-    _m004_one_open_handover,
-    _m005_tickets,
-    _m006_console_users,
-]
 # Finished deliveries are remembered this long, past any platform's retries.
 DELIVERY_MEMORY_SECONDS = 7 * 24 * 3600
-# The store is called from the event loop: a lock held by another process (the CLI) must
-# fail fast, not stall every request for sqlite3's default five seconds.
-BUSY_TIMEOUT_SECONDS = 0.5
 ENCRYPTED = "fernet:"  # prefix of an encrypted token value; older databases hold plain text
-
-
-def _private_file(path: Path) -> None:
-    """Create the database file readable by its owner only, and make an existing one so.
-    SQLite gives the -wal and -shm files the database file's permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-    for companion in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        try:
-            if stat.S_IMODE(companion.stat().st_mode) & 0o077:
-                os.chmod(companion, 0o600)
-        except FileNotFoundError:
-            pass
 
 
 @dataclass(frozen=True)
@@ -374,116 +148,97 @@ class Stats:
 
 
 class Store:
-    """One SQLite database; safe to share between threads."""
+    """The bot's database, on SQLite or PostgreSQL; safe to share between threads."""
 
     def __init__(
         self,
-        path: Path | str,
+        path: Path | str | Database,
         user_hash_secret: str | None = None,
         token_key: str | None = None,
         key_file: Path | None = None,
     ) -> None:
-        """Open (or create) the database at `path`. Keys not given come from `key_file`,
-        by default beside the database (an in-memory database gets throwaway keys)."""
+        """Open (or create) the database: a SQLite file at `path`, or the `Database` given,
+        and upgrade it. Keys not given come from `key_file`, by default beside the SQLite
+        file (an in-memory database gets throwaway keys)."""
+        self._db = path if isinstance(path, Database) else SQLiteDatabase(path)
+        upgrade(self._db)
         memory = str(path) == ":memory:"
-        if not memory:
-            _private_file(Path(path))
-        self._db = sqlite3.connect(
-            str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS
-        )
-        self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        # Forgotten and purged text is overwritten on disk, not only unlinked.
-        self._db.execute("PRAGMA secure_delete=ON")
-        self._migrate()
         if memory and key_file is None:
             keys = Keys(
                 (user_hash_secret or secrets.token_hex(32)).encode(),
                 Fernet(token_key.encode() if token_key else Fernet.generate_key()),
             )
+        elif key_file is None and isinstance(path, Database):
+            if user_hash_secret is None or token_key is None:
+                raise KeyFileError(
+                    "Every server sharing a database needs the same keys: set "
+                    "CDS_USER_HASH_SECRET and CDS_TOKEN_KEY, or CDS_KEY_FILE to a copy of one "
+                    "key file on each server."
+                )
+            keys = given_keys(user_hash_secret, token_key)
         else:
-            keys = self._load_keys(key_file or key_file_for(path), user_hash_secret, token_key)
+            where = key_file or key_file_for(str(path))
+            keys = self._load_keys(where, user_hash_secret, token_key)
         self._secret = keys.user_hash
         self._fernet = keys.token
         self._encrypt_plain_tokens()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        """The store at CDS_DB_PATH, with its keys from the environment or CDS_KEY_FILE."""
+        """The store at CDS_DATABASE_URL (PostgreSQL) or else CDS_DB_PATH (SQLite), with its
+        keys from the environment or CDS_KEY_FILE."""
         secret, token_key = settings.user_hash_secret, settings.token_key
         return cls(
-            settings.db_path,
+            _open(settings),
             secret.get_secret_value() if secret else None,
             token_key.get_secret_value() if token_key else None,
-            settings.key_file,
+            settings.key_file
+            or (None if settings.database_url else key_file_for(settings.db_path)),
         )
 
-    def _migrate(self) -> None:
-        with self._lock:
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL)"
-            )
-            done = {row[0] for row in self._db.execute("SELECT name FROM _migrations")}
-            for migration in MIGRATIONS:
-                if migration.__name__ in done:
-                    continue
-                self._db.execute("BEGIN")
-                migration(self._db)
-                self._db.execute(
-                    "INSERT INTO _migrations VALUES (?, ?)", (migration.__name__, time.time())
-                )
-                self._db.execute("COMMIT")
+    @property
+    def database(self) -> Database:
+        return self._db
+
+    @property
+    def shared(self) -> bool:
+        """Whether other servers share this database (and so its state)."""
+        return self._db.shared
+
+    def describe(self) -> str:
+        return self._db.describe()
+
+    def exclusive(self, name: str) -> Exclusive:
+        """Held by one holder at a time across every server sharing the database (on SQLite:
+        across this process); usable with `with` and, from the event loop, `async with`."""
+        return Exclusive(self._db.exclusive(name))
 
     def _load_keys(
         self, key_file: Path, user_hash_secret: str | None, token_key: str | None
     ) -> Keys:
         # Older versions kept the user-hash key in the meta table: it moves to the key file
         # (so existing hashes still match) and leaves the database.
-        with self._lock:
-            row = self._db.execute(
-                "SELECT value FROM meta WHERE key = 'user_hash_secret'"
-            ).fetchone()
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'user_hash_secret'").fetchone()
         keys = load_keys(key_file, user_hash_secret, token_key, str(row[0]) if row else None)
         if row:
-            with self._lock:
-                self._db.execute("DELETE FROM meta WHERE key = 'user_hash_secret'")
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.execute("DELETE FROM meta WHERE key = 'user_hash_secret'")
+            self._db.compact()
             log.info("moved the user-hash key out of the database into %s", key_file)
         return keys
 
     def _encrypt_plain_tokens(self) -> None:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT name, value FROM tokens WHERE value NOT LIKE ?", (ENCRYPTED + "%",)
-            ).fetchall()
+        rows = self._db.execute(
+            "SELECT name, value FROM tokens WHERE value NOT LIKE ?", (ENCRYPTED + "%",)
+        ).fetchall()
         if rows:
             self.set_tokens({str(name): str(value) for name, value in rows})
-            with self._lock:
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.compact()
             log.info("encrypted %d channel token(s) stored in plain text", len(rows))
 
     def user_hash(self, channel: str, user_id: str) -> str:
         """A stable pseudonym for a user; the platform id itself is never stored or logged."""
         digest = hmac.new(self._secret, f"{channel}:{user_id}".encode(), hashlib.sha256)
         return digest.hexdigest()[:16]
-
-    def _execute(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
-        with self._lock:
-            try:
-                return self._db.execute(sql, params)
-            except sqlite3.OperationalError as exc:  # locked, disk full, read-only…
-                raise StorageError(f"the database refused a write or read: {exc}") from exc
-
-    def _fetchall(self, sql: str, params: tuple = ()) -> list[tuple]:
-        """Run a statement and read all its rows under the lock (a write with RETURNING
-        ends only once its rows are read)."""
-        with self._lock:
-            try:
-                return self._db.execute(sql, params).fetchall()
-            except sqlite3.OperationalError as exc:
-                raise StorageError(f"the database refused a write or read: {exc}") from exc
 
     def log_conversation(
         self,
@@ -495,34 +250,33 @@ class Store:
         score: float,
         source_id: str | None,
     ) -> int:
-        cursor = self._execute(
+        cursor = self._db.execute(
             "INSERT INTO conversations (created_at, channel, user_hash, question, answered, kind,"
-            " score, source_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " score, source_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (time.time(), channel, user_hash, question, int(answered), kind, score, source_id),
         )
-        return int(cursor.lastrowid or 0)
+        return int(cursor.rows[0][0])
 
     def add_feedback(
         self, channel: str, user_hash: str, conversation_id: int, helpful: bool
     ) -> bool:
         """Record the asker's vote on their conversation; a second vote replaces the first.
         False (nothing recorded) when the conversation is not this user's."""
-        with self._lock:
-            cursor = self._db.execute(
-                "INSERT INTO feedback (created_at, conversation_id, channel, user_hash, helpful)"
-                " SELECT ?, id, channel, user_hash, ? FROM conversations"
-                " WHERE id = ? AND channel = ? AND user_hash = ? AND user_hash <> ''"
-                " ON CONFLICT(conversation_id) DO UPDATE"
-                " SET helpful = excluded.helpful, created_at = excluded.created_at",
-                (time.time(), int(helpful), conversation_id, channel, user_hash),
-            )
-            return cursor.rowcount == 1
+        cursor = self._db.execute(
+            "INSERT INTO feedback (created_at, conversation_id, channel, user_hash, helpful)"
+            " SELECT ?, id, channel, user_hash, ? FROM conversations"
+            " WHERE id = ? AND channel = ? AND user_hash = ? AND user_hash <> ''"
+            " ON CONFLICT(conversation_id) DO UPDATE"
+            " SET helpful = excluded.helpful, created_at = excluded.created_at",
+            (time.time(), int(helpful), conversation_id, channel, user_hash),
+        )
+        return cursor.rowcount == 1
 
     def conversation_question(
         self, channel: str, user_hash: str, conversation_id: int
     ) -> str | None:
         """The question of one of this user's conversations; None when it is not theirs."""
-        row = self._execute(
+        row = self._db.execute(
             "SELECT question FROM conversations"
             " WHERE id = ? AND channel = ? AND user_hash = ? AND user_hash <> ''",
             (conversation_id, channel, user_hash),
@@ -539,15 +293,6 @@ class Store:
         """Record a request for a person: (its id, True), or (the id of the user's open request
         or of one made within `cooldown` seconds, False) which it joins."""
         now = time.time()
-        with self._lock:
-            try:
-                return self._add_handover_locked(channel, user_hash, question, now, cooldown)
-            except sqlite3.OperationalError as exc:
-                raise StorageError(f"the database refused a hand-over: {exc}") from exc
-
-    def _add_handover_locked(
-        self, channel: str, user_hash: str, question: str, now: float, cooldown: float
-    ) -> tuple[int, bool]:
         recent = self._db.execute(
             "SELECT id FROM handovers WHERE channel = ? AND user_hash = ?"
             " AND (status = 'open' OR created_at >= ?) ORDER BY id DESC LIMIT 1",
@@ -561,17 +306,17 @@ class Store:
             " VALUES (?, ?, ?, ?) ON CONFLICT (channel, user_hash)"
             " WHERE status = 'open' AND user_hash <> '' DO NOTHING RETURNING id",
             (now, channel, user_hash, question),
-        ).fetchall()  # all: the statement (and its implicit transaction) ends here
+        ).fetchone()
         if row:
-            return int(row[0][0]), True
+            return int(row[0]), True
         (existing,) = self._db.execute(
             "SELECT id FROM handovers WHERE channel = ? AND user_hash = ? AND status = 'open'",
             (channel, user_hash),
-        ).fetchone()
+        ).rows[0]
         return int(existing), False
 
     def open_handovers(self) -> list[dict]:
-        rows = self._execute(
+        rows = self._db.execute(
             "SELECT id, created_at, channel, user_hash, question FROM handovers"
             " WHERE status = 'open' ORDER BY id"
         ).fetchall()
@@ -579,7 +324,7 @@ class Store:
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def last_question(self, channel: str, user_hash: str) -> str | None:
-        row = self._execute(
+        row = self._db.execute(
             "SELECT question FROM conversations WHERE channel = ? AND user_hash = ?"
             " ORDER BY id DESC LIMIT 1",
             (channel, user_hash),
@@ -591,7 +336,7 @@ class Store:
     ) -> list[tuple[str, bool]]:
         """A user's last `limit` questions asked since `since`, oldest first, as
         (question, answered) pairs of their stored (masked) text."""
-        rows = self._execute(
+        rows = self._db.execute(
             "SELECT question, answered FROM conversations WHERE channel = ? AND user_hash = ?"
             " AND user_hash <> '' AND created_at >= ? AND question <> ''"
             " ORDER BY id DESC LIMIT ?",
@@ -617,7 +362,7 @@ class Store:
     ) -> None:
         """Open the ticket of hand-over `ticket_id`, or, if open already, bring its address
         and the citizen's last message time up to date."""
-        self._execute(
+        self._db.execute(
             "INSERT INTO tickets (id, channel, user_hash, address, address_until, turns,"
             " last_message_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET address = excluded.address,"
@@ -631,14 +376,14 @@ class Store:
     ) -> int | None:
         """Note a new message of a citizen with an open ticket (the reply window starts
         again); the ticket's id, or None when they have none."""
-        row = self._execute(
+        row = self._db.execute(
             "SELECT id FROM tickets WHERE channel = ? AND user_hash = ? AND closed_at IS NULL"
             " AND user_hash <> ''",
             (channel, user_hash),
         ).fetchone()
         if row is None:
             return None
-        self._execute(
+        self._db.execute(
             "UPDATE tickets SET address = ?, address_until = ?, last_message_at = ?"
             " WHERE id = ? AND closed_at IS NULL",
             (self._seal(address), address_until, now, row[0]),
@@ -646,7 +391,7 @@ class Store:
         return int(row[0])
 
     def ticket(self, ticket_id: int) -> TicketRow | None:
-        row = self._execute(
+        row = self._db.execute(
             f"SELECT {_TICKET_COLUMNS} FROM tickets t JOIN handovers h ON h.id = t.id"
             " WHERE t.id = ?",
             (ticket_id,),
@@ -655,7 +400,7 @@ class Store:
 
     def open_tickets(self) -> list[TicketRow]:
         """Every open ticket, oldest first."""
-        rows = self._execute(
+        rows = self._db.execute(
             f"SELECT {_TICKET_COLUMNS} FROM tickets t JOIN handovers h ON h.id = t.id"
             " WHERE t.closed_at IS NULL AND h.status = 'open' ORDER BY t.id"
         ).fetchall()
@@ -663,7 +408,7 @@ class Store:
 
     def ticket_address(self, ticket_id: int) -> str | None:
         """The platform address of an open ticket, decrypted; None when erased."""
-        row = self._execute(
+        row = self._db.execute(
             "SELECT address FROM tickets WHERE id = ? AND closed_at IS NULL", (ticket_id,)
         ).fetchone()
         if row is None or row[0] is None:
@@ -678,10 +423,12 @@ class Store:
 
     def note_ticket_alert(self, ticket_id: int, alert_ref: str) -> None:
         """Remember which team-chat message announced a ticket, so replies to it find it."""
-        self._execute("UPDATE tickets SET alert_ref = ? WHERE id = ?", (alert_ref, ticket_id))
+        self._db.execute("UPDATE tickets SET alert_ref = ? WHERE id = ?", (alert_ref, ticket_id))
 
     def ticket_by_alert(self, alert_ref: str) -> int | None:
-        row = self._execute("SELECT id FROM tickets WHERE alert_ref = ?", (alert_ref,)).fetchone()
+        row = self._db.execute(
+            "SELECT id FROM tickets WHERE alert_ref = ?", (alert_ref,)
+        ).fetchone()
         return int(row[0]) if row else None
 
     def log_ticket_event(
@@ -694,31 +441,21 @@ class Store:
         now: float,
     ) -> None:
         """Record what was done about a ticket; a delivered reply is its first reply once."""
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    self._db.execute(
-                        "INSERT INTO ticket_events (ticket_id, at, kind, actor_hash, text,"
-                        " outcome) VALUES (?, ?, ?, ?, ?, ?)",
-                        (ticket_id, now, kind, actor_hash, text, outcome),
-                    )
-                    if kind == "reply" and outcome == "sent":
-                        self._db.execute(
-                            "UPDATE tickets SET first_reply_at = COALESCE(first_reply_at, ?)"
-                            " WHERE id = ?",
-                            (now, ticket_id),
-                        )
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            except sqlite3.OperationalError as exc:
-                raise StorageError(f"the database refused a ticket event: {exc}") from exc
+        with self._db.transaction() as transaction:
+            transaction.execute(
+                "INSERT INTO ticket_events (ticket_id, at, kind, actor_hash, text,"
+                " outcome) VALUES (?, ?, ?, ?, ?, ?)",
+                (ticket_id, now, kind, actor_hash, text, outcome),
+            )
+            if kind == "reply" and outcome == "sent":
+                transaction.execute(
+                    "UPDATE tickets SET first_reply_at = COALESCE(first_reply_at, ?) WHERE id = ?",
+                    (now, ticket_id),
+                )
 
     def ticket_events(self, ticket_id: int) -> list[TicketEvent]:
         """What was done about a ticket, oldest first."""
-        rows = self._execute(
+        rows = self._db.execute(
             "SELECT at, kind, actor_hash, text, outcome FROM ticket_events"
             " WHERE ticket_id = ? ORDER BY id",
             (ticket_id,),
@@ -728,44 +465,31 @@ class Store:
     def close_ticket(self, ticket_id: int, now: float) -> bool:
         """Close a hand-over request and its ticket, erasing the address; False when there
         is no such open request."""
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    closed = self._db.execute(
-                        "UPDATE handovers SET status = 'closed' WHERE id = ? AND status = 'open'",
-                        (ticket_id,),
-                    ).rowcount
-                    self._db.execute(
-                        "UPDATE tickets SET closed_at = ?, address = NULL, address_until = NULL"
-                        " WHERE id = ? AND closed_at IS NULL",
-                        (now, ticket_id),
-                    )
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-            except sqlite3.OperationalError as exc:
-                raise StorageError(f"the database refused to close a ticket: {exc}") from exc
+        with self._db.transaction() as transaction:
+            closed = transaction.execute(
+                "UPDATE handovers SET status = 'closed' WHERE id = ? AND status = 'open'",
+                (ticket_id,),
+            ).rowcount
+            transaction.execute(
+                "UPDATE tickets SET closed_at = ?, address = NULL, address_until = NULL"
+                " WHERE id = ? AND closed_at IS NULL",
+                (now, ticket_id),
+            )
         return closed == 1
 
     def erase_expired_addresses(self, now: float) -> list[int]:
         """Erase the addresses whose reply window has ended; the ids of those tickets."""
-        with self._lock:
-            try:
-                rows = self._db.execute(
-                    "UPDATE tickets SET address = NULL WHERE address IS NOT NULL"
-                    " AND address_until < ? RETURNING id",
-                    (now,),
-                ).fetchall()
-            except sqlite3.OperationalError as exc:
-                raise StorageError(f"the database refused to erase addresses: {exc}") from exc
+        rows = self._db.execute(
+            "UPDATE tickets SET address = NULL WHERE address IS NOT NULL"
+            " AND address_until < ? RETURNING id",
+            (now,),
+        ).fetchall()
         return sorted(int(row[0]) for row in rows)
 
     def tickets_to_remind(self, opened_before: float) -> list[TicketRow]:
         """Open tickets opened before `opened_before` that no one has answered, and whose
         citizen has not been reminded yet and can still be reached."""
-        rows = self._execute(
+        rows = self._db.execute(
             f"SELECT {_TICKET_COLUMNS} FROM tickets t JOIN handovers h ON h.id = t.id"
             " WHERE t.closed_at IS NULL AND h.status = 'open' AND t.first_reply_at IS NULL"
             " AND t.reminded_at IS NULL AND t.address IS NOT NULL AND h.created_at < ?"
@@ -775,21 +499,23 @@ class Store:
         return [_ticket(row) for row in rows]
 
     def mark_ticket_reminded(self, ticket_id: int, now: float) -> None:
-        self._execute("UPDATE tickets SET reminded_at = ? WHERE id = ?", (now, ticket_id))
+        self._db.execute("UPDATE tickets SET reminded_at = ? WHERE id = ?", (now, ticket_id))
 
     def add_web_reply(self, user_hash: str, text: str, now: float) -> int:
         """Keep a team reply for a web chat visitor until their browser fetches it."""
-        cursor = self._execute(
-            "INSERT INTO web_replies (user_hash, text, created_at) VALUES (?, ?, ?)",
+        cursor = self._db.execute(
+            "INSERT INTO web_replies (user_hash, text, created_at) VALUES (?, ?, ?) RETURNING id",
             (user_hash, text, now),
         )
-        return int(cursor.lastrowid or 0)
+        return int(cursor.one()[0])
 
     def web_replies(self, user_hash: str, after: int) -> list[tuple[int, str, float]]:
         """The replies waiting for a web chat visitor past `after`, the last id they have
         seen; the ones up to it are erased (the browser has them)."""
-        self._execute("DELETE FROM web_replies WHERE user_hash = ? AND id <= ?", (user_hash, after))
-        rows = self._execute(
+        self._db.execute(
+            "DELETE FROM web_replies WHERE user_hash = ? AND id <= ?", (user_hash, after)
+        )
+        rows = self._db.execute(
             "SELECT id, text, created_at FROM web_replies WHERE user_hash = ? AND id > ?"
             " ORDER BY id",
             (user_hash, after),
@@ -797,7 +523,7 @@ class Store:
         return [(int(i), str(t), float(c)) for i, t, c in rows]
 
     def has_open_ticket(self, channel: str, user_hash: str) -> bool:
-        row = self._execute(
+        row = self._db.execute(
             "SELECT 1 FROM tickets WHERE channel = ? AND user_hash = ? AND closed_at IS NULL"
             " AND user_hash <> ''",
             (channel, user_hash),
@@ -818,7 +544,7 @@ class Store:
         lease_until: float,
     ) -> bool:
         """Record a new delivery (claimed by `owner` when given); False if it is known."""
-        cursor = self._execute(
+        cursor = self._db.execute(
             "INSERT INTO inbox (channel, delivery_id, user_hash, address, text, received_at,"
             " attempts, claimed_by, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (channel, delivery_id) DO NOTHING",
@@ -840,23 +566,17 @@ class Store:
         self, channel: str, delivery_id: str, owner: str, lease_until: float
     ) -> Delivery | None:
         """Take an unfinished delivery whose lease has run out; None if done or held."""
-        now = time.time()
-        with self._lock:
-            try:
-                rows = self._db.execute(
-                    "UPDATE inbox SET claimed_by = ?, lease_until = ?, attempts = attempts + 1"
-                    " WHERE channel = ? AND delivery_id = ? AND done_at IS NULL"
-                    " AND lease_until < ?"
-                    " RETURNING channel, delivery_id, user_hash, address, text, attempts",
-                    (owner, lease_until, channel, delivery_id, now),
-                ).fetchall()  # all: the statement (and its implicit transaction) ends here
-            except sqlite3.OperationalError as exc:
-                raise StorageError(f"the database refused a claim: {exc}") from exc
-        return Delivery(*rows[0]) if rows else None
+        row = self._db.execute(
+            "UPDATE inbox SET claimed_by = ?, lease_until = ?, attempts = attempts + 1"
+            " WHERE channel = ? AND delivery_id = ? AND done_at IS NULL AND lease_until < ?"
+            " RETURNING channel, delivery_id, user_hash, address, text, attempts",
+            (owner, lease_until, channel, delivery_id, time.time()),
+        ).fetchone()
+        return Delivery(*row) if row else None
 
     def inbox_claimable(self, channel: str, limit: int) -> list[str]:
         """Unfinished deliveries of a channel nobody holds, oldest first."""
-        rows = self._execute(
+        rows = self._db.execute(
             "SELECT delivery_id FROM inbox WHERE channel = ? AND done_at IS NULL"
             " AND lease_until < ? ORDER BY received_at LIMIT ?",
             (channel, time.time(), limit),
@@ -865,7 +585,7 @@ class Store:
 
     def inbox_renew(self, owner: str, lease_until: float) -> int:
         """Extend the leases of every delivery `owner` is working on."""
-        cursor = self._execute(
+        cursor = self._db.execute(
             "UPDATE inbox SET lease_until = ? WHERE claimed_by = ? AND done_at IS NULL",
             (lease_until, owner),
         )
@@ -873,7 +593,7 @@ class Store:
 
     def inbox_release(self, channel: str, delivery_id: str, retry_at: float) -> None:
         """Give a delivery back, to be taken again from `retry_at` on."""
-        self._execute(
+        self._db.execute(
             "UPDATE inbox SET claimed_by = NULL, lease_until = ?"
             " WHERE channel = ? AND delivery_id = ? AND done_at IS NULL",
             (retry_at, channel, delivery_id),
@@ -881,7 +601,7 @@ class Store:
 
     def inbox_finish(self, channel: str, delivery_id: str, outcome: str) -> None:
         """Mark a delivery answered (or given up) and erase what it held about the user."""
-        self._execute(
+        self._db.execute(
             "UPDATE inbox SET done_at = ?, outcome = ?, address = NULL, text = NULL,"
             " claimed_by = NULL WHERE channel = ? AND delivery_id = ? AND done_at IS NULL",
             (time.time(), outcome, channel, delivery_id),
@@ -890,20 +610,20 @@ class Store:
     def inbox_unfinished(self, channel: str | None = None) -> int:
         """How many deliveries wait for their reply (of one channel, or all)."""
         if channel is None:
-            row = self._execute("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL").fetchone()
+            row = self._db.execute("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL").one()
         else:
-            row = self._execute(
+            row = self._db.execute(
                 "SELECT COUNT(*) FROM inbox WHERE channel = ? AND done_at IS NULL", (channel,)
-            ).fetchone()
+            ).one()
         return int(row[0])
 
     def inbox_forget(self, before: float) -> int:
         """Drop finished deliveries older than `before`: past any platform's retries."""
-        return self._execute("DELETE FROM inbox WHERE done_at < ?", (before,)).rowcount
+        return self._db.execute("DELETE FROM inbox WHERE done_at < ?", (before,)).rowcount
 
     def get_token(self, name: str) -> str | None:
         """A channel token, decrypted; None when unset or no longer readable."""
-        row = self._execute("SELECT value FROM tokens WHERE name = ?", (name,)).fetchone()
+        row = self._db.execute("SELECT value FROM tokens WHERE name = ?", (name,)).fetchone()
         if row is None:
             return None
         value = str(row[0])
@@ -919,42 +639,104 @@ class Store:
     def set_tokens(self, values: dict[str, str]) -> None:
         """Save several tokens in one durable transaction (all or nothing)."""
         now = time.time()
-        with self._lock:
-            self._db.execute("PRAGMA synchronous=FULL")  # tokens must survive a power cut
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for name, value in values.items():
-                    encrypted = ENCRYPTED + self._fernet.encrypt(value.encode()).decode()
-                    self._db.execute(
-                        "INSERT INTO tokens VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE"
-                        " SET value = excluded.value, updated_at = excluded.updated_at",
-                        (name, encrypted, now),
-                    )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            finally:
-                self._db.execute("PRAGMA synchronous=NORMAL")
+        with self._db.transaction(durable=True) as transaction:  # must survive a power cut
+            for name, value in values.items():
+                encrypted = ENCRYPTED + self._fernet.encrypt(value.encode()).decode()
+                transaction.execute(
+                    "INSERT INTO tokens (name, value, updated_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT(name) DO UPDATE"
+                    " SET value = excluded.value, updated_at = excluded.updated_at",
+                    (name, encrypted, now),
+                )
+
+    # State that servers sharing the database must see alike (on SQLite, the bot keeps these
+    # in process memory instead: bot/limits.py and bot/conversation.py).
+
+    def take_token(
+        self, key: str, rate: float, burst: float, quiet: float, now: float
+    ) -> tuple[bool, float, bool]:
+        """Take a token from `key`'s bucket, refilled at `rate` a second up to `burst`, in one
+        statement: (allowed, tokens left, first refusal of a flood quiet for `quiet` s)."""
+        refill = (
+            "CASE WHEN b.tokens + (excluded.updated_at - b.updated_at) * ? >= ? THEN ?"
+            " ELSE b.tokens + (excluded.updated_at - b.updated_at) * ? END"
+        )
+        given = (rate, burst, burst, rate)
+        row = self._db.execute(
+            "INSERT INTO rate_buckets AS b (key, tokens, updated_at, refused_at, verdict)"
+            " VALUES (?, ?, ?, NULL, 0) ON CONFLICT (key) DO UPDATE SET"
+            f" tokens = CASE WHEN {refill} >= 1 THEN {refill} - 1 ELSE {refill} END,"
+            " updated_at = excluded.updated_at,"
+            f" refused_at = CASE WHEN {refill} >= 1 THEN b.refused_at"
+            " ELSE excluded.updated_at END,"
+            f" verdict = CASE WHEN {refill} >= 1 THEN 0"
+            " WHEN b.refused_at IS NULL OR excluded.updated_at - b.refused_at >= ? THEN 2"
+            " ELSE 1 END"
+            " RETURNING tokens, verdict",
+            (key, burst - 1, now, *given * 3, *given, *given, quiet),
+        ).one()
+        tokens, verdict = float(row[0]), int(row[1])
+        return verdict == 0, tokens, verdict == 2
+
+    def forget_buckets(self, prefix: str, before: float) -> int:
+        """Drop the buckets of `prefix` untouched since `before` (full again by then)."""
+        return self._db.execute(
+            "DELETE FROM rate_buckets WHERE key LIKE ? AND updated_at < ?",
+            (prefix + "%", before),
+        ).rowcount
+
+    def save_turn(
+        self, channel: str, user_hash: str, question: str, source_ids: Sequence[str], at: float
+    ) -> None:
+        """Keep a conversation's last turn (its masked question and the entries it used)."""
+        self._db.execute(
+            "INSERT INTO conversation_turns (channel, user_hash, question, source_ids, at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, user_hash) DO UPDATE SET"
+            " question = excluded.question, source_ids = excluded.source_ids, at = excluded.at",
+            (channel, user_hash, question, json.dumps(list(source_ids)), at),
+        )
+
+    def last_turn(
+        self, channel: str, user_hash: str, since: float
+    ) -> tuple[str, tuple[str, ...]] | None:
+        """A conversation's last turn, if it was taken at `since` or later."""
+        row = self._db.execute(
+            "SELECT question, source_ids FROM conversation_turns"
+            " WHERE channel = ? AND user_hash = ? AND at >= ?",
+            (channel, user_hash, since),
+        ).fetchone()
+        return (str(row[0]), tuple(json.loads(row[1]))) if row else None
+
+    def forget_turns(self, channel: str | None, user_hash: str | None, before: float) -> int:
+        """Drop one conversation's last turn (channel and user given), or every turn taken
+        before `before`."""
+        if channel is not None and user_hash is not None:
+            return self._db.execute(
+                "DELETE FROM conversation_turns WHERE channel = ? AND user_hash = ?",
+                (channel, user_hash),
+            ).rowcount
+        return self._db.execute("DELETE FROM conversation_turns WHERE at < ?", (before,)).rowcount
 
     def stats(self, since: float = 0.0) -> Stats:
-        questions, answered = self._execute(
+        questions, answered = self._db.execute(
             "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM conversations WHERE created_at >= ?",
             (since,),
-        ).fetchone()
-        helpful, unhelpful = self._execute(
+        ).one()
+        helpful, unhelpful = self._db.execute(
             "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM feedback"
             " WHERE created_at >= ?",
             (since,),
-        ).fetchone()
-        (open_handovers,) = self._execute(
+        ).one()
+        (open_handovers,) = self._db.execute(
             "SELECT COUNT(*) FROM handovers WHERE status = 'open'"
-        ).fetchone()
-        return Stats(questions, answered, helpful, unhelpful, open_handovers)
+        ).one()
+        return Stats(
+            int(questions), int(answered), int(helpful), int(unhelpful), int(open_handovers)
+        )
 
     def by_channel(self, since: float = 0.0) -> list[tuple[str, int, int]]:
         """(channel, questions, answered) since a time, busiest channel first."""
-        rows = self._execute(
+        rows = self._db.execute(
             "SELECT channel, COUNT(*), SUM(answered) FROM conversations WHERE created_at >= ?"
             " GROUP BY channel ORDER BY COUNT(*) DESC",
             (since,),
@@ -963,7 +745,7 @@ class Store:
 
     def top_unanswered(self, since: float = 0.0, limit: int = 10) -> list[tuple[str, int]]:
         """The questions the bot declined most often: what the knowledge base lacks."""
-        rows = self._execute(
+        rows = self._db.execute(
             "SELECT question FROM conversations"
             " WHERE answered = 0 AND created_at >= ? AND question <> ''",
             (since,),
@@ -980,91 +762,78 @@ class Store:
         """Blank the text and the user's pseudonym of questions and hand-over requests made
         before `before` (epoch seconds); the rows stay, so the counts of reports stay."""
         now = time.time()
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                questions = self._db.execute(
-                    "UPDATE conversations SET question = '', user_hash = ''"
-                    " WHERE created_at < ? AND (question <> '' OR user_hash <> '')",
-                    (before,),
-                ).rowcount
-                handovers = self._db.execute(
-                    "UPDATE handovers SET question = '', user_hash = ''"
-                    " WHERE created_at < ? AND (question <> '' OR user_hash <> '')",
-                    (before,),
-                ).rowcount
-                self._db.execute(
-                    "UPDATE feedback SET user_hash = '' WHERE created_at < ? AND user_hash <> ''",
-                    (before,),
-                )
-                self._db.execute(
-                    "UPDATE tickets SET turns = '[]', user_hash = '' WHERE id IN"
-                    " (SELECT id FROM handovers WHERE created_at < ?)"
-                    " AND (turns <> '[]' OR user_hash <> '')",
-                    (before,),
-                )
-                self._db.execute(
-                    "UPDATE ticket_events SET text = '', actor_hash = ''"
-                    " WHERE at < ? AND (text <> '' OR actor_hash <> '')",
-                    (before,),
-                )
-                self._db.execute("DELETE FROM web_replies WHERE created_at < ?", (before,))
-                self._db.execute(
-                    "DELETE FROM inbox WHERE done_at < ?", (now - DELIVERY_MEMORY_SECONDS,)
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the old text leaves the WAL
+        with self._db.transaction() as transaction:
+            questions = transaction.execute(
+                "UPDATE conversations SET question = '', user_hash = ''"
+                " WHERE created_at < ? AND (question <> '' OR user_hash <> '')",
+                (before,),
+            ).rowcount
+            handovers = transaction.execute(
+                "UPDATE handovers SET question = '', user_hash = ''"
+                " WHERE created_at < ? AND (question <> '' OR user_hash <> '')",
+                (before,),
+            ).rowcount
+            transaction.execute(
+                "UPDATE feedback SET user_hash = '' WHERE created_at < ? AND user_hash <> ''",
+                (before,),
+            )
+            transaction.execute(
+                "UPDATE tickets SET turns = '[]', user_hash = '' WHERE id IN"
+                " (SELECT id FROM handovers WHERE created_at < ?)"
+                " AND (turns <> '[]' OR user_hash <> '')",
+                (before,),
+            )
+            transaction.execute(
+                "UPDATE ticket_events SET text = '', actor_hash = ''"
+                " WHERE at < ? AND (text <> '' OR actor_hash <> '')",
+                (before,),
+            )
+            transaction.execute("DELETE FROM web_replies WHERE created_at < ?", (before,))
+            transaction.execute(
+                "DELETE FROM inbox WHERE done_at < ?", (now - DELIVERY_MEMORY_SECONDS,)
+            )
+        self._db.compact()
         return Purged(questions, handovers)
 
     def forget(self, channel: str, user_hash: str) -> Forgotten:
         """Erase everything stored about one user of a channel."""
         who = (channel, user_hash)
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                feedback = self._db.execute(
-                    "DELETE FROM feedback WHERE (channel = ? AND user_hash = ?)"
-                    " OR conversation_id IN"
-                    " (SELECT id FROM conversations WHERE channel = ? AND user_hash = ?)",
-                    who + who,
+        with self._db.transaction() as transaction:
+            feedback = transaction.execute(
+                "DELETE FROM feedback WHERE (channel = ? AND user_hash = ?)"
+                " OR conversation_id IN"
+                " (SELECT id FROM conversations WHERE channel = ? AND user_hash = ?)",
+                who + who,
+            ).rowcount
+            transaction.execute(
+                "DELETE FROM ticket_events WHERE ticket_id IN"
+                " (SELECT id FROM tickets WHERE channel = ? AND user_hash = ?)",
+                who,
+            )
+            transaction.execute(
+                "DELETE FROM tickets WHERE channel = ? AND user_hash = ?"
+                " OR id IN (SELECT id FROM handovers WHERE channel = ? AND user_hash = ?)",
+                who + who,
+            )
+            if channel == "api":
+                transaction.execute("DELETE FROM web_replies WHERE user_hash = ?", (user_hash,))
+            counts = [
+                transaction.execute(
+                    f"DELETE FROM {table} WHERE channel = ? AND user_hash = ?", who
                 ).rowcount
-                self._db.execute(
-                    "DELETE FROM ticket_events WHERE ticket_id IN"
-                    " (SELECT id FROM tickets WHERE channel = ? AND user_hash = ?)",
-                    who,
-                )
-                self._db.execute(
-                    "DELETE FROM tickets WHERE channel = ? AND user_hash = ?"
-                    " OR id IN (SELECT id FROM handovers WHERE channel = ? AND user_hash = ?)",
-                    who + who,
-                )
-                if channel == "api":
-                    self._db.execute("DELETE FROM web_replies WHERE user_hash = ?", (user_hash,))
-                counts = [
-                    self._db.execute(
-                        f"DELETE FROM {table} WHERE channel = ? AND user_hash = ?", who
-                    ).rowcount
-                    for table in ("conversations", "handovers", "inbox")
-                ]
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                for table in ("conversations", "handovers", "inbox", "conversation_turns")
+            ]
+        self._db.compact()
         return Forgotten(counts[0], feedback, counts[1], counts[2])
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     def unanswered_questions(self, since: float, until: float | None = None) -> list[dict]:
         """Questions asked in [since, until) that the bot declined or that got a 👎, oldest
         first: id, created_at, channel, question and why ("declined" or "unhelpful")."""
         period = "c.created_at >= ?" + (" AND c.created_at < ?" if until is not None else "")
-        rows = self._execute(
+        rows = self._db.execute(
             "SELECT c.id, c.created_at, c.channel, c.question,"
             " CASE WHEN c.answered = 0 THEN 'declined' ELSE 'unhelpful' END"
             " FROM conversations c"
@@ -1087,7 +856,7 @@ class Store:
         # zero (grouping by an expression of created_at would need FLOOR, which SQLite lacks).
         values = ", ".join("(?, ?, ?)" for _ in spans)
         params = tuple(x for i, (start, end) in enumerate(spans) for x in (i, start, end))
-        rows = self._execute(
+        rows = self._db.execute(
             f"WITH spans(n, span_start, span_end) AS (VALUES {values})"
             " SELECT spans.n, COUNT(c.id), COALESCE(SUM(c.answered), 0) FROM spans"
             " LEFT JOIN conversations c"
@@ -1099,7 +868,7 @@ class Store:
 
     def questions_per_channel(self, start: float, end: float) -> list[tuple[str, int, int]]:
         """(channel, questions, answered) asked in [start, end), busiest channel first."""
-        rows = self._execute(
+        rows = self._db.execute(
             "SELECT channel, COUNT(*), COALESCE(SUM(answered), 0) FROM conversations"
             " WHERE created_at >= ? AND created_at < ? GROUP BY channel"
             " ORDER BY COUNT(*) DESC, channel",
@@ -1109,7 +878,7 @@ class Store:
 
     def answers_per_source(self, start: float, end: float) -> list[tuple[str | None, int]]:
         """(source id or None, answers) for the questions answered in [start, end)."""
-        rows = self._execute(
+        rows = self._db.execute(
             "SELECT source_id, COUNT(*) FROM conversations"
             " WHERE answered = 1 AND created_at >= ? AND created_at < ? GROUP BY source_id",
             (start, end),
@@ -1118,7 +887,7 @@ class Store:
 
     def declined_questions(self, start: float, end: float) -> list[str]:
         """The questions the bot declined in [start, end) whose text is kept, oldest first."""
-        rows = self._execute(
+        rows = self._db.execute(
             "SELECT question FROM conversations WHERE answered = 0 AND question <> ''"
             " AND created_at >= ? AND created_at < ? ORDER BY created_at, id",
             (start, end),
@@ -1127,11 +896,11 @@ class Store:
 
     def feedback_counts(self, start: float, end: float) -> tuple[int, int]:
         """(helpful, not helpful) feedback given in [start, end)."""
-        helpful, unhelpful = self._execute(
+        helpful, unhelpful = self._db.execute(
             "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM feedback"
             " WHERE created_at >= ? AND created_at < ?",
             (start, end),
-        ).fetchone()
+        ).one()
         return int(helpful), int(unhelpful)
 
     def handovers_between(
@@ -1139,7 +908,7 @@ class Store:
     ) -> list[tuple[int, float, str, str, float | None, float | None]]:
         """(id, created_at, channel, status now, first reply, closed) of the hand-overs
         requested in [start, end); the times are None where no ticket recorded them."""
-        rows = self._execute(
+        rows = self._db.execute(
             "SELECT h.id, h.created_at, h.channel, h.status, t.first_reply_at, t.closed_at"
             " FROM handovers h LEFT JOIN tickets t ON t.id = h.id"
             " WHERE h.created_at >= ? AND h.created_at < ? ORDER BY h.created_at, h.id",
@@ -1159,7 +928,7 @@ class Store:
 
     def feedback_per_channel(self, start: float, end: float) -> list[tuple[str, int, int]]:
         """(channel, helpful, not helpful) feedback given in [start, end), by channel."""
-        rows = self._execute(
+        rows = self._db.execute(
             "SELECT channel, COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0)"
             " FROM feedback WHERE created_at >= ? AND created_at < ? GROUP BY channel"
             " ORDER BY channel",
@@ -1171,53 +940,74 @@ class Store:
 
     def add_console_user(self, name: str, role: str, password_hash: str) -> int | None:
         """Create an account; None when the name is taken."""
-        rows = self._fetchall(
+        row = self._db.execute(
             "INSERT INTO console_users (name, role, password_hash, created_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id",
             (name, role, password_hash, time.time()),
-        )
-        return int(rows[0][0]) if rows else None
+        ).fetchone()
+        return int(row[0]) if row else None
 
     def set_console_password(self, name: str, role: str, password_hash: str) -> bool:
         """Give an account a new password and role, and unlock it; False if there is none."""
-        cursor = self._execute(
+        result = self._db.execute(
             "UPDATE console_users SET role = ?, password_hash = ?, failed_sign_ins = 0,"
             " locked_until = 0 WHERE name = ?",
             (role, password_hash, name),
         )
-        return cursor.rowcount == 1
+        return result.rowcount == 1
 
     def console_user(self, name: str) -> ConsoleUser | None:
-        row = self._execute(_CONSOLE_USER + " WHERE name = ?", (name,)).fetchone()
-        return ConsoleUser(*row) if row else None
+        row = self._db.execute(_CONSOLE_USER + " WHERE name = ?", (name,)).fetchone()
+        return _console_user(row) if row else None
 
     def console_user_by_id(self, user_id: int) -> ConsoleUser | None:
-        row = self._execute(_CONSOLE_USER + " WHERE id = ?", (user_id,)).fetchone()
-        return ConsoleUser(*row) if row else None
+        row = self._db.execute(_CONSOLE_USER + " WHERE id = ?", (user_id,)).fetchone()
+        return _console_user(row) if row else None
 
     def console_users(self) -> list[ConsoleUser]:
-        rows = self._execute(_CONSOLE_USER + " ORDER BY name").fetchall()
-        return [ConsoleUser(*row) for row in rows]
+        rows = self._db.execute(_CONSOLE_USER + " ORDER BY name").fetchall()
+        return [_console_user(row) for row in rows]
 
     def remove_console_user(self, name: str) -> bool:
-        return self._execute("DELETE FROM console_users WHERE name = ?", (name,)).rowcount == 1
+        result = self._db.execute("DELETE FROM console_users WHERE name = ?", (name,))
+        return result.rowcount == 1
 
     def console_sign_in_failed(self, user_id: int, max_failed: int, lock_seconds: float) -> bool:
         """Count a wrong password; the `max_failed`-th in a row locks the account for
-        `lock_seconds` (and starts the count again). True when this one locked it."""
+        `lock_seconds` (and starts the count again). True when this one locked it. One
+        statement: two servers counting at once cannot lose a failure."""
         now = time.time()
-        rows = self._fetchall(
+        row = self._db.execute(
             "UPDATE console_users SET"
             " locked_until = CASE WHEN failed_sign_ins + 1 >= ? THEN ? ELSE locked_until END,"
             " failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= ? THEN 0"
             " ELSE failed_sign_ins + 1 END"
             " WHERE id = ? RETURNING locked_until",
             (max_failed, now + lock_seconds, max_failed, user_id),
-        )
-        return bool(rows) and float(rows[0][0]) > now
+        ).fetchone()
+        return row is not None and float(row[0]) > now
 
     def console_sign_in_succeeded(self, user_id: int) -> None:
-        self._execute(
+        self._db.execute(
             "UPDATE console_users SET failed_sign_ins = 0, locked_until = 0 WHERE id = ?",
             (user_id,),
         )
+
+
+def _console_user(row: tuple) -> ConsoleUser:
+    i, name, role, password_hash, failed, locked_until, created_at = row
+    return ConsoleUser(
+        int(i),
+        str(name),
+        str(role),
+        str(password_hash),
+        int(failed),
+        float(locked_until),
+        float(created_at),
+    )
+
+
+def _open(settings: Settings) -> Database:
+    from . import open_database
+
+    return open_database(settings)
