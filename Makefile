@@ -73,9 +73,11 @@ bench-index: $(VENV)/.installed
 
 ## A minute of mixed traffic on the API and every webhook, abusive clients included, against
 ## local stand-ins (loopback only, stops by itself): speed, 429s, and every message answered once
+# Other set-ups, same traffic: make stress STRESS_ARGS="--database postgresql --replicas 2"
+STRESS_ARGS ?=
 stress: $(VENV)/.installed-dev
 	$(PY) -m bot build-index --if-stale
-	$(PY) benchmarks/stress.py
+	$(PY) benchmarks/stress.py $(STRESS_ARGS)
 
 ## Screenshots of the editors' console for the README (docs/console-*.png), in headless Chromium
 screenshots: $(VENV)/.installed-dev

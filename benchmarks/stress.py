@@ -2,10 +2,13 @@
 asserts; checks what must hold and says so.
 
 python benchmarks/stress.py [--seconds 60] [--distinct-seconds 15]
+    [--database sqlite|postgresql] [--replicas N] [--proxy]
 
 What runs: `python -m bot serve` in a subprocess, with Telegram, Zalo OA and Zalo Bot pointed
-at the stand-ins of tests/fakes (in this process, on 127.0.0.1), the built index and a
-throwaway database, and the default limits. Then:
+at the stand-ins of tests/fakes (in a process of their own, on 127.0.0.1), the built index
+and a throwaway database, and the default limits; or N of them sharing a throw-away
+PostgreSQL and the index, behind Caddy running deploy/Caddyfile (benchmarks/setups.py), the
+same traffic and the same checks. Then:
 1. distinct questions only, through POST /api/ask, for --distinct-seconds;
 2. --seconds of mixed traffic: API clients asking half distinct questions and half
    FAQ-like repeats (Zipf over tests/eval/dev.jsonl); citizens writing on all three webhooks;
@@ -13,10 +16,11 @@ throwaway database, and the default limits. Then:
    one Zalo OA user flooding); and every few seconds three long questions followed by
    "xin chào", timed.
 Each citizen comes from an address of its own in 127.0.0.0/8, as citizens behind their own
-connections would. Then it waits for the inbox to empty, stops the server with SIGTERM and
-checks: every webhook message acknowledged with 200 got exactly one reply at its platform
-(none lost, none doubled) and is crossed off in the inbox, every answer was logged, no 5xx,
-and the abusive clients got no more than their limits. Everything stays on loopback and stops
+connections would (behind Caddy, the replicas read it from X-Forwarded-For). Then it waits
+for the inbox to empty, stops the servers with SIGTERM and checks, in the shared database:
+every webhook message acknowledged with 200 got exactly one reply at its platform (none
+lost, none doubled) and is crossed off in the inbox, every answer was logged, no 5xx, and
+the abusive clients got no more than their limits. Everything stays on loopback and stops
 by itself, bounded in requests and time.
 """
 
@@ -29,10 +33,8 @@ import json
 import multiprocessing
 import os
 import random
-import signal
-import socket
+import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,8 +48,9 @@ import httpx
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the stand-ins live in tests/fakes
+sys.path.insert(0, str(ROOT))  # the stand-ins live in tests/fakes, the set-ups beside
 
+from benchmarks.setups import Database, Servers, open_database  # noqa: E402
 from bot.channels.common import RATE_LIMITED_REPLY  # noqa: E402
 from bot.index import resolve  # noqa: E402
 from bot.settings import Settings, setting_names  # noqa: E402
@@ -56,7 +59,6 @@ from tests.fakes.telegram_api import TOKEN as TELEGRAM_TOKEN  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, message_update  # noqa: E402
 from tests.fakes.zalo_api import FakeZaloBot, FakeZaloOA, sign_oa_event  # noqa: E402
 
-HOST = "127.0.0.1"
 DEV_SET = ROOT / "tests" / "eval" / "dev.jsonl"
 SEED = 57
 TELEGRAM_SECRET = "stress-secret_0123"
@@ -76,8 +78,6 @@ ABUSER_CHAT_RATE = 10.0  # messages a second from one Telegram and one Zalo OA u
 PROBE_EVERY_SECONDS = 10.0
 LONG_QUESTION_CHARS = 3000
 REQUEST_TIMEOUT = 30.0
-START_SECONDS = 180.0
-DRAIN_SECONDS = 90.0
 P95_TARGET_MS = 300.0
 GREETING_TARGET_MS = 100.0
 # The server's defaults (bot/settings.py): what the abusive clients may get at most.
@@ -188,6 +188,7 @@ class Run:
     mixed_seconds: float = 0.0
     shutdown_seconds: float = float("nan")
     clean_shutdown: bool = False
+    cpu: tuple[float, float, float] = (0.0, 0.0, 0.0)  # replicas, proxy, database: seconds
 
 
 class Addresses:
@@ -442,13 +443,7 @@ async def probes(url: str, seconds: float) -> tuple[Tally, Tally, list[int]]:
     return greetings, longs_tally, overlap
 
 
-# The server -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
+# The platforms --------------------------------------------------------------------------
 
 
 @dataclass
@@ -500,7 +495,8 @@ def _serve_platforms(pipe: Connection) -> None:
             pipe.send(dict(got))
 
 
-def server_env(settings: Settings, work: Path, platforms: Platforms) -> dict[str, str]:
+def server_env(settings: Settings, platforms: Platforms) -> dict[str, str]:
+    """The replicas' settings but the database's: the channels pointed at the stand-ins."""
     inherited = {k: v for k, v in os.environ.items() if k not in setting_names()}
     # This machine is shared with the load clients and the stand-ins: the embedder's OpenMP
     # threads must sleep, not spin, while they wait (README, "Quality and speed").
@@ -509,7 +505,6 @@ def server_env(settings: Settings, work: Path, platforms: Platforms) -> dict[str
         "CDS_INDEX_DIR": settings.index_dir.resolve(),
         "CDS_EMBEDDER": settings.embedder,
         "CDS_EMBED_THREADS": settings.embed_threads,
-        "CDS_DB_PATH": work / "stress.sqlite",
         "CDS_LOG_LEVEL": "WARNING",
         "CDS_INDEX_RELOAD_SECONDS": 0,
         "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
@@ -529,52 +524,6 @@ def server_env(settings: Settings, work: Path, platforms: Platforms) -> dict[str
     return inherited | {k: str(v) for k, v in values.items()}
 
 
-def start_server(env: dict[str, str], work: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
-    port = free_port()
-    log = work / "server.log"
-    command = [sys.executable, "-m", "bot", "serve", "--host", HOST, "--port", str(port)]
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=work, env=env, stdout=output, stderr=output)
-    url = f"http://{HOST}:{port}"
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2, trust_env=False).status_code == 200:
-                return process, url, log
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    process.kill()
-    raise SystemExit(f"The server did not start:\n{log.read_text(errors='replace')[-2000:]}")
-
-
-def stop_server(process: subprocess.Popen[bytes], log: Path, run: Run) -> None:
-    started = time.monotonic()
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    run.shutdown_seconds = time.monotonic() - started
-    run.clean_shutdown = "Application shutdown complete" in log.read_text(errors="replace")
-
-
-def unfinished(database: Path) -> int:
-    try:
-        with sqlite3.connect(database, timeout=5) as db:
-            return int(db.execute("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL").fetchone()[0])
-    except sqlite3.Error:
-        return -1
-
-
-def wait_for_inbox(database: Path) -> float:
-    started = time.monotonic()
-    while unfinished(database) != 0 and time.monotonic() - started < DRAIN_SECONDS:
-        time.sleep(0.25)
-    return time.monotonic() - started
-
-
 # Checks and report ----------------------------------------------------------------------
 
 
@@ -586,9 +535,18 @@ class Checks:
     answers_not_logged: int = 0
     flood_over_limit: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    logged: int = 0
+    log_bytes: int = 0
+    writes: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # during the run
 
 
-def check(run: Run, platforms: Platforms, database: Path, drain_seconds: float) -> Checks:
+def check(
+    run: Run,
+    platforms: Platforms,
+    database: Database,
+    drain_seconds: float,
+    writes_before: dict[str, tuple[int, int, int]],
+) -> Checks:
     checks = Checks()
     replies = platforms.replies()
     for sent in run.webhooks:
@@ -600,16 +558,10 @@ def check(run: Run, platforms: Platforms, database: Path, drain_seconds: float) 
             checks.lost.append(where)
         elif len(texts) != len(set(texts)):
             checks.doubled.append(where)
-    with sqlite3.connect(database) as db:
-        done = {
-            (channel, delivery)
-            for channel, delivery in db.execute(
-                "SELECT channel, delivery_id FROM inbox WHERE done_at IS NOT NULL"
-            )
-        }
-        logged = Counter(
-            dict(db.execute("SELECT channel, COUNT(*) FROM conversations GROUP BY channel"))
-        )
+    done = set(database.rows("SELECT channel, delivery_id FROM inbox WHERE done_at IS NOT NULL"))
+    logged = Counter(
+        dict(database.rows("SELECT channel, COUNT(*) FROM conversations GROUP BY channel"))
+    )
     acknowledged = [s for s in run.webhooks + run.floods if s.status == 200]
     checks.not_crossed_off = sum((s.channel, s.delivery_id) not in done for s in acknowledged)
     api_answers = sum(
@@ -644,6 +596,16 @@ def check(run: Run, platforms: Platforms, database: Path, drain_seconds: float) 
         checks.notes.append(f"{channel} flooder: {sent} messages, {got} replies")
         if got > allowed + 1:
             checks.flood_over_limit.append(f"{channel}: {got} replies > {allowed:.0f}")
+    checks.logged = sum(logged.values())
+    checks.log_bytes = database.log_bytes()
+    after = database.writes()
+    checks.writes = {
+        table: tuple(
+            now - then
+            for now, then in zip(counts, writes_before.get(table, (0, 0, 0)), strict=True)
+        )
+        for table, counts in after.items()
+    }
     return checks
 
 
@@ -656,7 +618,8 @@ def rate(tally: Tally, seconds: float) -> float:
     return tally.ok / seconds if seconds else 0.0
 
 
-def report(run: Run, checks: Checks, drain_seconds: float) -> None:
+def report(run: Run, checks: Checks, drain_seconds: float, setup: str) -> bool:
+    """Print the figures and the checks; whether every check that must hold does."""
     normal = Tally()
     for tally in (run.mixed_distinct, run.mixed_repeat):
         normal.latencies += tally.latencies
@@ -678,6 +641,7 @@ def report(run: Run, checks: Checks, drain_seconds: float) -> None:
     webhook_ok = sum(s.status == 200 for s in run.webhooks)
 
     print(f"\n== cds-bot stress: {os.cpu_count()} cores, loopback only, load {load()} ==")
+    print(f"set-up: {setup}")
     print(f"distinct questions only ({run.distinct_seconds:.0f} s, {API_CLIENTS_DISTINCT} clients)")
     p50, p95, p99 = run.distinct.percentiles()
     print(
@@ -718,6 +682,8 @@ def report(run: Run, checks: Checks, drain_seconds: float) -> None:
     for note in checks.notes:
         print(f"  {note}")
     print(f"  inbox emptied {drain_seconds:.1f} s after the traffic stopped")
+    report_database(checks)
+    report_cpu(run, checks)
     print(
         f"  shutdown (SIGTERM) {run.shutdown_seconds:.1f} s, "
         f"{'clean' if run.clean_shutdown else 'NOT clean'}"
@@ -759,6 +725,41 @@ def report(run: Run, checks: Checks, drain_seconds: float) -> None:
         print(f"  {'ok ' if met else 'MISS'} {text}")
     for where in (checks.lost + checks.doubled)[:10]:
         print(f"    e.g. {where}")
+    return held and all(value == 0 for _, value in must)
+
+
+def report_cpu(run: Run, checks: Checks) -> None:
+    """Answers per CPU second: a figure that holds on a shared machine, where answers per
+    second of wall time depend on what else runs."""
+    replicas, proxy, database = run.cpu
+    if not replicas:
+        return
+    total = replicas + proxy + database
+    print(
+        f"  CPU during the traffic: replicas {replicas:.1f} s, proxy {proxy:.1f} s, "
+        f"database server {database:.1f} s; answers per CPU second "
+        f"{checks.logged / replicas:.1f} (replicas), {checks.logged / total:.1f} (all three)"
+    )
+
+
+def report_database(checks: Checks) -> None:
+    """The answer log's size on disk, and (PostgreSQL) the rows and commits per answer."""
+    if not checks.logged:
+        return
+    print(
+        f"  database: {checks.logged} answers logged, "
+        f"{checks.log_bytes / checks.logged:.0f} bytes each on disk (table and indexes)"
+    )
+    if not checks.writes:
+        return
+    commits = checks.writes.pop("(commits)", (0, 0, 0))[0]
+    per = [
+        f"{table} {i / checks.logged:.2f}/{u / checks.logged:.2f}/{d / checks.logged:.2f}"
+        for table, (i, u, d) in sorted(checks.writes.items())
+        if i or u or d
+    ]
+    print(f"  per answer: {commits / checks.logged:.2f} commits; rows inserted/updated/deleted:")
+    print(f"    {', '.join(per)}")
 
 
 # Main -----------------------------------------------------------------------------------
@@ -780,7 +781,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="mixed traffic (60)")
     parser.add_argument("--distinct-seconds", type=float, default=15.0, help="phase 1 (15)")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="a SQLite file, or a throw-away PostgreSQL cluster (sqlite)",
+    )
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="servers sharing the database and index (1)"
+    )
+    parser.add_argument(
+        "--proxy",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Caddy (deploy/Caddyfile) in front (the default with more than one replica)",
+    )
     args = parser.parse_args()
+    if args.replicas < 1:
+        parser.error("--replicas must be at least 1")
+    if args.replicas > 1 and args.database == "sqlite":
+        parser.error("replicas share a database: use --database postgresql")
+    proxy = args.replicas > 1 if args.proxy is None else args.proxy
     settings = Settings()
     manifest = resolve(settings.index_dir) / "manifest.json"
     if not manifest.is_file():
@@ -788,17 +809,28 @@ def main() -> None:
     run = Run(seconds=args.seconds, distinct_seconds=args.distinct_seconds)
     platforms = Platforms.start()
     try:
-        with tempfile.TemporaryDirectory(prefix="cds-stress-") as folder:
-            work = Path(folder)
-            process, url, log = start_server(server_env(settings, work, platforms), work)
+        with (
+            tempfile.TemporaryDirectory(prefix="cds-stress-") as folder,
+            open_database(args.database, Path(folder)) as database,
+        ):
+            env = server_env(settings, platforms) | database.env
+            servers = Servers.start(env, Path(folder), args.replicas, proxy)
+            writes_before = database.writes()
+            cpu_before = (*servers.cpu_seconds(), database.cpu_seconds())
             try:
-                asyncio.run(drive(url, run, settings.index_dir))
-                drain_seconds = wait_for_inbox(work / "stress.sqlite")
+                asyncio.run(drive(servers.url, run, settings.index_dir))
+                drain_seconds = database.wait_for_inbox()
                 time.sleep(1.0)  # replies sent just before the last delivery was crossed off
+                cpu_after = (*servers.cpu_seconds(), database.cpu_seconds())
+                run.cpu = tuple(a - b for a, b in zip(cpu_after, cpu_before, strict=True))
             finally:
-                stop_server(process, log, run)
-            checks = check(run, platforms, work / "stress.sqlite", drain_seconds)
-            report(run, checks, drain_seconds)
+                run.shutdown_seconds, run.clean_shutdown = servers.stop()
+            checks = check(run, platforms, database, drain_seconds, writes_before)
+            if not report(run, checks, drain_seconds, f"{database.name}, {servers.describe()}"):
+                kept = Path(tempfile.mkdtemp(prefix="cds-stress-logs-"))
+                for log in Path(folder).glob("*.log"):
+                    shutil.copy(log, kept)
+                print(f"\nThe servers' and the proxy's logs are kept in {kept}")
     finally:
         platforms.stop()
 

@@ -123,15 +123,15 @@ def cmd_kb_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
+    from .graceful import serve
     from .server import create_app, load_service
 
     # Loaded before serving: a missing or unreadable index stops the server here, with a
     # message saying how to build it, instead of a server that cannot answer anything.
     app = create_app(settings, load_service(settings), owned=True)
-    uvicorn.run(
+    serve(
         app,
+        settings.drain_seconds,
         host=args.host or settings.host,
         port=args.port or settings.port,
         forwarded_allow_ips=settings.forwarded_allow_ips,

@@ -259,10 +259,16 @@ def _folder_size(path: Path) -> int:
 
 
 def training_digest(manifest: dict) -> str:
-    """What a ranker learns from: the knowledge files' contents, the model and the features."""
-    from .ranking import FEATURES
+    """What a ranker learns from: the knowledge files' contents, the model, the features and
+    the way it is trained."""
+    from .ranking import FEATURES, TRAINING_VERSION
 
-    parts = [*sorted(manifest["source_files"].values()), manifest["model_fingerprint"], *FEATURES]
+    parts = [
+        *sorted(manifest["source_files"].values()),
+        manifest["model_fingerprint"],
+        *FEATURES,
+        str(TRAINING_VERSION),
+    ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 

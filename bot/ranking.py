@@ -52,6 +52,9 @@ FEATURES = (
 # Raw BM25 grows with the question's length and the corpus; only its ratios generalise.
 UNUSED = frozenset({"bm25_raw"})
 RANKER_FILE = "ranker.json"
+# Raised whenever training changes (what is asked, how it is fitted): a shipped ranker trained
+# by an older version is then retrained rather than reused.
+TRAINING_VERSION = 2
 MIN_TRAINING_PHRASINGS = 150
 
 
@@ -138,12 +141,13 @@ def held_out_phrasings(
 ) -> TrainingSet:
     """Every FAQ phrasing asked as a question with its own rows hidden; the candidates'
     features, labelled 1 for the phrasing's entry."""
-    from .knowledge import declines
     from .text import normalize
 
+    # Refusal and out-of-scope entries are asked too: were they only ever wrong candidates,
+    # the ranker would learn that being one is wrong, and never let a refusal win.
     asks: list[tuple[str, str, list[int]]] = []
     for source in retriever.index.sources.values():
-        if source.kind != "faq" or declines(source.topic) or len(source.questions) < 2:
+        if source.kind != "faq" or len(source.questions) < 2:
             continue
         for phrasing, rows in retriever.phrasing_rows(source.id).items():
             asks.append((source.id, normalize(phrasing), rows))

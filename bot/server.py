@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -247,8 +247,11 @@ def create_app(
     # Added last, so it wraps everything: error responses, 500s included, get the headers.
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
 
-    @app.get("/healthz")
-    async def healthz(request: Request) -> dict:
+    @app.get("/healthz", response_model=None)
+    async def healthz(request: Request) -> dict | JSONResponse:
+        if getattr(request.app.state, "draining", False):
+            # Stopping behind a load balancer: still answering, but send no more here.
+            return JSONResponse({"status": "draining"}, status_code=503)
         svc: ChatService = request.app.state.service
         index = svc.answerer.retriever.index
         return {

@@ -116,6 +116,14 @@ class Settings(BaseSettings):
         description="A clean stop finishes within this: requests in flight get half, "
         "replies and team alerts the rest; unsent replies stay in the inbox for the next start.",
     )
+    drain_seconds: float = Field(
+        0.0,
+        alias="CDS_DRAIN_SECONDS",
+        ge=0,
+        description="Behind a load balancer: on SIGTERM, /healthz answers 503 and questions "
+        "are still answered for this long before the stop begins, so the balancer moves "
+        "traffic away first. More than its health-check interval (deploy/ sets 3).",
+    )
 
     # Editors' console (/admin)
     session_secret: SecretStr | None = Field(

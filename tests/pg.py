@@ -1,4 +1,5 @@
-"""A throw-away PostgreSQL cluster for the tests, started once per session.
+"""A throw-away PostgreSQL cluster for the tests (started once per session) and the stress
+benchmark.
 
 PostgreSQL refuses to run as root, so the cluster belongs to the package's `postgres` user: a
 temporary folder of its own, a free port on 127.0.0.1 and a Unix socket in that folder. Each
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -62,12 +64,14 @@ class Cluster:
         return self.url(name)
 
 
-@pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[Cluster]:
-    """A PostgreSQL server for the session (skipped when PostgreSQL is not installed)."""
+@contextmanager
+def throwaway_cluster(*, durable: bool = False) -> Iterator[Cluster]:
+    """A PostgreSQL server in a temporary folder, removed on exit; RuntimeError when
+    PostgreSQL is not installed. Tests skip the flushes to disk; a benchmark (`durable`)
+    keeps them, as a real server would."""
     bin_dir = _bin_dir()
     if bin_dir is None:
-        pytest.skip(f"PostgreSQL is not installed: {INSTALL}")
+        raise RuntimeError(f"PostgreSQL is not installed: {INSTALL}")
     as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     folder = tempfile.mkdtemp(prefix="cds-pg-")
     if os.geteuid() == 0:
@@ -76,10 +80,10 @@ def postgres_cluster() -> Iterator[Cluster]:
     data = os.path.join(folder, "data")
     try:
         cluster.run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        options = (
-            f"-p {cluster.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-p {cluster.port} -k {folder} -c listen_addresses=127.0.0.1"
+        options += " -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         log = os.path.join(folder, "server.log")
         cluster.run("pg_ctl", "-D", data, "-l", log, "-o", options, "-w", "start")
         yield cluster
@@ -90,6 +94,15 @@ def postgres_cluster() -> Iterator[Cluster]:
             cwd=folder,
         )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """A PostgreSQL server for the session (skipped when PostgreSQL is not installed)."""
+    if _bin_dir() is None:
+        pytest.skip(f"PostgreSQL is not installed: {INSTALL}")
+    with throwaway_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture

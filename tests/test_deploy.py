@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -72,6 +73,7 @@ def replicas(fixture_index: Path, tmp_path: Path) -> Iterator[tuple[list[Server]
         "CDS_DB_PATH": str(tmp_path / "db.sqlite"),
         "CDS_INDEX_RELOAD_SECONDS": "0",
         "CDS_SHUTDOWN_SECONDS": "6",
+        "CDS_DRAIN_SECONDS": "5",
         "CDS_FORWARDED_ALLOW_IPS": "127.0.0.1",
         # One test client asks everything: the limits are another test's business.
         "CDS_IP_RATE_PER_MINUTE": "100000",
@@ -134,3 +136,18 @@ def test_a_rolling_restart_behind_the_proxy_loses_no_question(
     assert failed == [], proxy.log.read_text()[-3000:]
     assert len(citizens.results) >= 20
     assert all(VNEID_ANSWER in text for _, text in citizens.results)
+
+
+def test_a_stopping_replica_says_it_is_draining_and_still_answers(
+    replicas: tuple[list[Server], dict],
+) -> None:
+    server = replicas[0][0]
+    server.process.send_signal(signal.SIGTERM)
+    health = httpx.get(f"{server.url}/healthz", timeout=10)
+    asked = server.post("/api/ask", json={"question": VNEID_QUESTION})
+    assert health.status_code == 503
+    assert health.json() == {"status": "draining"}
+    assert asked.status_code == 200
+    assert VNEID_ANSWER in asked.json()["answer"]
+    server.process.wait(timeout=30)
+    assert "Application shutdown complete" in server.log.read_text()

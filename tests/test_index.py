@@ -54,8 +54,8 @@ def test_build_writes_vectors_store_and_manifest(knowledge: Path, tmp_path: Path
 
 
 def test_second_build_reuses_every_embedding(knowledge: Path, tmp_path: Path, embedder) -> None:
-    first = build_index([knowledge], tmp_path / "index", embedder)
-    second = build_index([knowledge], tmp_path / "index", embedder)
+    first = build_index([knowledge], tmp_path / "index", embedder, seed=None)
+    second = build_index([knowledge], tmp_path / "index", embedder, seed=None)
     assert first.embedded == first.chunks
     assert second.embedded == 0
     assert second.reused == second.chunks
