@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test index seed check lint format eval calibrate bench bench-index stress clean
+.PHONY: run test index seed check lint format eval calibrate bench bench-index stress screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,8 @@ CORE := bot/text.py bot/diacritics.py bot/knowledge.py bot/chunking.py bot/embed
 	bot/keys.py bot/privacy.py bot/sanitize.py bot/safejson.py bot/logs.py \
 	bot/faq_files.py bot/spreadsheet.py \
 	bot/gaps.py \
-	bot/reports bot/inbox.py bot/limits.py bot/tickets.py
+	bot/reports bot/inbox.py bot/limits.py bot/tickets.py \
+	bot/console
 
 ## Lint, format check, types of the core, and the whole test suite
 test: $(VENV)/.installed-dev
@@ -77,6 +78,10 @@ STRESS_ARGS ?=
 stress: $(VENV)/.installed-dev
 	$(PY) -m bot build-index --if-stale
 	$(PY) benchmarks/stress.py $(STRESS_ARGS)
+
+## Screenshots of the editors' console for the README (docs/console-*.png), in headless Chromium
+screenshots: $(VENV)/.installed-dev
+	SCREENSHOTS_DIR=docs $(PY) -m pytest -q tests/test_console_browser.py
 
 clean:
 	rm -rf $(VENV) index data .pytest_cache .ruff_cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,27 +22,36 @@ class _BodyRefused(Exception):
 
 
 class BodyLimit:
-    """Refuse bodies over `max_bytes` (413) or slower than `timeout` seconds in all (408)."""
+    """Refuse bodies over `max_bytes` (413) or slower than `timeout` seconds in all (408);
+    `larger` raises the cap for a few exact paths (the console's spreadsheet upload)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        timeout: float,
+        larger: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.timeout = timeout
+        self.larger = dict(larger or {})
 
-    def _too_large(self) -> _BodyRefused:
+    def _too_large(self, limit: int) -> _BodyRefused:
         return _BodyRefused(
             413,
             "payload_too_large",
-            f"The request body is larger than {self.max_bytes} bytes.",
+            f"The request body is larger than {limit} bytes.",
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope["path"], self.max_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await _refuse(send, self._too_large())  # before a byte of it is read
+        if declared is not None and declared > limit:
+            await _refuse(send, self._too_large(limit))  # before a byte of it is read
             return
         deadline = asyncio.get_running_loop().time() + self.timeout
         received = 0
@@ -63,8 +73,8 @@ class BodyLimit:
                 ) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise self._too_large()
+                if received > limit:
+                    raise self._too_large(limit)
                 body_done = not message.get("more_body", False)
             return message
 

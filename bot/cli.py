@@ -401,6 +401,74 @@ def cmd_faq_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _new_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Mật khẩu: ")
+    if getpass.getpass("Nhập lại mật khẩu: ") != first:
+        raise CdsError("Hai lần nhập mật khẩu không giống nhau; chưa tạo tài khoản.")
+    return first
+
+
+def cmd_add_user(args: argparse.Namespace, settings: Settings) -> int:
+    from .console.auth import ROLE_NAMES, PasswordError, hash_password
+    from .storage import Store
+
+    name = args.name.strip()
+    if not name or len(name) > 100:
+        raise CdsError("Tên đăng nhập phải có từ 1 đến 100 ký tự.")
+    try:
+        password_hash = hash_password(_new_password(args))
+    except PasswordError as exc:
+        raise CdsError(exc.message) from None
+    store = Store.from_settings(settings)
+    try:
+        if args.replace:
+            if not store.set_console_password(name, args.role, password_hash):
+                raise CdsError(f"Chưa có tài khoản “{name}” để đặt lại mật khẩu.")
+            print(f"Đã đặt lại mật khẩu và vai trò ({ROLE_NAMES[args.role]}) cho “{name}”.")
+            return 0
+        if store.add_console_user(name, args.role, password_hash) is None:
+            raise CdsError(f"Đã có tài khoản “{name}”; thêm --replace để đặt lại mật khẩu.")
+    finally:
+        store.close()
+    print(f"Đã tạo tài khoản “{name}” ({ROLE_NAMES[args.role]}). Đăng nhập tại /admin.")
+    return 0
+
+
+def cmd_list_users(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from .storage import Store
+
+    store = Store.from_settings(settings)
+    try:
+        users = store.console_users()
+    finally:
+        store.close()
+    if not users:
+        print("Chưa có tài khoản nào. Tạo bằng: python -m bot add-user TÊN --role editor")
+    for user in users:
+        locked = "  (tạm khóa)" if user.locked_until > time.time() else ""
+        print(f"{user.name:<24} {user.role:<7}{locked}")
+    return 0
+
+
+def cmd_remove_user(args: argparse.Namespace, settings: Settings) -> int:
+    from .storage import Store
+
+    store = Store.from_settings(settings)
+    try:
+        if not store.remove_console_user(args.name):
+            raise CdsError(f"Không có tài khoản “{args.name}”.")
+    finally:
+        store.close()
+    print(f"Đã xóa tài khoản “{args.name}”.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -541,6 +609,32 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser(
         "status", help="the back end, where it is, and each migration: applied or pending"
     ).set_defaults(func=cmd_db)
+
+    add_user = commands.add_parser("add-user", help="create an account of the console (/admin)")
+    add_user.add_argument("name", help="the name to sign in with")
+    add_user.add_argument(
+        "--role",
+        choices=["team", "editor", "admin"],
+        required=True,
+        help="team: overview, try a question; editor: also FAQ, gaps, rebuild, reports; "
+        "admin: also accounts",
+    )
+    add_user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin (for scripts)",
+    )
+    add_user.add_argument(
+        "--replace", action="store_true", help="set a new password and role for an account"
+    )
+    add_user.set_defaults(func=cmd_add_user)
+
+    list_users = commands.add_parser("list-users", help="the accounts of the console")
+    list_users.set_defaults(func=cmd_list_users)
+
+    remove_user = commands.add_parser("remove-user", help="delete an account of the console")
+    remove_user.add_argument("name")
+    remove_user.set_defaults(func=cmd_remove_user)
     return parser
 
 

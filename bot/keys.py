@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 USER_HASH = "user_hash_secret"
 TOKEN = "token_key"
+SESSION = "session_secret"
 FERNET_KEY_HELP = (
     "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 )
@@ -90,6 +91,21 @@ def _fernet(token: str, where: str) -> Fernet:
             f"{where} is not a Fernet key (32 url-safe base64-encoded bytes). Make one with:\n"
             f"    {FERNET_KEY_HELP}"
         ) from None
+
+
+def session_key(path: Path, session_secret: str | None = None) -> bytes:
+    """The key signing the console's session cookies: the setting, or the key file's
+    (generated on first use). A new key signs everyone out."""
+    if session_secret is not None:
+        return session_secret.encode()
+    saved = _read(path)
+    if SESSION not in saved:
+        if _write(path, {**saved, SESSION: secrets.token_hex(32)}, replace=bool(saved)):
+            log.info("wrote the console's session key to %s", path)
+        saved = _read(path)  # what the file holds now, whichever process wrote it
+        if SESSION not in saved:  # another process rewrote it without one meanwhile
+            return session_key(path)
+    return saved[SESSION].encode()
 
 
 def _read(path: Path) -> dict[str, str]:

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import http_errors, safejson
+from . import console, http_errors, safejson
 from .answer import MAX_QUESTION_CHARS
 from .body_limit import BodyLimit
 from .channels.common import NOT_YOURS, Channel, ChatService
@@ -235,9 +235,13 @@ def create_app(
     app.state.ip_limiter = ip_limiter(settings)
     for channel in app.state.channels:
         app.include_router(channel.router)
+    app.mount("/admin", console.create_console(settings, lambda: app.state.service))
     # Outside every route: a body over the cap is refused before anything reads it.
     app.add_middleware(
-        BodyLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout_seconds,
+        larger={console.UPLOAD_PATH: settings.console_upload_bytes},
     )
     http_errors.install(app)
     # Added last, so it wraps everything: error responses, 500s included, get the headers.

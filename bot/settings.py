@@ -125,6 +125,38 @@ class Settings(BaseSettings):
         "traffic away first. More than its health-check interval (deploy/ sets 3).",
     )
 
+    # Editors' console (/admin)
+    session_secret: SecretStr | None = Field(
+        None,
+        alias="CDS_SESSION_SECRET",
+        description="Key signing the console's session cookies; generated and kept in the key "
+        "file when unset.",
+    )
+    console_session_hours: float = Field(
+        12.0,
+        alias="CDS_CONSOLE_SESSION_HOURS",
+        gt=0,
+        description="A console sign-in lasts this long.",
+    )
+    console_max_failed_sign_ins: int = Field(
+        5,
+        alias="CDS_CONSOLE_MAX_FAILED_SIGN_INS",
+        ge=1,
+        description="Wrong passwords in a row that lock a console account.",
+    )
+    console_lockout_minutes: float = Field(
+        15.0,
+        alias="CDS_CONSOLE_LOCKOUT_MINUTES",
+        gt=0,
+        description="How long a locked console account stays locked.",
+    )
+    console_upload_bytes: int = Field(
+        5_000_000,
+        alias="CDS_CONSOLE_UPLOAD_BYTES",
+        ge=65536,
+        description="Largest FAQ spreadsheet the console accepts for import.",
+    )
+
     # Limits
     max_body_bytes: int = Field(
         65536,

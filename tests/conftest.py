@@ -153,3 +153,7 @@ def assert_long_reply_arrived_in_zalo_sized_parts(texts: list[str]) -> None:
     assert len(texts) >= 3
     assert all(len(text) <= 2000 for text in texts)
     assert "\n\n".join(texts) == LONG_REPLY
+
+
+# The editors' console over a knowledge base and index of the test's own (tests/console_app.py).
+from .console_app import admin, console_site  # noqa: E402,F401

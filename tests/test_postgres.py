@@ -111,13 +111,13 @@ def test_db_upgrade_migrates_a_fresh_postgresql_database_and_db_status_says_wher
     again = run_bot("db", "upgrade", cwd=tmp_path, env=env)
     after = run_bot("db", "status", cwd=tmp_path, env=env)
 
-    assert before.returncode == 1 and "6 migration(s) pending" in before.stdout
+    assert before.returncode == 1 and "7 migration(s) pending" in before.stdout
     assert upgraded.returncode == 0, upgraded.stderr
     assert "PostgreSQL at postgres@127.0.0.1:" in upgraded.stdout
-    assert "Applied 6 migration(s): _m001_initial, _m002_privacy" in upgraded.stdout
+    assert "Applied 7 migration(s): _m001_initial, _m002_privacy" in upgraded.stdout
     assert "Already up to date." in again.stdout
     assert after.returncode == 0
-    assert after.stdout.count("applied 20") == 6 and "pending" not in after.stdout
+    assert after.stdout.count("applied 20") == 7 and "pending" not in after.stdout
 
 
 def test_an_old_sqlite_database_is_upgraded_in_place_with_its_rows(tmp_path: Path) -> None:
@@ -142,8 +142,8 @@ def test_an_old_sqlite_database_is_upgraded_in_place_with_its_rows(tmp_path: Pat
     assert "SQLite at data/cds-bot.sqlite" in status.stdout
     assert "_m004_one_open_handover      pending" in status.stdout
     assert (
-        "Applied 3 migration(s): _m004_one_open_handover, _m005_tickets, _m006_shared_state"
-        in upgraded.stdout
+        "Applied 4 migration(s): _m004_one_open_handover, _m005_tickets, _m006_shared_state,"
+        " _m007_console_users" in upgraded.stdout
     )
     store = Store(path)
     assert store.last_question("zalo", "u1") == "VNeID là gì"

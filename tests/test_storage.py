@@ -477,3 +477,23 @@ def test_a_ticket_round_trip_is_stored_alike_on_both_back_ends(store: Store) -> 
     assert store.ticket_address(handover) is None
     ticket = store.ticket(handover)
     assert ticket is not None and (ticket.first_reply_at, ticket.closed_at) == (3.0, 7.0)
+
+
+def test_console_accounts_are_unique_by_name_and_lock_after_the_set_failures(
+    store: Store,
+) -> None:
+    first = store.add_console_user("lan", "editor", "hash-1")
+    assert first is not None
+    assert store.add_console_user("lan", "admin", "hash-2") is None
+    assert [(u.name, u.role) for u in store.console_users()] == [("lan", "editor")]
+    assert not store.console_sign_in_failed(first, max_failed=3, lock_seconds=60)
+    assert not store.console_sign_in_failed(first, max_failed=3, lock_seconds=60)
+    assert store.console_sign_in_failed(first, max_failed=3, lock_seconds=60)
+    locked = store.console_user("lan")
+    assert locked is not None and locked.locked_until > time.time() + 50
+    assert locked.failed_sign_ins == 0
+    assert store.set_console_password("lan", "admin", "hash-3")
+    unlocked = store.console_user_by_id(first)
+    assert unlocked is not None
+    assert (unlocked.role, unlocked.password_hash, unlocked.locked_until) == ("admin", "hash-3", 0)
+    assert store.remove_console_user("lan") and not store.remove_console_user("lan")

@@ -12,6 +12,7 @@ from .sqlite import SQLiteDatabase
 from .store import (
     DELIVERY_MEMORY_SECONDS,
     ENCRYPTED,
+    ConsoleUser,
     Delivery,
     Forgotten,
     Purged,
@@ -36,6 +37,7 @@ __all__ = [
     "DELIVERY_MEMORY_SECONDS",
     "ENCRYPTED",
     "MIGRATIONS",
+    "ConsoleUser",
     "Database",
     "Delivery",
     "Forgotten",

@@ -220,6 +220,23 @@ def _m006_shared_state(db: Migration) -> None:
     )
 
 
+def _m007_console_users(db: Migration) -> None:
+    # Editors and team members of the web console; a name is one account.
+    db.run(
+        """
+        CREATE TABLE console_users (
+            id {id},
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('team', 'editor', 'admin')),
+            password_hash TEXT NOT NULL,
+            failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+            locked_until {real} NOT NULL DEFAULT 0,
+            created_at {real} NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: list[Callable[[Migration], None]] = [
     _m001_initial,
     _m002_privacy,
@@ -227,6 +244,7 @@ MIGRATIONS: list[Callable[[Migration], None]] = [
     _m004_one_open_handover,
     _m005_tickets,
     _m006_shared_state,
+    _m007_console_users,
 ]
 
 

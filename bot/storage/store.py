@@ -120,6 +120,25 @@ class Forgotten:
 
 
 @dataclass(frozen=True)
+class ConsoleUser:
+    """An account of the editors' console."""
+
+    id: int
+    name: str
+    role: str  # team, editor or admin
+    password_hash: str
+    failed_sign_ins: int
+    locked_until: float
+    created_at: float
+
+
+_CONSOLE_USER = (
+    "SELECT id, name, role, password_hash, failed_sign_ins, locked_until, created_at"
+    " FROM console_users"
+)
+
+
+@dataclass(frozen=True)
 class Stats:
     questions: int
     answered: int
@@ -906,6 +925,86 @@ class Store:
             )
             for i, t, c, s, r, d in rows
         ]
+
+    def feedback_per_channel(self, start: float, end: float) -> list[tuple[str, int, int]]:
+        """(channel, helpful, not helpful) feedback given in [start, end), by channel."""
+        rows = self._db.execute(
+            "SELECT channel, COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0)"
+            " FROM feedback WHERE created_at >= ? AND created_at < ? GROUP BY channel"
+            " ORDER BY channel",
+            (start, end),
+        ).fetchall()
+        return [(str(c), int(h), int(u)) for c, h, u in rows]
+
+    # Accounts of the editors' console.
+
+    def add_console_user(self, name: str, role: str, password_hash: str) -> int | None:
+        """Create an account; None when the name is taken."""
+        row = self._db.execute(
+            "INSERT INTO console_users (name, role, password_hash, created_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id",
+            (name, role, password_hash, time.time()),
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def set_console_password(self, name: str, role: str, password_hash: str) -> bool:
+        """Give an account a new password and role, and unlock it; False if there is none."""
+        result = self._db.execute(
+            "UPDATE console_users SET role = ?, password_hash = ?, failed_sign_ins = 0,"
+            " locked_until = 0 WHERE name = ?",
+            (role, password_hash, name),
+        )
+        return result.rowcount == 1
+
+    def console_user(self, name: str) -> ConsoleUser | None:
+        row = self._db.execute(_CONSOLE_USER + " WHERE name = ?", (name,)).fetchone()
+        return _console_user(row) if row else None
+
+    def console_user_by_id(self, user_id: int) -> ConsoleUser | None:
+        row = self._db.execute(_CONSOLE_USER + " WHERE id = ?", (user_id,)).fetchone()
+        return _console_user(row) if row else None
+
+    def console_users(self) -> list[ConsoleUser]:
+        rows = self._db.execute(_CONSOLE_USER + " ORDER BY name").fetchall()
+        return [_console_user(row) for row in rows]
+
+    def remove_console_user(self, name: str) -> bool:
+        result = self._db.execute("DELETE FROM console_users WHERE name = ?", (name,))
+        return result.rowcount == 1
+
+    def console_sign_in_failed(self, user_id: int, max_failed: int, lock_seconds: float) -> bool:
+        """Count a wrong password; the `max_failed`-th in a row locks the account for
+        `lock_seconds` (and starts the count again). True when this one locked it. One
+        statement: two servers counting at once cannot lose a failure."""
+        now = time.time()
+        row = self._db.execute(
+            "UPDATE console_users SET"
+            " locked_until = CASE WHEN failed_sign_ins + 1 >= ? THEN ? ELSE locked_until END,"
+            " failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= ? THEN 0"
+            " ELSE failed_sign_ins + 1 END"
+            " WHERE id = ? RETURNING locked_until",
+            (max_failed, now + lock_seconds, max_failed, user_id),
+        ).fetchone()
+        return row is not None and float(row[0]) > now
+
+    def console_sign_in_succeeded(self, user_id: int) -> None:
+        self._db.execute(
+            "UPDATE console_users SET failed_sign_ins = 0, locked_until = 0 WHERE id = ?",
+            (user_id,),
+        )
+
+
+def _console_user(row: tuple) -> ConsoleUser:
+    i, name, role, password_hash, failed, locked_until, created_at = row
+    return ConsoleUser(
+        int(i),
+        str(name),
+        str(role),
+        str(password_hash),
+        int(failed),
+        float(locked_until),
+        float(created_at),
+    )
 
 
 def _open(settings: Settings) -> Database:
