@@ -31,6 +31,7 @@ from bot.settings import Settings
 from bot.storage import Store
 from bot.storage.migrations import upgrade
 from bot.storage.sqlite import SQLiteDatabase
+from bot.tickets import TEAM_INTRO
 
 from .conftest import VNEID_ANSWER, VNEID_QUESTION, settled
 from .fakes.telegram_api import TOKEN as TELEGRAM_TOKEN
@@ -280,6 +281,40 @@ def test_an_expired_zalo_token_found_by_both_servers_is_refreshed_once(
         ("access-3", 0),
         ("access-3", 0),
     ]
+
+
+def test_a_ticket_opened_on_one_server_is_answered_through_the_other(
+    pg_url: str, own_answerers: list[Answerer]
+) -> None:
+    zalo_user, web_user = "2468458835291979", "web-citizen-1"
+    said = "Chào bạn, Tổ công nghệ số cộng đồng ở bản sẽ đến hướng dẫn bạn chiều nay."
+    with FakeZaloOA(APP_ID, APP_SECRET) as zalo:
+        zalo.issue("access-1", "refresh-1")
+        settings = shared_settings(
+            pg_url,
+            ZALO_APP_ID=APP_ID,
+            ZALO_APP_SECRET=APP_SECRET,
+            ZALO_OA_SECRET_KEY=OA_SECRET,
+            ZALO_ACCESS_TOKEN="access-1",
+            ZALO_REFRESH_TOKEN="refresh-1",
+            ZALO_API_BASE_URL=zalo.url,
+            ZALO_OAUTH_BASE_URL=zalo.url,
+        )
+        with replicas(settings, own_answerers) as (first, second):
+            asked = first.post("/api/ask", json={"question": "gặp cán bộ", "user_id": web_user})
+            body, headers = sign(zalo_text("msg-h", zalo_user, "cho tôi gặp cán bộ"))
+            assert first.post("/webhook/zalo", content=body, headers=headers).status_code == 200
+            tickets = second.app.state.service.tickets
+            wait_until(lambda: len(tickets.list_open()) == 2)
+            web_ticket = asked.json()["handover_id"]
+            (zalo_ticket,) = [t.id for t in tickets.list_open() if t.channel == "zalo"]
+
+            second.portal.call(tickets.reply, web_ticket, said, "team-member-hash")
+            second.portal.call(tickets.reply, zalo_ticket, said, "team-member-hash")
+            on_first = first.get("/api/replies", headers={"X-User-Id": web_user}).json()
+        to_zalo = [m for m in zalo.delivered() if TEAM_INTRO in m.text]
+    assert [r["text"] for r in on_first["replies"]] == [f"{TEAM_INTRO}\n{said}"]
+    assert [(m.user_id, m.text) for m in to_zalo] == [(zalo_user, f"{TEAM_INTRO}\n{said}")]
 
 
 def test_a_rate_limit_is_counted_across_both_servers(
