@@ -6,7 +6,6 @@ repository's deploy/Caddyfile. The checks read the same database the replicas wr
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import sqlite3
@@ -22,6 +21,7 @@ import httpx
 import psycopg
 from cryptography.fernet import Fernet
 
+from tests.caddy import Caddy, CaddyError
 from tests.pg import throwaway_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,46 +186,12 @@ class Replica:
         return "Application shutdown complete" in self.log.read_text(errors="replace")
 
 
-class Proxy:
+def start_proxy(replicas: list[Replica], work: Path) -> Caddy:
     """Caddy running deploy/Caddyfile in front of the replicas (as tests/test_deploy.py)."""
-
-    def __init__(self, replicas: list[Replica], work: Path) -> None:
-        caddy = shutil.which("caddy")
-        if caddy is None:
-            raise SystemExit("Caddy is not installed: apt-get install caddy")
-        self.port = free_port()
-        self.url = f"http://{HOST}:{self.port}"
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(work),
-            "XDG_DATA_HOME": str(work / "caddy-data"),
-            "XDG_CONFIG_HOME": str(work / "caddy-config"),
-            "CDS_SITE": self.url,
-            "CDS_REPLICAS": " ".join(f"{HOST}:{replica.port}" for replica in replicas),
-        }
-        self.log = work / "caddy.log"
-        config = ROOT / "deploy" / "Caddyfile"
-        command = [caddy, "run", "--adapter", "caddyfile", "--config", str(config)]
-        with self.log.open("wb") as output:
-            self.process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2, trust_env=False).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        self.process.kill()
-        raise SystemExit(f"Caddy did not start:\n{self.log.read_text(errors='replace')[-2000:]}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+    try:
+        return Caddy([replica.port for replica in replicas], work)
+    except CaddyError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 @dataclass
@@ -234,7 +200,7 @@ class Servers:
 
     url: str
     replicas: list[Replica]
-    proxy: Proxy | None
+    proxy: Caddy | None
 
     @classmethod
     def start(cls, env: dict[str, str], work: Path, replicas: int, proxy: bool) -> Servers:
@@ -245,7 +211,7 @@ class Servers:
         started = [Replica(env, work, f"replica-{n}") for n in range(1, replicas + 1)]
         for replica in started:
             replica.wait_healthy()
-        front = Proxy(started, work) if proxy else None
+        front = start_proxy(started, work) if proxy else None
         return cls(front.url if front else started[0].url, started, front)
 
     def cpu_seconds(self) -> tuple[float, float]:

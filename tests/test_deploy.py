@@ -4,9 +4,7 @@ sharing one database), restarted one after the other while citizens keep asking.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -15,51 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .caddy import Caddy, caddy_path
 from .conftest import ROOT, VNEID_ANSWER, VNEID_QUESTION
-from .test_restart import Server, free_port
+from .test_restart import Server
 
-CADDY = shutil.which("caddy")
 pytestmark = pytest.mark.skipif(
-    CADDY is None, reason="Caddy is not installed: apt-get install caddy"
+    caddy_path() is None, reason="Caddy is not installed: apt-get install caddy"
 )
-
-
-class Proxy:
-    """Caddy running deploy/Caddyfile on a free loopback port."""
-
-    def __init__(self, replicas: list[Server], folder: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(folder),
-            "XDG_DATA_HOME": str(folder / "caddy-data"),
-            "XDG_CONFIG_HOME": str(folder / "caddy-config"),
-            "CDS_SITE": f"http://127.0.0.1:{self.port}",
-            "CDS_REPLICAS": " ".join(f"127.0.0.1:{r.port}" for r in replicas),
-        }
-        self.log = folder / "caddy.log"
-        config = ROOT / "deploy" / "Caddyfile"
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(
-                [str(CADDY), "run", "--adapter", "caddyfile", "--config", str(config)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 30
-        while True:
-            assert self.process.poll() is None, self.log.read_text()
-            assert time.monotonic() < deadline, "Caddy did not start"
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -112,7 +72,7 @@ def test_a_rolling_restart_behind_the_proxy_loses_no_question(
     replicas: tuple[list[Server], dict], tmp_path: Path
 ) -> None:
     servers, env = replicas
-    proxy = Proxy(servers, tmp_path)
+    proxy = Caddy([server.port for server in servers], tmp_path)
     citizens = Citizens(proxy.url)
     citizens.start()
     try:
