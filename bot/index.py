@@ -280,8 +280,9 @@ def _train_ranker(build: Path, embedder: Embedder, cache_path: Path) -> None:
     from .search import Retriever
 
     digest = training_digest(json.loads((build / "manifest.json").read_text()))
-    if Ranker.default().trained_for == digest:
-        (build / RANKER_FILE).write_text(Ranker.default().to_json())
+    shipped = Ranker.default()
+    if shipped.trained_for == digest:
+        (build / RANKER_FILE).write_text(shipped.to_json())
         log.info("the shipped ranker was trained on this knowledge and model: reused")
         return
     retriever = Retriever(open_index(build, embedder), embedder)
