@@ -245,21 +245,26 @@ def zalo_text(msg_id: str, user: str, text: str = VNEID_QUESTION) -> dict:
     }
 
 
+def zalo_settings(url: str, zalo: FakeZaloOA) -> Settings:
+    """Both servers on the Zalo OA stand-in, with the pasted pair it issued."""
+    return shared_settings(
+        url,
+        ZALO_APP_ID=APP_ID,
+        ZALO_APP_SECRET=APP_SECRET,
+        ZALO_OA_SECRET_KEY=OA_SECRET,
+        ZALO_ACCESS_TOKEN="access-1",
+        ZALO_REFRESH_TOKEN="refresh-1",
+        ZALO_API_BASE_URL=zalo.url,
+        ZALO_OAUTH_BASE_URL=zalo.url,
+    )
+
+
 def test_an_expired_zalo_token_found_by_both_servers_is_refreshed_once(
     pg_url: str, own_answerers: list[Answerer]
 ) -> None:
     with FakeZaloOA(APP_ID, APP_SECRET) as zalo:
         zalo.issue("access-1", "refresh-1")
-        settings = shared_settings(
-            pg_url,
-            ZALO_APP_ID=APP_ID,
-            ZALO_APP_SECRET=APP_SECRET,
-            ZALO_OA_SECRET_KEY=OA_SECRET,
-            ZALO_ACCESS_TOKEN="access-1",
-            ZALO_REFRESH_TOKEN="refresh-1",
-            ZALO_API_BASE_URL=zalo.url,
-            ZALO_OAUTH_BASE_URL=zalo.url,
-        )
+        settings = zalo_settings(pg_url, zalo)
         with replicas(settings, own_answerers) as clients:
             # Both servers start with a pasted token of unknown age: one renews it.
             wait_until(lambda: len(zalo.refreshes) >= 1)
@@ -290,16 +295,7 @@ def test_a_ticket_opened_on_one_server_is_answered_through_the_other(
     said = "Chào bạn, Tổ công nghệ số cộng đồng ở bản sẽ đến hướng dẫn bạn chiều nay."
     with FakeZaloOA(APP_ID, APP_SECRET) as zalo:
         zalo.issue("access-1", "refresh-1")
-        settings = shared_settings(
-            pg_url,
-            ZALO_APP_ID=APP_ID,
-            ZALO_APP_SECRET=APP_SECRET,
-            ZALO_OA_SECRET_KEY=OA_SECRET,
-            ZALO_ACCESS_TOKEN="access-1",
-            ZALO_REFRESH_TOKEN="refresh-1",
-            ZALO_API_BASE_URL=zalo.url,
-            ZALO_OAUTH_BASE_URL=zalo.url,
-        )
+        settings = zalo_settings(pg_url, zalo)
         with replicas(settings, own_answerers) as (first, second):
             asked = first.post("/api/ask", json={"question": "gặp cán bộ", "user_id": web_user})
             body, headers = sign(zalo_text("msg-h", zalo_user, "cho tôi gặp cán bộ"))
