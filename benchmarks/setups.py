@@ -17,11 +17,10 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import psycopg
 from cryptography.fernet import Fernet
 
-from tests.caddy import Caddy, CaddyError
+from tests.caddy import Caddy, CaddyError, healthy
 from tests.pg import throwaway_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,14 +169,8 @@ class Replica:
             )
 
     def wait_healthy(self) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2, trust_env=False).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.25)
+        if healthy(self.url, self.process, START_SECONDS):
+            return
         self.process.kill()
         tail = self.log.read_text(errors="replace")[-2000:]
         raise SystemExit(f"The server did not start:\n{tail}")

@@ -23,6 +23,19 @@ class CaddyError(RuntimeError):
     """Caddy is missing or did not start (the message says which, with its log)."""
 
 
+def healthy(url: str, process: subprocess.Popen[bytes], seconds: float) -> bool:
+    """Wait until `url`/healthz answers 200 (True), or `process` ends or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2, trust_env=False).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
 def caddy_path() -> str | None:
     return shutil.which("caddy")
 
@@ -49,14 +62,8 @@ class Caddy:
         command = [caddy, "run", "--adapter", "caddyfile", "--config", str(config)]
         with self.log.open("wb") as output:
             self.process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2, trust_env=False).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
+        if healthy(self.url, self.process, START_SECONDS):
+            return
         self.process.kill()
         raise CaddyError(f"Caddy did not start:\n{self.log.read_text(errors='replace')[-2000:]}")
 
