@@ -18,7 +18,7 @@ from .compose import DOCUMENT_ANSWER_CHARS, PART_ANSWER_CHARS, excerpt, focused
 from .knowledge import DECLINE_TOPICS, declines
 from .questions import FactKind, fact_kind, looks_like_follow_up, split_parts, topic_anchor
 from .safety import REPLIES as SAFETY_REPLIES
-from .safety import concern
+from .safety import concern, excused
 from .search import Hit, Retriever
 from .text import fold, normalize
 
@@ -271,6 +271,9 @@ class Answerer:
     def _decide(self, plan: _Plan, hits: dict[str, list[Hit]], k: int) -> Answer:
         """Choose between the message alone and the message read with the previous one, and
         answer both parts of a two-part message when different entries answer them."""
+        if excused(plan.question):
+            # A victim's "tôi lỡ đọc mã OTP cho người ta" is helped, not refused.
+            hits = {text: [h for h in found if not _refuses(h)] for text, found in hits.items()}
         main = hits[plan.normalised]
         text = plan.normalised
         sure_alone = bool(main) and main[0].score >= self.threshold
@@ -427,6 +430,11 @@ class Answerer:
             self._cache[key] = answer
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
+
+
+def _refuses(hit: Hit) -> bool:
+    """Whether a hit is a refusal entry (a harmful request, another person's data)."""
+    return DECLINE_TOPICS.get(str(hit.source.topic)) in ("harmful", "privacy")
 
 
 def _source_ref(hit: Hit) -> SourceRef:

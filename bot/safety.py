@@ -126,19 +126,45 @@ def _rule_index() -> tuple[tuple[Rule, ...], dict[str, tuple[int, ...]], tuple[i
     return rules, {word: tuple(found) for word, found in by_word.items()}, always
 
 
-def parse_rules(text: str) -> list[Rule]:
-    """Rules from the text of a safety.tsv file (its format is described at its top)."""
+def excused(question: str) -> bool:
+    """Whether a message comes from a victim ("tôi lỡ đọc mã OTP cho người ta", the rules'
+    {victim} list): it is answered, never refused, even when a refusal entry of the knowledge
+    base matches it best. (Prevention and "is it allowed?" words do not count here: "… có
+    bị sao không" after describing a wrongdoing is still refused.)"""
+    text = fold(normalize(question))
+    return bool(text) and _excuse_pattern().search(" " + text) is not None
+
+
+@lru_cache(maxsize=1)
+def _excuse_pattern() -> re.Pattern[str]:
+    text = resources.files("bot").joinpath("data/safety.tsv").read_text("utf-8")
+    return _compile("{victim}", parse_lists(text), 0)
+
+
+def parse_lists(text: str) -> dict[str, str]:
+    """The named lists ("define" lines) of a safety.tsv file, expanded."""
     lists: dict[str, str] = {}
-    rules: list[Rule] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        fields = [field.strip() for field in raw.split("\t")]
-        kind = fields[0]
-        if kind == "define":
+    for number, fields in _lines(text):
+        if fields[0] == "define":
             if len(fields) != 3 or not re.fullmatch(r"[a-z_]+", fields[1]):
                 raise SafetyRulesError(f"safety.tsv line {number}: define <name> <alternatives>")
             lists[fields[1]] = _expand(fields[2], lists, number)
+    return lists
+
+
+def _lines(text: str) -> Iterable[tuple[int, list[str]]]:
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if raw.strip() and not raw.lstrip().startswith("#"):
+            yield number, [field.strip() for field in raw.split("\t")]
+
+
+def parse_rules(text: str) -> list[Rule]:
+    """Rules from the text of a safety.tsv file (its format is described at its top)."""
+    lists = parse_lists(text)
+    rules: list[Rule] = []
+    for number, fields in _lines(text):
+        kind = fields[0]
+        if kind == "define":
             continue
         if kind not in _CONCERNS or len(fields) not in (2, 3) or not fields[1]:
             raise SafetyRulesError(
