@@ -262,10 +262,15 @@ class Answerer:
         parts = split_parts(question)
         if len(parts) >= 2:
             first, rest = parts[0], " ".join(parts[1:])
-            second = normalize(rest)
+            plan.parts = [normalize(first), normalize(rest)]
             if looks_like_follow_up(rest):
-                second = f"{second} {topic_anchor(first, rest)}".strip()
-            plan.parts = [normalize(first), second]
+                plan.parts[1] = f"{plan.parts[1]} {topic_anchor(first, rest)}".strip()
+            if context is not None:
+                # "Ai được tham gia, có được trả tiền không?" after a question on the teams.
+                for i, part in enumerate((first, rest)):
+                    if looks_like_follow_up(part):
+                        anchor = topic_anchor(context.question, part)
+                        plan.parts[i] = f"{plan.parts[i]} {anchor}".strip()
         return plan
 
     def _decide(self, plan: _Plan, hits: dict[str, list[Hit]], k: int) -> Answer:
@@ -276,11 +281,19 @@ class Answerer:
             hits = {text: [h for h in found if not _refuses(h)] for text, found in hits.items()}
         main = hits[plan.normalised]
         text = plan.normalised
-        sure_alone = bool(main) and main[0].score >= self.threshold
+        # A follow-up-looking message whose best reading alone is an out-of-scope entry
+        # ("làm ở đâu" reads like a question on working abroad) is not sure of itself.
+        sure_alone = (
+            bool(main)
+            and main[0].score >= self.threshold
+            and not (declines(main[0].source.topic) and looks_like_follow_up(plan.question))
+        )
         if plan.with_context and not sure_alone:
             # Only a message that cannot stand alone is read with the previous one.
             leaning = hits[plan.with_context]
-            if leaning and (not main or leaning[0].score > main[0].score):
+            if leaning and (
+                not main or leaning[0].score > main[0].score or declines(main[0].source.topic)
+            ):
                 main, text = leaning, plan.with_context
         if plan.parts:
             first, second = hits[plan.parts[0]], hits[plan.parts[1]]

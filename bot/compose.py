@@ -36,7 +36,7 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     ),
     "who": re.compile(
         r"\b(Sở|Bộ|Ban|Ủy ban|UBND|Cục|Công an|Tổng Bí thư|Thủ tướng|Chính phủ|Bộ Chính trị|"
-        r"Trung tâm|Hội|Đoàn|Mặt trận|Báo|Đài|Tổ)\b"
+        r"Trung tâm|Hội|Đoàn|Mặt trận|Báo(?! cáo)|Đài|Tổ)\b"
     ),
     "where": re.compile(r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b|\b(tại|ở|đến)\b", re.I),
     "contact": re.compile(r"\b\d{3,4}([ .]?\d{2,4})*\b"),
@@ -47,6 +47,7 @@ _LIST_MARK = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-zđ][.)])\s+")
 LEAD_CHARS = 420
 FACT_BONUS = 0.25  # a sentence shaped like the asked fact
 LEAD_MARGIN = 0.1  # how much better than the opening sentence a lead must match
+YES_NO_MARGIN = 0.2  # ... for a yes/no question, whose shape no sentence shows
 
 
 def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
@@ -74,10 +75,6 @@ def _scores(
 def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None:
     """The sentence of an answer that holds the asked fact, said first; None when the answer
     already opens with it (or no sentence stands out)."""
-    if kind == "yes_no":
-        # Entries answer their own yes/no questions in their first sentence; another
-        # sentence moved up would answer a question nobody asked.
-        return None
     lines = [line for line in answer.splitlines() if line.strip()]
     sentences = [s for line in lines for s in split_sentences(line)]
     if len(sentences) < 2:
@@ -87,12 +84,18 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
     scores[[i for i, s in enumerate(sentences) if s.rstrip().endswith(":")]] = -1.0
     first = next((i for i, s in enumerate(sentences) if not s.rstrip().endswith(":")), 0)
     best = int(np.argmax(scores))
-    # Moved up only when clearly better, or when the opening sentence lacks the fact.
-    margin = LEAD_MARGIN if _holds_fact(sentences[first], question, kind) else 0.0
+    # Moved up only when clearly better, or when the opening sentence lacks the fact. An
+    # entry answers its own yes/no question in its opening; another sentence goes first
+    # only when it matches a point the opening does not ("… có mất phí không").
+    if kind == "yes_no":
+        margin, shaped = YES_NO_MARGIN, True
+    else:
+        margin = LEAD_MARGIN if _holds_fact(sentences[first], question, kind) else 0.0
+        shaped = _holds_fact(sentences[best], question, kind)
     if (
         best == first
         or scores[best] <= scores[first] + margin
-        or not _holds_fact(sentences[best], question, kind)
+        or not shaped
         or len(sentences[best]) > LEAD_CHARS
     ):
         return None
