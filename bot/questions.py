@@ -96,6 +96,13 @@ _PART_BREAK = re.compile(
     r"|\s+(?=(?:và (?:làm sao|cách|có|ở đâu|bao lâu|bao nhiêu|mấy|ai|khi nào)\b))",
     re.IGNORECASE,
 )
+# Run-on messages without punctuation ("vneid quen mat khau lay lai the nao voi lai doi so
+# dien thoai thi lam sao"): a question word, then a linking word that opens the next
+# question. Matched on the folded, normalised text.
+_SPOKEN_BREAK = re.compile(
+    r"\b(?:khi nao|o dau|bao nhieu|bao lau|la gi|lam gi|gi|the nao|ra sao|lam sao|khong|chua|"
+    r"may|nao|ai)(?: (?:vay|a|nhi|the|nhe|ha|ad))? (va|con|voi lai|them nua|ngoai ra) "
+)
 MIN_PART_WORDS = 3
 
 
@@ -136,6 +143,8 @@ def split_parts(message: str) -> list[str]:
     """The questions of a message that asks two (or more) things; [] for one question."""
     pieces = [p.strip(" ,;.") for p in _PART_BREAK.split(message) if p and p.strip(" ,;.")]
     if len(pieces) < 2:
+        pieces = _spoken_pieces(message)
+    if len(pieces) < 2:
         return []
     parts: list[str] = []
     for piece in pieces:
@@ -144,3 +153,17 @@ def split_parts(message: str) -> list[str]:
         else:
             parts.append(piece)
     return parts if len(parts) >= 2 else []
+
+
+def _spoken_pieces(message: str) -> list[str]:
+    """The questions of a run-on message, cut where _SPOKEN_BREAK finds a new one begins."""
+    normalised = normalize(message)
+    folded = fold(normalised)
+    if len(folded) != len(normalised):  # positions would not line up
+        return []
+    pieces, start = [], 0
+    for match in _SPOKEN_BREAK.finditer(folded):
+        pieces.append(normalised[start : match.start(1)].strip())
+        start = match.end()
+    pieces.append(normalised[start:].strip())
+    return [p for p in pieces if p]
