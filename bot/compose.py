@@ -26,6 +26,7 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     "number": re.compile(r"\d"),
     "duration": re.compile(
         r"thời hạn[^.]{0,60}\d+ (ngày|giờ|tháng)|\d+ ngày làm việc|ngay trong ngày|trong ngày"
+        r"|(không quá|tối đa|trong vòng|mất|khoảng) \d+ (ngày|giờ|tháng)"
         r"|trả kết quả[^.]{0,40}\d+ (ngày|giờ)",
         re.I,
     ),
@@ -76,7 +77,8 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
     """The sentence of an answer that holds the asked fact, said first; None when the answer
     already opens with it (or no sentence stands out)."""
     lines = [line for line in answer.splitlines() if line.strip()]
-    sentences = [s for line in lines for s in split_sentences(line)]
+    numbered = [(n, s) for n, line in enumerate(lines) for s in split_sentences(line)]
+    sentences = [s for _, s in numbered]
     if len(sentences) < 2:
         return None
     scores = _scores(sentences, question, weigh, kind)
@@ -104,6 +106,10 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
         intro = next((s for s in reversed(sentences[:best]) if s.rstrip().endswith(":")), None)
         if intro is not None and not _LIST_MARK.match(intro):
             text = f"{intro.rstrip()} {text[:1].lower()}{text[1:]}"
+    elif len(lines[numbered[best][0]]) <= LEAD_CHARS:
+        # The whole paragraph: "Thời hạn cấp phiếu: không quá 10 ngày …. Nếu … thì không
+        # quá 15 ngày" is misread from its second sentence alone.
+        text = lines[numbered[best][0]].strip()
     return text
 
 

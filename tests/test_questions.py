@@ -61,6 +61,14 @@ def test_the_topic_of_the_previous_message_leaves_its_question_words_behind() ->
             "Mất điện thoại thì VNeID có bị lộ không, và làm sao để khóa tài khoản?",
             ["Mất điện thoại thì VNeID có bị lộ không", "và làm sao để khóa tài khoản?"],
         ),
+        (  # typed or dictated without punctuation: cut where a new question begins
+            "vneid quen mat khau lay lai the nao voi lai doi so dien thoai thi lam sao",
+            ["vneid quen mat khau lay lai the nao", "doi so dien thoai thi lam sao"],
+        ),
+        (
+            "Bình dân học vụ số được phát động khi nào và đối tượng ưu tiên là những ai",
+            ["bình dân học vụ số được phát động khi nào", "đối tượng ưu tiên là những ai"],
+        ),
     ],
 )
 def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) -> None:

@@ -1,0 +1,57 @@
+"""Laying out an FAQ answer so that the asked fact comes first, in the entry's own words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.compose import focused, lead
+
+
+def weigh(tokens: Sequence[str]) -> dict[str, float]:
+    return {t: 1.0 for t in tokens}
+
+
+TOP_UP = (
+    "Bạn có thể nạp tiền điện thoại ngay trên ứng dụng ngân hàng:\n"
+    "1. Mở ứng dụng, chọn mục nạp tiền điện thoại.\n"
+    "2. Nhập số điện thoại cần nạp, chọn mệnh giá.\n"
+    "Có mất phí hay không là tùy từng ngân hàng; bạn xem biểu phí của ngân hàng."
+)
+
+
+def test_a_yes_no_question_on_a_side_point_opens_with_that_point() -> None:
+    answer = focused(
+        TOP_UP, "nạp tiền điện thoại bằng app ngân hàng có mất phí không", weigh, "yes_no"
+    )
+    assert answer.startswith("Có mất phí hay không là tùy từng ngân hàng")
+    assert TOP_UP in answer  # the whole entry follows
+
+
+def test_a_yes_no_question_the_entry_opens_with_is_left_as_it_is() -> None:
+    assert (
+        lead(TOP_UP, "nạp tiền điện thoại trên ứng dụng ngân hàng được không", weigh, "yes_no")
+        is None
+    )
+
+
+def test_a_lead_is_its_whole_paragraph_so_an_exception_keeps_its_rule() -> None:
+    entry = (
+        "Bạn nộp yêu cầu trên dichvucong.gov.vn.\n"
+        "Thời hạn cấp phiếu: không quá 10 ngày kể từ ngày nhận yêu cầu hợp lệ. Nếu phải xác "
+        "minh thì không quá 15 ngày."
+    )
+    first = lead(
+        entry, "cấp phiếu mất bao nhiêu ngày, nếu phải xác minh thì sao", weigh, "duration"
+    )
+    assert first is not None and first.startswith("Thời hạn cấp phiếu: không quá 10 ngày")
+    assert first.endswith("không quá 15 ngày.")
+
+
+def test_a_report_is_not_taken_for_the_agency_that_receives_it() -> None:
+    entry = (
+        "Theo Kế hoạch:\n"
+        "- Báo cáo hằng tháng: gửi trước ngày 15 hằng tháng.\n"
+        "Các cơ quan gửi báo cáo về Sở Văn hóa, Thể thao và Du lịch để tổng hợp."
+    )
+    first = lead(entry, "báo cáo hằng tháng gửi về cơ quan nào", weigh, "who")
+    assert first is not None and "Sở Văn hóa, Thể thao và Du lịch" in first
