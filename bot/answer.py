@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from threading import Lock
 from typing import Literal, cast
 
-from .compose import DOCUMENT_ANSWER_CHARS, PART_ANSWER_CHARS, excerpt, focused
+from .compose import DOCUMENT_ANSWER_CHARS, PART_ANSWER_CHARS, excerpt, focused, states_fact
 from .knowledge import DECLINE_TOPICS, declines
 from .questions import FactKind, fact_kind, looks_like_follow_up, split_parts, topic_anchor
 from .safety import REPLIES as SAFETY_REPLIES
@@ -62,6 +62,14 @@ NEAR_MISS_REPLY = (
     "Tôi chưa chắc đã hiểu đúng câu hỏi của bạn. Có phải bạn muốn hỏi:\n{questions}\n\n"
     "Bạn chọn một câu ở trên, hoặc chọn \u201cGặp cán bộ hỗ trợ\u201d để được giúp."
 )
+# The entry that fits best holds no figure or time limit at all: say what is missing rather
+# than answer "bao nhiêu tiền" with a how-to.
+MISSING_FACT_REPLY = (
+    "Tôi chưa có thông tin chắc chắn về {what} mà bạn hỏi. Nội dung gần nhất tôi có:\n"
+    "{questions}\n\n"
+    "Bạn chọn câu ở trên để xem, hoặc chọn \u201cGặp cán bộ hỗ trợ\u201d để được giúp."
+)
+MISSING_FACT_NAMES: dict[FactKind, str] = {"number": "con số", "duration": "thời hạn"}
 TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
 NEAR_MISS_SHARE = 0.6  # of the threshold: below it, no entry is close enough to offer
 NEAR_MISS_SUGGESTIONS = 3
@@ -337,6 +345,12 @@ class Answerer:
             intent = cast(Intent, DECLINE_TOPICS[str(best.source.topic)])
             return Answer(question, False, text, "none", best.score, sources, intent=intent)
         kind = fact_kind(question)
+        if (
+            kind in MISSING_FACT_NAMES
+            and best.source.kind == "faq"
+            and not states_fact(best.source.answer or "", question, kind)
+        ):
+            return self._missing_fact(question, hits, sources, MISSING_FACT_NAMES[kind])
         text = self._quote(best, question, normalised, kind)
         return Answer(
             question,
@@ -395,16 +409,29 @@ class Answerer:
     def _decline(self, question: str, hits: list[Hit], sources: list[SourceRef]) -> Answer:
         """No sure answer: the closest entries as "did you mean", or a plain decline."""
         score = hits[0].score if hits else 0.0
-        close = [
-            h.source.questions[0]
-            for h in hits
-            if h.source.kind == "faq" and not declines(h.source.topic) and h.score >= self.near_miss
-        ][:NEAR_MISS_SUGGESTIONS]
+        close = self._close_questions(hits)
         if close:
             listed = "\n".join(f"- {q}" for q in close)
             text = NEAR_MISS_REPLY.format(questions=listed)
             return Answer(question, False, text, "none", score, sources, close)
         return Answer(question, False, DECLINE_REPLY, "none", score, sources)
+
+    def _missing_fact(
+        self, question: str, hits: list[Hit], sources: list[SourceRef], what: str
+    ) -> Answer:
+        """The closest entries offered, saying the asked figure or time limit is not known."""
+        close = self._close_questions(hits)
+        listed = "\n".join(f"- {q}" for q in close)
+        text = MISSING_FACT_REPLY.format(what=what, questions=listed)
+        return Answer(question, False, text, "none", hits[0].score, sources, close)
+
+    def _close_questions(self, hits: list[Hit]) -> list[str]:
+        """The questions of the FAQ entries close enough to offer as "did you mean"."""
+        return [
+            h.source.questions[0]
+            for h in hits
+            if h.source.kind == "faq" and not declines(h.source.topic) and h.score >= self.near_miss
+        ][:NEAR_MISS_SUGGESTIONS]
 
     def excerpt(self, normalised: str, text: str) -> str:
         """The sentences of a passage that best answer the question, in document order."""

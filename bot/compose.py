@@ -59,6 +59,15 @@ def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
     return bool(_FACT_SHAPES[kind].search(bare))
 
 
+def states_fact(answer: str, question: str, kind: FactKind) -> bool:
+    """Whether any sentence of an answer has the shape of the asked fact."""
+    return any(
+        _holds_fact(sentence, question, kind)
+        for line in answer.splitlines()
+        for sentence in split_sentences(line)
+    )
+
+
 def _scores(
     sentences: Sequence[str], question: str, weigh: Weigh, kind: FactKind | None
 ) -> np.ndarray:

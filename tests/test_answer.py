@@ -86,6 +86,20 @@ def test_a_victim_is_never_refused_as_if_they_were_the_wrongdoer(kb_answerer: An
         assert "Tôi không thể hỗ trợ yêu cầu này" not in answer.answer
 
 
+def test_a_time_limit_the_knowledge_base_does_not_state_is_said_to_be_unknown(
+    kb_answerer: Answerer,
+) -> None:
+    # The entry on marital-status certificates explains how to apply, with no time limit.
+    answer = kb_answerer.answer("xác nhận tình trạng hôn nhân mấy ngày thì có kết quả")
+    assert answer.answered is False
+    assert answer.answer.startswith("Tôi chưa có thông tin chắc chắn về thời hạn")
+    assert answer.suggestions and answer.suggestions[0] in answer.answer
+    assert answer.offer_handover
+    # ... while one it does state is answered, the time limit first.
+    stated = kb_answerer.answer("Cấp phiếu lý lịch tư pháp mất bao nhiêu ngày?")
+    assert stated.answered is True and "không quá 10 ngày" in stated.answer[:120]
+
+
 def test_a_child_with_a_fever_is_pointed_to_115(kb_answerer: Answerer) -> None:
     answer = kb_answerer.answer("con tôi 2 tuổi sốt 39 độ cho uống bao nhiêu paracetamol")
     assert answer.answered is False and answer.intent == "emergency"
