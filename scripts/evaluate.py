@@ -1,7 +1,7 @@
 """Answer quality on dev, blind-tune and blind-heldout, for each search mode side by side.
 
     python scripts/evaluate.py [--index index/] [--modes bm25,dense,hybrid,ranked]
-    python scripts/evaluate.py --show-failures tune     # what went wrong (dev, tune or tune-2 only)
+    python scripts/evaluate.py --show-failures tune     # what went wrong (dev and the tune sets only)
 
 Held-out figures are printed; held-out questions and failures never are (tests/eval/README.md).
 """
@@ -22,7 +22,7 @@ from bot.search import MODES
 from bot.settings import Settings
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "eval"
-SETS = ("dev", "tune", "tune-2", "heldout", "heldout-2", "heldout-3")
+SETS = ("dev", "tune", "tune-2", "tune-3", "heldout", "heldout-2", "heldout-3", "heldout-4")
 
 
 class MemoEmbedder:
@@ -48,15 +48,19 @@ class MemoEmbedder:
 def load_sets() -> dict[str, list[Case]]:
     blind = load_cases(EVAL / "blind.jsonl")
     third = load_cases(EVAL / "blind-3.jsonl")
+    conversations = load_cases(EVAL / "blind-4.jsonl")
     return {
         "dev": load_cases(EVAL / "dev.jsonl"),
         "tune": [c for c in blind if c.split == "tune"],
         "tune-2": [c for c in third if c.split == "tune-2"],
+        "tune-3": [c for c in conversations if c.split == "tune-3"],
         "heldout": [c for c in blind if c.split == "heldout"],
         # Written afresh, blind, after the knowledge base grew; never looked at while tuning.
         "heldout-2": load_cases(EVAL / "blind-2.jsonl"),
         # The third blind batch (2026-12-02) was split in halves: tune-2 and heldout-3.
         "heldout-3": [c for c in third if c.split == "heldout-3"],
+        # Batch 4: two-message conversations only (follow-ups and changes of subject).
+        "heldout-4": [c for c in conversations if c.split == "heldout-4"],
     }
 
 
@@ -113,7 +117,7 @@ def main() -> None:
     parser.add_argument(
         "--modes", default=",".join(reversed(MODES)), help="comma-separated search modes"
     )
-    parser.add_argument("--show-failures", choices=["dev", "tune", "tune-2"], help="print failures")
+    parser.add_argument("--show-failures", choices=["dev", "tune", "tune-2", "tune-3"], help="print failures")
     args = parser.parse_args()
     settings = Settings(CDS_ANSWER_CACHE_SIZE=0)
     index_dir = Path(args.index) if args.index else None
