@@ -129,6 +129,14 @@ def test_a_follow_up_is_read_after_the_question_it_follows(kb_answerer: Answerer
     assert after.answered is True and after.answered_from[0].id == "bdhvs-chi-phi"
 
 
+def test_a_short_follow_up_stays_on_the_previous_topic(kb_answerer: Answerer) -> None:
+    # Alone, "làm ở đâu" reads best as a question on working abroad (out of scope).
+    first = kb_answerer.answer("kich hoat vneid muc 2 lam the nao")
+    after = kb_answerer.answer("lam o dau", context=first.turn())
+    assert after.intent == "question"
+    assert any("VNeID" in s for s in after.suggestions) or "VNeID" in after.answer
+
+
 def test_a_new_question_is_not_bent_by_the_previous_one(kb_answerer: Answerer) -> None:
     first = kb_answerer.answer("Bình dân học vụ số là gì?")
     answer = kb_answerer.answer("cách kích hoạt tài khoản VNeID", context=first.turn())
