@@ -36,8 +36,9 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
         re.I,
     ),
     "who": re.compile(
-        r"\b(Sở|Bộ|Ban|Ủy ban|UBND|Cục|Công an|Tổng Bí thư|Thủ tướng|Chính phủ|Bộ Chính trị|"
-        r"Trung tâm|Hội|Đoàn|Mặt trận|Báo(?! cáo)|Đài|Tổ)\b"
+        # "Báo"/"Đài" only before a name (Báo Lai Châu): "Báo cáo", "Báo càng sớm" are no agency.
+        r"\b(Sở|Bộ|Ban|Ủy ban|UBND|Cục|[Cc]ông an|Tổng Bí thư|Thủ tướng|Chính phủ|Bộ Chính trị|"
+        r"Trung tâm|Hội|Đoàn|Mặt trận|Báo(?= [A-ZĐ])|Đài(?= [A-ZĐ])|Tổ)\b"
     ),
     "where": re.compile(r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b|\b(tại|ở|đến)\b", re.I),
     "contact": re.compile(r"\b\d{3,4}([ .]?\d{2,4})*\b"),

@@ -55,3 +55,13 @@ def test_a_report_is_not_taken_for_the_agency_that_receives_it() -> None:
     )
     first = lead(entry, "báo cáo hằng tháng gửi về cơ quan nào", weigh, "who")
     assert first is not None and "Sở Văn hóa, Thể thao và Du lịch" in first
+
+
+def test_to_report_is_not_a_newspaper_and_the_police_are_an_agency() -> None:
+    entry = (
+        "Báo càng sớm càng dễ ngăn chặn.\n"
+        "1. Khẩn cấp: gọi 113.\n"
+        "2. Bị lừa mất tiền: đến trình báo tại công an cấp xã nơi cư trú, mang theo chứng cứ."
+    )
+    first = lead(entry, "bị lừa đảo qua mạng thì báo cho cơ quan nào", weigh, "who")
+    assert first is not None and "công an cấp xã" in first
