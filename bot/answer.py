@@ -263,7 +263,9 @@ class Answerer:
 
     def _plan(self, question: str, normalised: str, context: Turn | None) -> _Plan:
         plan = _Plan(question, normalised, context)
-        if context is not None:
+        if context is not None and looks_like_follow_up(question):
+            # A message that stands on its own is read on its own: "chatbot này có trả lời
+            # bằng tiếng Mông được không" after a question on bank transfers is about the bot.
             anchor = topic_anchor(context.question, question)
             if anchor:
                 plan.with_context = f"{normalised} {anchor}"

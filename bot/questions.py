@@ -75,8 +75,13 @@ _FOLLOW_UP_OPENERS = re.compile(
 )
 _POINTING_BACK = re.compile(
     r"\b(cai (do|nay|ay)|cho (do|nay|ay)|ben (do|nay|ay)|tren do|o do|trong do|"
-    r"viec (do|nay)|chuyen (do|nay)|ho|no|thu do|nhu vay|nhu the)\b"
+    r"viec (do|nay)|chuyen (do|nay)|ho|no|thu do|nhu vay|nhu the|"
+    r"(ke hoach|tai khoan|ung dung|app|trang|trang web|chuong trinh|phong trao|nghi quyet|"
+    r"giay to|giay|the|ma|dich vu|thu tuc|nhom|link|duong link|tin nhan|so|phan mem|"
+    r"khoa hoc|lop|to) (do(?! (ai|nguoi|co quan|cap|bo|so|ubnd|chinh phu|nha nuoc))|ay|kia))\b"
 )
+# "… thì sao?": what about this case, of the topic just discussed.
+_WHAT_ABOUT = re.compile(r"\bthi sao( (a|ad|nhi|vay|ha|the))?$")
 # Words that carry no topic: question words, pronouns, particles, linking words.
 _STOPWORD_TEXT = (
     "tôi mình em anh chị bác cô chú ông bà ad ạ à ơi nhé nha nhỉ vậy thế thì là có không "
@@ -127,7 +132,11 @@ def content_words(text: str) -> list[str]:
 def looks_like_follow_up(question: str) -> bool:
     """Whether a message seems to lean on the one before it."""
     folded = _folded(question)
-    if _FOLLOW_UP_OPENERS.match(folded) or _POINTING_BACK.search(folded):
+    if (
+        _FOLLOW_UP_OPENERS.match(folded)
+        or _POINTING_BACK.search(folded)
+        or _WHAT_ABOUT.search(folded)
+    ):
         return True
     return len(content_words(question)) <= 3
 

@@ -143,6 +143,16 @@ def test_a_new_question_is_not_bent_by_the_previous_one(kb_answerer: Answerer) -
     assert answer.answered_from[0].id == "vneid-kich-hoat"
 
 
+def test_a_question_on_another_subject_is_not_read_as_a_follow_up(kb_answerer: Answerer) -> None:
+    first = kb_answerer.answer("tai sao khi chuyen tien app ngan hang lai bat quet khuon mat")
+    assert first.answered_from[0].id == "ttso-sinh-trac-hoc-quy-dinh"
+    answer = kb_answerer.answer(
+        "chatbot nay co tra loi bang tieng Mong duoc khong", context=first.turn()
+    )
+    assert "ttso-sinh-trac-hoc-quy-dinh" not in [s.id for s in answer.answered_from]
+    assert answer.sources[0].id.startswith("bot-")
+
+
 def test_both_questions_of_a_two_part_message_are_answered(kb_answerer: Answerer) -> None:
     answer = kb_answerer.answer(
         "Nghị quyết 57 do ai ký ban hành? Tổ công nghệ số cộng đồng ở thôn tìm ở đâu?"

@@ -34,14 +34,24 @@ def test_the_kind_of_fact_a_question_asks_for_is_recognised(question: str, kind:
         "thế muốn nhờ họ thì liên hệ kiểu gì",
         "còn người già thì sao",
         "mất bao lâu",
+        "Cán bộ xã thì cần làm những việc gì trong kế hoạch đó?",
+        "Bố mẹ chưa có tài khoản mức 2 thì sao?",
     ],
 )
 def test_messages_that_lean_on_the_previous_one_are_follow_ups(message: str) -> None:
     assert looks_like_follow_up(message)
 
 
-def test_a_self_contained_question_is_not_a_follow_up() -> None:
-    assert not looks_like_follow_up("Cách kích hoạt tài khoản định danh điện tử mức 2 trên VNeID")
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Cách kích hoạt tài khoản định danh điện tử mức 2 trên VNeID",
+        "Phong trào Bình dân học vụ số do ai phát động?",  # "do ai": by whom, not "that one"
+        "chatbot này có trả lời bằng tiếng Mông được không",
+    ],
+)
+def test_a_self_contained_question_is_not_a_follow_up(message: str) -> None:
+    assert not looks_like_follow_up(message)
 
 
 def test_the_topic_of_the_previous_message_leaves_its_question_words_behind() -> None:
