@@ -307,9 +307,28 @@ class Answerer:
                 main, text = leaning, plan.with_context
         if plan.parts:
             first, second = hits[plan.parts[0]], hits[plan.parts[1]]
+            if not self._answers_apart(first, second):
+                second = self._second_in_first_topic(first, second, plan.parts[1], k)
             if self._answers_apart(first, second):
                 return self._two_parts(plan.question, plan.parts, first, second, main, k)
         return self.compose(plan.question, text, main, k)
+
+    def _second_in_first_topic(
+        self, first: list[Hit], second: list[Hit], part: str, k: int
+    ) -> list[Hit]:
+        """The second part read within the first part's topic, when it is unsure alone:
+        "… quên mật khẩu VNeID thế nào, với lại đổi số điện thoại thì làm sao" asks about
+        VNeID twice. The topic's name, not the first part's words, which would only lead
+        back to the first part's entry."""
+        if not first or first[0].score < self.threshold or declines(first[0].source.topic):
+            return second
+        if (second and second[0].score >= self.threshold) or not first[0].source.topic:
+            return second
+        topic = str(first[0].source.topic).replace("-", " ")
+        within = self.retriever.search(f"{part} {topic}", k=max(k, 5))
+        if within and within[0].source.id != first[0].source.id:
+            return within
+        return second
 
     def _answers_apart(self, first: list[Hit], second: list[Hit]) -> bool:
         return bool(

@@ -160,3 +160,16 @@ def test_both_questions_of_a_two_part_message_are_answered(kb_answerer: Answerer
     assert answer.answered is True
     assert [s.id for s in answer.answered_from] == ["nq57-nguoi-ky", "tcns-tim-o-dau"]
     assert answer.answer.count("Nguồn: ") == 2
+
+
+def test_the_second_part_of_a_message_is_read_within_the_first_parts_topic(
+    kb_answerer: Answerer,
+) -> None:
+    # "đổi số điện thoại thì làm sao" alone is unsure which service it means: VNeID here.
+    answer = kb_answerer.answer(
+        "quên mật khẩu VNeID lấy lại thế nào, với lại đổi số điện thoại thì làm sao"
+    )
+    assert [s.id for s in answer.answered_from] == [
+        "vneid-quen-mat-khau",
+        "vneid-doi-so-dien-thoai",
+    ]
