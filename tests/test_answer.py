@@ -167,7 +167,7 @@ def test_the_second_part_of_a_message_is_read_within_the_first_parts_topic(
 ) -> None:
     # "đổi số điện thoại thì làm sao" alone is unsure which service it means: VNeID here.
     answer = kb_answerer.answer(
-        "quên mật khẩu VNeID lấy lại thế nào, với lại đổi số điện thoại thì làm sao"
+        "vneid quen mat khau thi lay lai the nao, voi lai doi so dien thoai thi lam sao"
     )
     assert [s.id for s in answer.answered_from] == [
         "vneid-quen-mat-khau",
