@@ -1,4 +1,4 @@
-"""Choose the decline threshold of a search mode on dev and blind-tune (never held-out).
+"""Choose the decline threshold of a search mode on dev and the blind tune sets (never held-out).
 
 Prints, for each candidate threshold, what citizens would see on those questions; with
 --write, stores the chosen threshold in bot/data/calibration.json and ships the index's
@@ -36,13 +36,15 @@ def main() -> None:
     settings = Settings(CDS_ANSWER_CACHE_SIZE=0)
     index_dir = Path(args.index) if args.index else None
     sets = load_sets()
-    cases = sets["dev"] + sets["tune"]
+    cases = [
+        c for name, cases in sets.items() if name == "dev" or name.startswith("tune") for c in cases
+    ]
     embedder = MemoEmbedder(make_embedder(settings.embedder, settings.embed_threads))
 
     chosen: dict[str, dict[str, float]] = {}
     for mode in args.modes.split(","):
         answerer = create_answerer(settings, index_dir, mode=mode, embedder=embedder)  # type: ignore[arg-type]
-        print(f"\n== {mode}: dev + blind-tune, {len(cases)} questions")
+        print(f"\n== {mode}: dev + blind tune sets, {len(cases)} questions")
         print(f"{'threshold':>10} {'right':>7} {'precision':>10} {'out of scope':>13} {'gaps':>6}")
         scores: list[tuple[float, float]] = []
         for threshold in THRESHOLDS:

@@ -117,7 +117,9 @@ def main() -> None:
     parser.add_argument(
         "--modes", default=",".join(reversed(MODES)), help="comma-separated search modes"
     )
-    parser.add_argument("--show-failures", choices=["dev", "tune", "tune-2", "tune-3"], help="print failures")
+    parser.add_argument(
+        "--show-failures", choices=["dev", "tune", "tune-2", "tune-3"], help="print failures"
+    )
     args = parser.parse_args()
     settings = Settings(CDS_ANSWER_CACHE_SIZE=0)
     index_dir = Path(args.index) if args.index else None
