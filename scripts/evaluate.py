@@ -1,7 +1,7 @@
-"""Answer quality on dev, blind-tune and blind-heldout, for each search mode side by side.
+"""Answer quality on dev and the blind tune and held-out sets, each search mode side by side.
 
     python scripts/evaluate.py [--index index/] [--modes bm25,dense,hybrid,ranked]
-    python scripts/evaluate.py --show-failures tune     # what went wrong (dev and the tune sets only)
+    python scripts/evaluate.py --show-failures tune     # what went wrong (dev, tune sets only)
 
 Held-out figures are printed; held-out questions and failures never are (tests/eval/README.md).
 """
