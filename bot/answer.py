@@ -242,7 +242,7 @@ class Answerer:
                 results[i] = canned
                 continue
             normalised = normalize(question)
-            cached = None if context else self._cache_get((normalised, k))
+            cached = None if leans(question, context) else self._cache_get((normalised, k))
             if cached is not None:
                 results[i] = _with_question(cached, question)
             else:
@@ -256,7 +256,7 @@ class Answerer:
             }
             for i, plan in plans.items():
                 answer = self._decide(plan, hits, k)
-                if plan.context is None:
+                if not leans(plan.question, plan.context):
                     self._cache_put((plan.normalised, k), answer)
                 results[i] = answer
         return [r for r in results if r is not None]
@@ -471,9 +471,12 @@ class Answerer:
         ]
         return related[:3]
 
-    def cached(self, question: str) -> Answer | None:
-        """The answer to this question asked before (without a previous turn), if the cache
-        still holds it: no search needed, so no need to wait for the model."""
+    def cached(self, question: str, context: Turn | None = None) -> Answer | None:
+        """The answer to this question asked before, if the cache still holds it and the
+        question does not lean on the conversation's previous turn: no search needed, so no
+        need to wait for the model."""
+        if leans(question, context):
+            return None
         hit = self._cache_get((normalize(question), self.top_k))
         return _with_question(hit, question) if hit is not None else None
 
@@ -491,6 +494,17 @@ class Answerer:
             self._cache[key] = answer
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
+
+
+def leans(question: str, context: Turn | None) -> bool:
+    """Whether a message is read with the conversation's previous turn: there is one, and
+    the message (or one of its parts) looks like a follow-up. Otherwise its answer is the
+    same in any conversation, and may be cached."""
+    if context is None:
+        return False
+    return looks_like_follow_up(question) or any(
+        looks_like_follow_up(part) for part in split_parts(question)
+    )
 
 
 def _refuses(hit: Hit) -> bool:

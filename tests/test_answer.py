@@ -173,3 +173,19 @@ def test_the_second_part_of_a_message_is_read_within_the_first_parts_topic(
         "vneid-quen-mat-khau",
         "vneid-doi-so-dien-thoai",
     ]
+
+
+def test_a_question_that_stands_alone_is_served_from_the_cache_in_any_conversation(
+    kb_answerer: Answerer,
+) -> None:
+    answerer = Answerer(kb_answerer.retriever, kb_answerer.threshold, cache_size=16)
+    before = answerer.answer("Bình dân học vụ số là gì?").turn()
+    answerer.answer("cách kích hoạt tài khoản VNeID")
+    answerer.answer("có mất phí không")
+    hit = answerer.cached("cách kích hoạt tài khoản VNeID", before)
+    assert hit is not None and hit.answered_from[0].id == "vneid-kich-hoat"
+    # A follow-up's answer depends on the conversation: never taken from the cache.
+    assert answerer.cached("có mất phí không", before) is None
+    assert (
+        answerer.answer("có mất phí không", context=before).answered_from[0].id == "bdhvs-chi-phi"
+    )

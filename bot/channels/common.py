@@ -163,7 +163,7 @@ class ChatService:
                 return replies[0]
         elif self.answerer.canned(text) is not None:
             return self.answerer.answer_many([text], None, [context])[0]
-        elif context is None and (hit := self.answerer.cached(text)) is not None:
+        elif (hit := self.answerer.cached(text, context)) is not None:
             # A question answered before (FAQ traffic repeats itself) does not queue either;
             # a long one is looked up by the worker, its normalising kept off the event loop.
             return hit
