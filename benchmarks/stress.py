@@ -57,7 +57,7 @@ from bot.settings import Settings, setting_names  # noqa: E402
 from bot.text import fold, normalize  # noqa: E402
 from tests.fakes.telegram_api import TOKEN as TELEGRAM_TOKEN  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, message_update  # noqa: E402
-from tests.fakes.zalo_api import FakeZaloBot, FakeZaloOA, sign_oa_event  # noqa: E402
+from tests.fakes.zalo_api import FakeZaloBot, FakeZaloOA, signed_call, text_message  # noqa: E402
 
 DEV_SET = ROOT / "tests" / "eval" / "dev.jsonl"
 SEED = 57
@@ -274,19 +274,7 @@ class Webhooks:
         return Sent("telegram", str(update_id), str(user), status)
 
     async def zalo(self, user: str, text: str, msg_id: str) -> Sent:
-        event = {
-            "app_id": APP_ID,
-            "event_name": "user_send_text",
-            "timestamp": str(int(time.time() * 1000)),
-            "sender": {"id": user},
-            "recipient": {"id": "3886132808788086"},
-            "message": {"msg_id": msg_id, "text": text},
-        }
-        body = json.dumps(event, ensure_ascii=False).encode()
-        headers = {
-            "X-ZEvent-Signature": sign_oa_event(APP_ID, body, event["timestamp"], OA_SECRET),
-            "Content-Type": "application/json",
-        }
+        body, headers = signed_call(APP_ID, OA_SECRET, text_message(APP_ID, user, text, msg_id))
         status, _ = await timed(self.http.post("/webhook/zalo", content=body, headers=headers))
         return Sent("zalo", msg_id, user, status)
 

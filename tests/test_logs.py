@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import json
 import logging
-import time
 
 import httpx
 import pytest
@@ -17,7 +15,7 @@ from bot.settings import Settings
 
 from .conftest import VNEID_QUESTION, running, settled
 from .fakes.telegram_api import FakeTelegram, callback_update, message_update
-from .fakes.zalo_api import FakeZaloOA, sign_oa_event, wait_until
+from .fakes.zalo_api import FakeZaloOA, signed_call, text_message, wait_until
 
 TELEGRAM_TOKEN = "8123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 TELEGRAM_SECRET = "hook-secret_Zq81xTT"
@@ -94,22 +92,10 @@ def test_a_zalo_oa_exchange_logged_at_debug_shows_no_token_and_no_raw_id(
             ZALO_API_BASE_URL=zalo.url,
             ZALO_OAUTH_BASE_URL=zalo.url,
         )
-        event = {
-            "app_id": APP_ID,
-            "event_name": "user_send_text",
-            "timestamp": str(int(time.time() * 1000)),
-            "sender": {"id": ZALO_USER},
-            "recipient": {"id": "3886132808788086"},
-            "message": {"msg_id": "msg-1", "text": VNEID_QUESTION},
-        }
-        body = json.dumps(event, ensure_ascii=False).encode()
-        signature = sign_oa_event(APP_ID, body, event["timestamp"], ZALO_OA_SECRET)
+        event = text_message(APP_ID, ZALO_USER, VNEID_QUESTION, "msg-1")
+        body, headers = signed_call(APP_ID, ZALO_OA_SECRET, event)
         with running(settings, chat_service) as client:
-            client.post(
-                "/webhook/zalo",
-                content=body,
-                headers={"X-ZEvent-Signature": signature, "Content-Type": "application/json"},
-            )
+            client.post("/webhook/zalo", content=body, headers=headers)
             wait_until(lambda: bool(zalo.delivered()))
         renewed = sorted(zalo.access_tokens | zalo.refresh_tokens)
 

@@ -6,7 +6,6 @@ subprocesses where a server must really die."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -36,7 +35,7 @@ from bot.tickets import TEAM_INTRO
 from .conftest import VNEID_ANSWER, VNEID_QUESTION, settled
 from .fakes.telegram_api import TOKEN as TELEGRAM_TOKEN
 from .fakes.telegram_api import FakeTelegram, message_update
-from .fakes.zalo_api import FakeZaloOA, sign_oa_event, wait_until
+from .fakes.zalo_api import FakeZaloOA, signed_call, text_message, wait_until
 from .test_cli import run_bot
 from .test_restart import Server
 
@@ -229,20 +228,11 @@ def test_a_telegram_update_delivered_to_both_servers_is_answered_once(
 
 
 def sign(payload: dict) -> tuple[bytes, dict[str, str]]:
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    signature = sign_oa_event(APP_ID, body, payload["timestamp"], OA_SECRET)
-    return body, {"X-ZEvent-Signature": signature, "Content-Type": "application/json"}
+    return signed_call(APP_ID, OA_SECRET, payload)
 
 
 def zalo_text(msg_id: str, user: str, text: str = VNEID_QUESTION) -> dict:
-    return {
-        "app_id": APP_ID,
-        "event_name": "user_send_text",
-        "timestamp": str(int(time.time() * 1000)),
-        "sender": {"id": user},
-        "recipient": {"id": "3886132808788086"},
-        "message": {"msg_id": msg_id, "text": text},
-    }
+    return text_message(APP_ID, user, text, msg_id)
 
 
 def zalo_settings(url: str, zalo: FakeZaloOA) -> Settings:

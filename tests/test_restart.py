@@ -4,7 +4,6 @@ it acknowledged is answered, once."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -22,7 +21,7 @@ import pytest
 from .conftest import ROOT, VNEID_ANSWER, VNEID_QUESTION
 from .fakes.telegram_api import TOKEN as TELEGRAM_TOKEN
 from .fakes.telegram_api import FakeTelegram, message_update
-from .fakes.zalo_api import FakeZaloBot, FakeZaloOA, sign_oa_event, wait_until
+from .fakes.zalo_api import FakeZaloBot, FakeZaloOA, signed_call, text_message, wait_until
 
 TELEGRAM_SECRET = "restart-secret"
 APP_ID = "3608465249409039"
@@ -165,14 +164,7 @@ def serve(fixture_index: Path, platforms: Platforms, tmp_path: Path) -> Iterator
         server.kill()
 
 
-ZALO_EVENT = {
-    "app_id": APP_ID,
-    "event_name": "user_send_text",
-    "timestamp": str(int(time.time() * 1000)),
-    "sender": {"id": ZALO_USER},
-    "recipient": {"id": "3886132808788086"},
-    "message": {"msg_id": "msg-1", "text": VNEID_QUESTION},
-}
+ZALO_EVENT = text_message(APP_ID, ZALO_USER, VNEID_QUESTION, "msg-1")
 BOT_UPDATE = {
     "event_name": "message.text.received",
     "message": {
@@ -192,9 +184,8 @@ def deliver_one_message_each(server: Server) -> None:
         json=message_update(1, VNEID_QUESTION),
         headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
     )
-    body = json.dumps(ZALO_EVENT, ensure_ascii=False).encode()
-    signature = sign_oa_event(APP_ID, body, ZALO_EVENT["timestamp"], OA_SECRET)
-    zalo = server.post("/webhook/zalo", content=body, headers={"X-ZEvent-Signature": signature})
+    body, headers = signed_call(APP_ID, OA_SECRET, ZALO_EVENT)
+    zalo = server.post("/webhook/zalo", content=body, headers=headers)
     zalo_bot = server.post(
         "/webhook/zalo-bot", json=BOT_UPDATE, headers={"X-Bot-Api-Secret-Token": BOT_SECRET}
     )

@@ -4,7 +4,6 @@ app, the real PTB and httpx clients, against the local Telegram and Zalo stand-i
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator
@@ -32,7 +31,7 @@ from .all_channels import (
 )
 from .conftest import running
 from .fakes.telegram_api import FakeTelegram, message_update
-from .fakes.zalo_api import FakeZaloBot, FakeZaloOA, sign_oa_event, wait_until
+from .fakes.zalo_api import FakeZaloBot, FakeZaloOA, signed_call, text_message, wait_until
 
 GROUP = -1009876  # the team's Telegram group
 MEMBER = 501  # a team member writing in the group
@@ -74,17 +73,8 @@ class Team:
         self.telegram_says(text, GROUP, user_id, **extra)
 
     def zalo_oa_says(self, text: str, msg_id: str) -> None:
-        payload = {
-            "app_id": ZALO_APP_ID,
-            "event_name": "user_send_text",
-            "timestamp": str(int(time.time() * 1000)),
-            "sender": {"id": OA_USER},
-            "recipient": {"id": "3886132808788086"},
-            "message": {"msg_id": msg_id, "text": text},
-        }
-        body = json.dumps(payload, ensure_ascii=False).encode()
-        signature = sign_oa_event(ZALO_APP_ID, body, payload["timestamp"], ZALO_OA_SECRET)
-        headers = {"X-ZEvent-Signature": signature, "Content-Type": "application/json"}
+        event = text_message(ZALO_APP_ID, OA_USER, text, msg_id)
+        body, headers = signed_call(ZALO_APP_ID, ZALO_OA_SECRET, event)
         assert self.client.post("/webhook/zalo", content=body, headers=headers).status_code == 200
 
     def zalo_bot_says(self, text: str, message_id: str) -> None:

@@ -38,7 +38,7 @@ from tests.conftest import (
     running,
     send_once,
 )
-from tests.fakes.zalo_api import FakeZaloOA, sign_oa_event, wait_until
+from tests.fakes.zalo_api import OA_ID, FakeZaloOA, sign_oa_event, signed_call, wait_until
 from tests.test_cli import run_bot
 
 APP_ID = "3608465249409039"
@@ -76,7 +76,7 @@ def event(name: str = "user_send_text", msg_id: str = "msg-1", **message: str) -
         "event_name": name,
         "timestamp": str(int(time.time() * 1000)),
         "sender": {"id": USER},
-        "recipient": {"id": "3886132808788086"},
+        "recipient": {"id": OA_ID},
         "message": {"msg_id": msg_id, **message} if msg_id else message,
     }
 
@@ -91,12 +91,9 @@ def text_event(text: str = VNEID_QUESTION, msg_id: str = "msg-1") -> dict:
 
 
 def post(client: TestClient, payload: dict, secret: str = OA_SECRET, prefix: bool = True):
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    signature = sign_oa_event(APP_ID, body, payload["timestamp"], secret)
-    headers = {
-        "X-ZEvent-Signature": signature if prefix else signature.removeprefix("mac="),
-        "Content-Type": "application/json",
-    }
+    body, headers = signed_call(APP_ID, secret, payload)
+    if not prefix:
+        headers["X-ZEvent-Signature"] = headers["X-ZEvent-Signature"].removeprefix("mac=")
     return client.post("/webhook/zalo", content=body, headers=headers)
 
 

@@ -29,6 +29,28 @@ def sign_oa_event(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) 
     return f"mac={digest.hexdigest()}"
 
 
+OA_ID = "3886132808788086"  # the OA's id, the recipient of every citizen's message
+
+
+def text_message(app_id: str, user: str, text: str, msg_id: str) -> dict:
+    """A citizen's text message, as Zalo posts it to an OA's webhook, sent just now."""
+    return {
+        "app_id": app_id,
+        "event_name": "user_send_text",
+        "timestamp": str(int(time.time() * 1000)),
+        "sender": {"id": user},
+        "recipient": {"id": OA_ID},
+        "message": {"msg_id": msg_id, "text": text},
+    }
+
+
+def signed_call(app_id: str, oa_secret_key: str, event: dict) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of Zalo's webhook call carrying `event`."""
+    body = json.dumps(event, ensure_ascii=False).encode()
+    signature = sign_oa_event(app_id, body, event["timestamp"], oa_secret_key)
+    return body, {"X-ZEvent-Signature": signature, "Content-Type": "application/json"}
+
+
 def wait_until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
     """Block until `predicate()` holds; fail the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
