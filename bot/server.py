@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import console, http_errors, safejson
-from .answer import MAX_QUESTION_CHARS
+from .answer import MAX_QUESTION_CHARS, Answerer
 from .body_limit import BodyLimit
 from .channels.common import NOT_YOURS, Channel, ChatService
 from .channels.web import USER_HEADER, WebReplies
@@ -92,7 +92,13 @@ def load_service(settings: Settings) -> ChatService:
     """The answer core and the store, loaded from settings, with its limits and queues."""
     from .engine import create_answerer
 
-    answerer = create_answerer(settings)  # before the store: a bad index fails first
+    # The answerer before the store: a bad index fails first.
+    return service_for(settings, create_answerer(settings))
+
+
+def service_for(settings: Settings, answerer: Answerer) -> ChatService:
+    """The service one server runs around an answer core: its store, conversation memory,
+    limits, queues and tickets, as configured."""
     store = Store.from_settings(settings)
     return ChatService(
         answerer,

