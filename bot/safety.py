@@ -108,8 +108,7 @@ def concern(question: str) -> Concern | None:
 @lru_cache(maxsize=1)
 def rules_by_concern() -> dict[Concern, tuple[Rule, ...]]:
     """The rules of bot/data/safety.tsv, compiled once, grouped by concern."""
-    text = resources.files("bot").joinpath("data/safety.tsv").read_text("utf-8")
-    rules = parse_rules(text)
+    rules = parse_rules(_rules_text())
     return {name: tuple(r for r in rules if r.concern == name) for name in PRIORITY}
 
 
@@ -137,8 +136,13 @@ def excused(question: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _excuse_pattern() -> re.Pattern[str]:
-    text = resources.files("bot").joinpath("data/safety.tsv").read_text("utf-8")
-    return _compile("{victim}", parse_lists(text), 0)
+    return _compile("{victim}", parse_lists(_rules_text()), 0)
+
+
+@lru_cache(maxsize=1)
+def _rules_text() -> str:
+    """bot/data/safety.tsv, read once for the rules and the victim list."""
+    return resources.files("bot").joinpath("data/safety.tsv").read_text("utf-8")
 
 
 def parse_lists(text: str) -> dict[str, str]:
