@@ -22,7 +22,18 @@ from bot.search import MODES
 from bot.settings import Settings
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "eval"
-SETS = ("dev", "tune", "tune-2", "tune-3", "heldout", "heldout-2", "heldout-3", "heldout-4")
+SETS = (
+    "dev",
+    "tune",
+    "tune-2",
+    "tune-3",
+    "tune-4",
+    "heldout",
+    "heldout-2",
+    "heldout-3",
+    "heldout-4",
+    "heldout-5",
+)
 
 
 class MemoEmbedder:
@@ -49,11 +60,13 @@ def load_sets() -> dict[str, list[Case]]:
     blind = load_cases(EVAL / "blind.jsonl")
     third = load_cases(EVAL / "blind-3.jsonl")
     conversations = load_cases(EVAL / "blind-4.jsonl")
+    fifth = load_cases(EVAL / "blind-5.jsonl")
     return {
         "dev": load_cases(EVAL / "dev.jsonl"),
         "tune": [c for c in blind if c.split == "tune"],
         "tune-2": [c for c in third if c.split == "tune-2"],
         "tune-3": [c for c in conversations if c.split == "tune-3"],
+        "tune-4": [c for c in fifth if c.split == "tune-4"],
         "heldout": [c for c in blind if c.split == "heldout"],
         # Written afresh, blind, after the knowledge base grew; never looked at while tuning.
         "heldout-2": load_cases(EVAL / "blind-2.jsonl"),
@@ -61,6 +74,8 @@ def load_sets() -> dict[str, list[Case]]:
         "heldout-3": [c for c in third if c.split == "heldout-3"],
         # Batch 4: two-message conversations only (follow-ups and changes of subject).
         "heldout-4": [c for c in conversations if c.split == "heldout-4"],
+        # Batch 5 (2026-12-02): every kind again, split tune-4 / heldout-5.
+        "heldout-5": [c for c in fifth if c.split == "heldout-5"],
     }
 
 
@@ -118,7 +133,9 @@ def main() -> None:
         "--modes", default=",".join(reversed(MODES)), help="comma-separated search modes"
     )
     parser.add_argument(
-        "--show-failures", choices=["dev", "tune", "tune-2", "tune-3"], help="print failures"
+        "--show-failures",
+        choices=["dev", "tune", "tune-2", "tune-3", "tune-4"],
+        help="print failures",
     )
     args = parser.parse_args()
     settings = Settings(CDS_ANSWER_CACHE_SIZE=0)
