@@ -29,6 +29,7 @@ TOPICS: dict[str, str] = {
     "to-cong-nghe-so": "Tổ công nghệ số cộng đồng",
     "nghi-quyet-57": "Nghị quyết 57 và Kế hoạch của tỉnh",
     "dich-vu-so": "Dịch vụ số thiết yếu",
+    "chuyen-doi-so": "Chuyển đổi số: khái niệm, chương trình quốc gia",
     "chatbot": "Về trợ lý cds-bot",
     "ngoai-pham-vi": "Ngoài phạm vi: từ chối lịch sự",
     "tu-choi-vi-pham": "Từ chối: yêu cầu vi phạm pháp luật",

@@ -69,6 +69,7 @@ _PREFIXES = {
     "to-cong-nghe-so": ["tcns-"],
     "nghi-quyet-57": ["nq57-"],
     "dich-vu-so": ["dvso-"],
+    "chuyen-doi-so": ["cds-"],
     "chatbot": ["bot-"],
     "ngoai-pham-vi": ["ngoai-"],
     "tu-choi-vi-pham": ["tcvp-"],
