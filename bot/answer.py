@@ -69,7 +69,11 @@ MISSING_FACT_REPLY = (
     "{questions}\n\n"
     "Bạn chọn câu ở trên để xem, hoặc chọn \u201cGặp cán bộ hỗ trợ\u201d để được giúp."
 )
-MISSING_FACT_NAMES: dict[FactKind, str] = {"number": "con số", "duration": "thời hạn"}
+MISSING_FACT_NAMES: dict[FactKind, str] = {
+    "number": "con số",
+    "money": "số tiền",
+    "duration": "thời hạn",
+}
 TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
 NEAR_MISS_SHARE = 0.6  # of the threshold: below it, no entry is close enough to offer
 NEAR_MISS_SUGGESTIONS = 3

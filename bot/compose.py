@@ -24,6 +24,14 @@ PART_ANSWER_CHARS = 650  # each answer of a two-part message
 # What a sentence holding each kind of fact looks like.
 _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     "number": re.compile(r"\d"),
+    # An amount, "free", or where the amount is shown ("hệ thống hiện số tiền phải nộp").
+    "money": re.compile(
+        r"\d[\d.,]*\s*(đồng|nghìn|ngàn|triệu|tỷ|VNĐ|đ)\b|miễn (lệ )?phí|"
+        r"không (mất|thu|tính|phải trả|phải nộp) (phí|tiền|lệ phí)|"
+        r"(số tiền|lệ phí|mức phí)[^.]{0,40}(hiện|ghi|xem|tra)|hiện số tiền|"
+        r"tùy (từng |theo )?(ngân hàng|nhà mạng|đơn vị|nơi|gói)",
+        re.I,
+    ),
     "duration": re.compile(
         r"thời hạn[^.]{0,60}\d+ (ngày|giờ|tháng)|\d+ ngày làm việc|ngay trong ngày|trong ngày"
         r"|(không quá|tối đa|trong vòng|mất|khoảng) \d+ (ngày|giờ|tháng)"
@@ -96,14 +104,23 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
     scores[[i for i, s in enumerate(sentences) if s.rstrip().endswith(":")]] = -1.0
     first = next((i for i, s in enumerate(sentences) if not s.rstrip().endswith(":")), 0)
     best = int(np.argmax(scores))
+    if kind != "yes_no" and not _holds_fact(sentences[first], question, kind):
+        # An opening without the asked fact gives way to the best sentence that has it,
+        # even one that shares fewer of the question's topic words ("Phí: số tiền hiện khi
+        # bạn nộp hồ sơ" for "lý lịch tư pháp mất bao nhiêu tiền").
+        shaped_at = [i for i, s in enumerate(sentences) if _holds_fact(s, question, kind)]
+        if shaped_at:
+            best = max(shaped_at, key=lambda i: scores[i])
     # Moved up only when clearly better, or when the opening sentence lacks the fact. An
     # entry answers its own yes/no question in its opening; another sentence goes first
     # only when it matches a point the opening does not ("… có mất phí không").
     if kind == "yes_no":
         margin, shaped = YES_NO_MARGIN, True
-    else:
-        margin = LEAD_MARGIN if _holds_fact(sentences[first], question, kind) else 0.0
-        shaped = _holds_fact(sentences[best], question, kind)
+    elif _holds_fact(sentences[first], question, kind):
+        margin, shaped = LEAD_MARGIN, _holds_fact(sentences[best], question, kind)
+    else:  # a sentence with the fact, on the question's words, beats an opening without it
+        margin = -1.0
+        shaped = _holds_fact(sentences[best], question, kind) and scores[best] > FACT_BONUS
     if (
         best == first
         or scores[best] <= scores[first] + margin

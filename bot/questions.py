@@ -13,7 +13,7 @@ from typing import Literal
 
 from .text import fold, normalize
 
-FactKind = Literal["number", "duration", "time", "who", "where", "contact", "yes_no"]
+FactKind = Literal["number", "money", "duration", "time", "who", "where", "contact", "yes_no"]
 
 # The first pattern that matches names the kind of fact asked for.
 _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
@@ -26,6 +26,14 @@ _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
         re.compile(
             r"\b(bao lau|mat bao lau|may ngay|bao nhieu ngay|bao gio (thi )?(co|xong|duoc)|"
             r"khi nao (thi )?(co|xong)|thoi han giai quyet|tra ket qua sau)\b"
+        ),
+    ),
+    (
+        "money",
+        re.compile(
+            r"\b(bao nhieu tien|muc phi|le phi bao nhieu|phi bao nhieu|phat bao nhieu|"
+            r"gia bao nhieu|(het|ton|mat|dong|nop|tra) bao nhieu"
+            r"(?! (ngay|thang|nam|gio|phut|lau|lan|buoc|nguoi|ky tu|tuoi)))\b"
         ),
     ),
     (

@@ -100,6 +100,17 @@ def test_a_time_limit_the_knowledge_base_does_not_state_is_said_to_be_unknown(
     assert stated.answered is True and "không quá 10 ngày" in stated.answer[:120]
 
 
+def test_a_cost_the_knowledge_base_does_not_state_is_said_to_be_unknown(
+    kb_answerer: Answerer,
+) -> None:
+    # The entry on opening an account says how, with no fee; the birth entry states it.
+    answer = kb_answerer.answer("mở tài khoản ngân hàng online hết bao nhiêu tiền")
+    assert answer.answered is False
+    assert answer.answer.startswith("Tôi chưa có thông tin chắc chắn về số tiền")
+    stated = kb_answerer.answer("đăng ký khai sinh mất bao nhiêu tiền")
+    assert stated.answered is True and "miễn lệ phí" in stated.answer[:200]
+
+
 def test_a_child_with_a_fever_is_pointed_to_115(kb_answerer: Answerer) -> None:
     answer = kb_answerer.answer("con tôi 2 tuổi sốt 39 độ cho uống bao nhiêu paracetamol")
     assert answer.answered is False and answer.intent == "emergency"

@@ -49,6 +49,20 @@ def test_a_lead_is_its_whole_paragraph_so_an_exception_keeps_its_rule() -> None:
     assert first.endswith("không quá 15 ngày.")
 
 
+def test_a_cost_question_opens_with_where_the_fee_is_shown_not_with_the_steps() -> None:
+    entry = (
+        "Bạn có thể yêu cầu cấp Phiếu lý lịch tư pháp trực tuyến:\n"
+        "- Trên ứng dụng VNeID: vào Thủ tục hành chính, chọn cấp phiếu lý lịch tư pháp.\n"
+        "- Hoặc trên Cổng Dịch vụ công quốc gia.\n"
+        "Phí: số tiền hiện khi bạn nộp hồ sơ; một số người được miễn hoặc giảm."
+    )
+    first = lead(entry, "làm lý lịch tư pháp mất bao nhiêu tiền", weigh, "money")
+    assert first is not None and first.startswith("Phí: số tiền hiện khi bạn nộp hồ sơ")
+    # No sentence on the fee: the steps stay as they are.
+    steps = entry.rsplit("\n", 1)[0]
+    assert lead(steps, "làm lý lịch tư pháp mất bao nhiêu tiền", weigh, "money") is None
+
+
 @pytest.mark.parametrize(
     ("entry", "question", "agency"),
     [
