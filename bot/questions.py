@@ -115,6 +115,18 @@ _PART_BREAK = re.compile(
 _SPOKEN_BREAK = re.compile(
     r"\b(?:khi nao|o dau|bao nhieu|bao lau|la gi|lam gi|gi|the nao|ra sao|lam sao|khong|chua|"
     r"may|nao|ai)(?: (?:vay|a|nhi|the|nhe|ha|ad))? (va|con|voi lai|them nua|ngoai ra) "
+    # A bare "với" only after a plain question word: "máy với", "không với" join, not split.
+    r"|\b(?:khi nao|o dau|bao nhieu|bao lau|gi|the nao|ra sao|lam sao)(?: (?:vay|a|nhi|the))? "
+    r"(voi) "
+)
+# A clause that ends on a question word ("… nhắm tới những ai", "… có được không"), so that a
+# comma after it may close one question: "nhắm tới những ai, làm bằng những cách gì?".
+_ENDS_ASKING = re.compile(
+    r"\b(khi nao|o dau|bao nhieu|bao lau|la gi|gi|the nao|ra sao|lam sao|khong|chua|nao|ai)"
+    r"( (vay|a|nhi|the|nhe|ha|ad))?$"
+)
+_ASKS = re.compile(
+    r"\b(khi nao|o dau|bao nhieu|bao lau|gi|the nao|ra sao|lam sao|khong|chua|nao|ai|dau|may)\b"
 )
 MIN_PART_WORDS = 3
 
@@ -160,6 +172,8 @@ def split_parts(message: str) -> list[str]:
     """The questions of a message that asks two (or more) things; [] for one question."""
     pieces = [p.strip(" ,;.") for p in _PART_BREAK.split(message) if p and p.strip(" ,;.")]
     if len(pieces) < 2:
+        pieces = _comma_pieces(message)
+    if len(pieces) < 2:
         pieces = _spoken_pieces(message)
     if len(pieces) < 2:
         return []
@@ -172,6 +186,18 @@ def split_parts(message: str) -> list[str]:
     return parts if len(parts) >= 2 else []
 
 
+def _comma_pieces(message: str) -> list[str]:
+    """The clauses of a message split at commas, when every clause but the last ends on a
+    question word and the last asks something too; [] otherwise."""
+    pieces = [p.strip(" .") for p in re.split(r"[,;]", message) if p.strip(" .?")]
+    if len(pieces) < 2:
+        return []
+    folded = [_folded(p).rstrip(" ?!") for p in pieces]
+    if all(_ENDS_ASKING.search(f) for f in folded[:-1]) and _ASKS.search(folded[-1]):
+        return pieces
+    return []
+
+
 def _spoken_pieces(message: str) -> list[str]:
     """The questions of a run-on message, cut where _SPOKEN_BREAK finds a new one begins."""
     normalised = normalize(message)
@@ -180,7 +206,9 @@ def _spoken_pieces(message: str) -> list[str]:
         return []
     pieces, start = [], 0
     for match in _SPOKEN_BREAK.finditer(folded):
-        pieces.append(normalised[start : match.start(1)].strip())
+        if not _ASKS.search(folded[match.end() :]):
+            continue  # what follows asks nothing: "… được không với người già"
+        pieces.append(normalised[start : match.start(match.lastindex or 1)].strip())
         start = match.end()
     pieces.append(normalised[start:].strip())
     return [p for p in pieces if p]

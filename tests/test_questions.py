@@ -83,6 +83,11 @@ def test_the_topic_of_the_previous_message_leaves_its_question_words_behind() ->
             "Bình dân học vụ số được phát động khi nào và đối tượng ưu tiên là những ai",
             ["bình dân học vụ số được phát động khi nào", "đối tượng ưu tiên là những ai"],
         ),
+        (  # a comma after a clause that ends on a question word
+            "Kế hoạch tuyên truyền của tỉnh nhắm tới những ai, làm bằng những cách gì?",
+            ["Kế hoạch tuyên truyền của tỉnh nhắm tới những ai", "làm bằng những cách gì?"],
+        ),
+        ("vssid dung lm j vs cai ntn", ["vssid dung làm gì", "cai như thế nào"]),
     ],
 )
 def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) -> None:
@@ -95,6 +100,8 @@ def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) ->
         "Cách đăng ký tài khoản VNeID và dịch vụ công là gì?",
         "VNeID mức 1 và mức 2 khác nhau thế nào?",
         "Tôi ở bản Nà Khằm, muốn hỏi cách kích hoạt VNeID",
+        "tôi không có điện thoại thông minh, làm VNeID thế nào",
+        "nguoi la xin ma so gui ve may voi pass zalo, nhung thu nao thi phai giu kin",
     ],
 )
 def test_one_question_with_a_comma_or_and_stays_whole(message: str) -> None:
