@@ -3,18 +3,22 @@
 A document chunk stays inside one section and carries the section's heading path; long
 sections are split at sentence boundaries with a one-sentence overlap. An FAQ entry is one
 unit reached through several rows: each phrasing (and its form without diacritics, which is
-how many people type) plus the answer itself.
+how many people type) plus the answer itself. A phrasing written the way villagers type it
+("nq57 noi ve cai gi") gets one more row: the form a citizen's question takes before it is
+embedded (normalised, diacritics restored: "nghị quyết 57 nói về cái gì"), so that the two
+meet.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from .diacritics import DiacriticRestorer
 from .knowledge import Document, FaqEntry, Knowledge
-from .text import fold
+from .text import fold, has_diacritics, normalize
 
 # About 1.6 tokens a Vietnamese syllable in the e5/XLM-R vocabulary: 260 words stay well
 # inside the 512-token window even with the heading path prepended.
@@ -96,11 +100,14 @@ def document_chunks(document: Document, max_words: int = MAX_WORDS) -> list[Chun
     ]
 
 
-def faq_chunks(entry: FaqEntry) -> list[Chunk]:
+def faq_chunks(entry: FaqEntry, restore: Callable[[str], str] | None = None) -> list[Chunk]:
     rows: list[Chunk] = []
     seen: set[str] = set()
     for question in entry.questions:
-        for form in (question, fold(question)):
+        forms = [question, fold(question)]
+        if restore is not None and not has_diacritics(question):
+            forms.append(restore(normalize(question)))
+        for form in forms:
             if form.lower() not in seen:
                 seen.add(form.lower())
                 rows.append(Chunk(entry.id, "faq", "question", entry.questions[0], "", form))
@@ -119,9 +126,15 @@ def faq_chunks(entry: FaqEntry) -> list[Chunk]:
 
 def knowledge_chunks(knowledge: Knowledge, max_words: int = MAX_WORDS) -> list[Chunk]:
     """All rows to index, FAQ first, in a stable order."""
+    restorer = DiacriticRestorer(
+        text
+        for entry in knowledge.faqs
+        for text in (*entry.questions, entry.answer)
+        if has_diacritics(text)
+    )
     chunks: list[Chunk] = []
     for entry in knowledge.faqs:
-        chunks.extend(faq_chunks(entry))
+        chunks.extend(faq_chunks(entry, restorer.restore))
     for document in knowledge.documents:
         chunks.extend(document_chunks(document, max_words))
     return chunks

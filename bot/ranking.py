@@ -54,7 +54,7 @@ UNUSED = frozenset({"bm25_raw"})
 RANKER_FILE = "ranker.json"
 # Raised whenever training changes (what is asked, how it is fitted): a shipped ranker trained
 # by an older version is then retrained rather than reused.
-TRAINING_VERSION = 2
+TRAINING_VERSION = 3
 MIN_TRAINING_PHRASINGS = 150
 
 

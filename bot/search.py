@@ -309,17 +309,25 @@ class Retriever:
         return [u for u, s in enumerate(self._unit_source) if s == source_id]
 
     def phrasing_rows(self, source_id: str) -> dict[str, list[int]]:
-        """An FAQ entry's phrasings, each with its rows (the phrasing and its unaccented form)."""
-        found: dict[str, list[int]] = {}
+        """An FAQ entry's phrasings, each with its rows: the phrasing, its unaccented form, its
+        restored form, and those of any phrasing that reads the same once normalised."""
+
+        def keys(text: str) -> set[str]:
+            return {fold(text).lower(), fold(normalize(text)).lower()}
+
         entry = self.index.sources[source_id]
-        folded = {fold(q).lower(): q for q in entry.questions}
+        phrasings: dict[str, list[str]] = {}
+        for question in entry.questions:
+            for key in keys(question):
+                phrasings.setdefault(key, []).append(question)
+        found: dict[str, list[int]] = {}
         for unit in self.unit_of(source_id):
             for row in self._unit_rows[unit]:
                 chunk = self.index.chunks[row]
                 if chunk.role != "question":
                     continue
-                phrasing = folded.get(fold(chunk.text).lower())
-                if phrasing is not None:
+                owners = {q for key in keys(chunk.text) for q in phrasings.get(key, [])}
+                for phrasing in owners:
                     found.setdefault(phrasing, []).append(row)
         return found
 

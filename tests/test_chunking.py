@@ -93,3 +93,28 @@ def test_every_faq_phrasing_is_a_row_leading_to_its_entry() -> None:
     ]
     assert {r.source_id for r in rows} == {"vneid-a"}
     assert rows[-1].role == "passage" and "Mở ứng dụng" in rows[-1].text
+
+
+def test_a_phrasing_typed_as_villagers_type_is_also_indexed_as_a_question_is_read() -> None:
+    from bot.chunking import knowledge_chunks
+    from bot.knowledge import Knowledge
+
+    entry = FaqEntry(
+        id="nq57-a",
+        topic="nghi-quyet-57",
+        questions=(
+            "Nghị quyết 57 nói về vấn đề gì?",
+            "nq57 noi ve van de gi",
+            "nghị quyết 57 là gì",
+        ),
+        answer="Nghị quyết 57 nói về khoa học, công nghệ và chuyển đổi số.",
+        source="Bộ Chính trị",
+        updated="2026-12-02",
+        url=None,
+        path="a.yaml",
+    )
+    rows = knowledge_chunks(Knowledge(faqs=[entry], documents=[]))
+    texts = [r.text for r in rows if r.role == "question"]
+    # "nq57" spelt out and the diacritics put back, as search.Retriever reads a question
+    assert "nghị quyết 57 nói về vấn đề gì" in texts
+    assert "nq57 noi ve van de gi" in texts
