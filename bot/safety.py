@@ -127,16 +127,17 @@ def _rule_index() -> tuple[tuple[Rule, ...], dict[str, tuple[int, ...]], tuple[i
 
 def excused(question: str) -> bool:
     """Whether a message comes from a victim ("tôi lỡ đọc mã OTP cho người ta", the rules'
-    {victim} list): it is answered, never refused, even when a refusal entry of the knowledge
-    base matches it best. (Prevention and "is it allowed?" words do not count here: "… có
-    bị sao không" after describing a wrongdoing is still refused.)"""
+    {victim} list) or asks what a term means ("sim chính chủ là gì", {meaning}): it is
+    answered, never refused, even when a refusal entry of the knowledge base matches it best.
+    (Prevention and "is it allowed?" words do not count here: "… có bị sao không" after
+    describing a wrongdoing is still refused.)"""
     text = fold(normalize(question))
     return bool(text) and _excuse_pattern().search(" " + text) is not None
 
 
 @lru_cache(maxsize=1)
 def _excuse_pattern() -> re.Pattern[str]:
-    return _compile("{victim}", parse_lists(_rules_text()), 0)
+    return _compile("{victim}|{meaning}", parse_lists(_rules_text()), 0)
 
 
 @lru_cache(maxsize=1)

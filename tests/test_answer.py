@@ -100,6 +100,20 @@ def test_a_time_limit_the_knowledge_base_does_not_state_is_said_to_be_unknown(
     assert stated.answered is True and "không quá 10 ngày" in stated.answer[:120]
 
 
+def test_asking_what_a_term_means_is_never_refused(kb_answerer: Answerer) -> None:
+    # Each of these matched a refusal entry or rule best ("sim chính chủ" sits in the entry
+    # on buying unregistered SIMs); a definition is not a request for the wrongdoing.
+    for question in ("sim chính chủ là gì", "deepfake là gì", "hack tài khoản là gì"):
+        answer = kb_answerer.answer(question)
+        assert answer.intent == "question", question
+        assert "Tôi không thể hỗ trợ yêu cầu này" not in answer.answer
+    assert kb_answerer.answer("sim chính chủ là gì").answered_from[0].id == (
+        "vneid-so-dien-thoai-chinh-chu"
+    )
+    # ... while the how-to is still refused.
+    assert kb_answerer.answer("cách hack tài khoản là gì").intent == "harmful"
+
+
 def test_a_cost_the_knowledge_base_does_not_state_is_said_to_be_unknown(
     kb_answerer: Answerer,
 ) -> None:
