@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
+
 from bot.answer import DECLINE_REPLY, DOCUMENT_ANSWER_CHARS, Answerer
 
 
@@ -86,18 +88,34 @@ def test_a_victim_is_never_refused_as_if_they_were_the_wrongdoer(kb_answerer: An
         assert "Tôi không thể hỗ trợ yêu cầu này" not in answer.answer
 
 
-def test_a_time_limit_the_knowledge_base_does_not_state_is_said_to_be_unknown(
-    kb_answerer: Answerer,
+@pytest.mark.parametrize(
+    ("unstated", "what", "stated", "fact"),
+    [
+        (  # the marital-status entry says how to apply, with no time limit
+            "xác nhận tình trạng hôn nhân mấy ngày thì có kết quả",
+            "thời hạn",
+            "Cấp phiếu lý lịch tư pháp mất bao nhiêu ngày?",
+            "không quá 10 ngày",
+        ),
+        (  # the entry on opening an account says how, with no fee
+            "mở tài khoản ngân hàng online hết bao nhiêu tiền",
+            "số tiền",
+            "đăng ký khai sinh mất bao nhiêu tiền",
+            "miễn lệ phí",
+        ),
+    ],
+)
+def test_a_figure_the_knowledge_base_does_not_state_is_said_to_be_unknown(
+    kb_answerer: Answerer, unstated: str, what: str, stated: str, fact: str
 ) -> None:
-    # The entry on marital-status certificates explains how to apply, with no time limit.
-    answer = kb_answerer.answer("xác nhận tình trạng hôn nhân mấy ngày thì có kết quả")
+    answer = kb_answerer.answer(unstated)
     assert answer.answered is False
-    assert answer.answer.startswith("Tôi chưa có thông tin chắc chắn về thời hạn")
+    assert answer.answer.startswith(f"Tôi chưa có thông tin chắc chắn về {what}")
     assert answer.suggestions and answer.suggestions[0] in answer.answer
     assert answer.offer_handover
-    # ... while one it does state is answered, the time limit first.
-    stated = kb_answerer.answer("Cấp phiếu lý lịch tư pháp mất bao nhiêu ngày?")
-    assert stated.answered is True and "không quá 10 ngày" in stated.answer[:120]
+    # ... while one the knowledge base does state is answered, that figure first.
+    answered = kb_answerer.answer(stated)
+    assert answered.answered is True and fact in answered.answer[:200]
 
 
 def test_asking_what_a_term_means_is_never_refused(kb_answerer: Answerer) -> None:
@@ -112,17 +130,6 @@ def test_asking_what_a_term_means_is_never_refused(kb_answerer: Answerer) -> Non
     )
     # ... while the how-to is still refused.
     assert kb_answerer.answer("cách hack tài khoản là gì").intent == "harmful"
-
-
-def test_a_cost_the_knowledge_base_does_not_state_is_said_to_be_unknown(
-    kb_answerer: Answerer,
-) -> None:
-    # The entry on opening an account says how, with no fee; the birth entry states it.
-    answer = kb_answerer.answer("mở tài khoản ngân hàng online hết bao nhiêu tiền")
-    assert answer.answered is False
-    assert answer.answer.startswith("Tôi chưa có thông tin chắc chắn về số tiền")
-    stated = kb_answerer.answer("đăng ký khai sinh mất bao nhiêu tiền")
-    assert stated.answered is True and "miễn lệ phí" in stated.answer[:200]
 
 
 def test_a_child_with_a_fever_is_pointed_to_115(kb_answerer: Answerer) -> None:
