@@ -36,8 +36,14 @@ def test_scores_are_probabilities_that_rise_with_a_closer_match() -> None:
     ranker = Ranker.default()
     close = np.zeros((1, len(FEATURES)), dtype=np.float32)
     far = np.zeros((1, len(FEATURES)), dtype=np.float32)
-    for name in ("dense", "dense_phrasing", "dense_passage", "coverage", "coverage_phrasing"):
-        close[0, FEATURES.index(name)] = 0.9
-        far[0, FEATURES.index(name)] = 0.1
+    # Better on every signal: closer, more of the question covered, ranked higher, fewer of
+    # the entry's own terms missing. (Raising a few collinear cosines alone says little: the
+    # model spreads their weight with opposite signs.)
+    for name in FEATURES:
+        if name in ("is_document", "declines", "bm25_raw"):
+            continue
+        better, worse = (0.1, 0.9) if name == "missing_key_terms" else (0.9, 0.1)
+        close[0, FEATURES.index(name)] = better
+        far[0, FEATURES.index(name)] = worse
     high, low = ranker.score(close)[0], ranker.score(far)[0]
     assert 0.0 <= low < high <= 1.0
