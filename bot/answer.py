@@ -18,7 +18,7 @@ from .compose import DOCUMENT_ANSWER_CHARS, PART_ANSWER_CHARS, excerpt, focused,
 from .knowledge import DECLINE_TOPICS, declines
 from .questions import FactKind, fact_kind, looks_like_follow_up, split_parts, topic_anchor
 from .safety import REPLIES as SAFETY_REPLIES
-from .safety import concern, excused
+from .safety import about_oneself, concern, excused
 from .search import Hit, Retriever
 from .text import fold, normalize
 
@@ -293,6 +293,11 @@ class Answerer:
         if excused(plan.question):
             # A victim's "tôi lỡ đọc mã OTP cho người ta" is helped, not refused.
             hits = {text: [h for h in found if not _refuses(h)] for text, found in hits.items()}
+        elif about_oneself(plan.question):
+            # "số dư tài khoản của tôi xem thế nào" asks about one's own data.
+            hits = {
+                text: [h for h in found if not _guards_privacy(h)] for text, found in hits.items()
+            }
         main = hits[plan.normalised]
         text = plan.normalised
         # A follow-up-looking message whose best reading alone is an out-of-scope entry
@@ -514,6 +519,10 @@ def leans(question: str, context: Turn | None) -> bool:
 def _refuses(hit: Hit) -> bool:
     """Whether a hit is a refusal entry (a harmful request, another person's data)."""
     return DECLINE_TOPICS.get(str(hit.source.topic)) in ("harmful", "privacy")
+
+
+def _guards_privacy(hit: Hit) -> bool:
+    return DECLINE_TOPICS.get(str(hit.source.topic)) == "privacy"
 
 
 def _source_ref(hit: Hit) -> SourceRef:

@@ -135,6 +135,20 @@ def excused(question: str) -> bool:
     return bool(text) and _excuse_pattern().search(" " + text) is not None
 
 
+def about_oneself(question: str) -> bool:
+    """Whether a message asks about the asker's own data ("số dư tài khoản của tôi", the
+    rules' {own} list) and names nobody else: a privacy refusal entry does not fit it."""
+    text = " " + fold(normalize(question))
+    own, others = _own_patterns()
+    return own.search(text) is not None and others.search(text) is None
+
+
+@lru_cache(maxsize=1)
+def _own_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    lists = parse_lists(_rules_text())
+    return _compile("{own}", lists, 0), _compile("{other}|{others_kin}|{named}", lists, 0)
+
+
 @lru_cache(maxsize=1)
 def _excuse_pattern() -> re.Pattern[str]:
     return _compile("{victim}|{meaning}", parse_lists(_rules_text()), 0)

@@ -88,6 +88,18 @@ def test_a_victim_is_never_refused_as_if_they_were_the_wrongdoer(kb_answerer: An
         assert "Tôi không thể hỗ trợ yêu cầu này" not in answer.answer
 
 
+def test_asking_about_ones_own_data_is_not_refused_for_privacy(kb_answerer: Answerer) -> None:
+    # Both matched the refusal entry on other people's accounts and papers best.
+    for question in (
+        "xem số dư tài khoản của tôi trên app thế nào",
+        "tra mã số thuế cá nhân của tôi ở đâu",
+    ):
+        answer = kb_answerer.answer(question)
+        assert answer.intent == "question", question
+    # ... while another person's still is.
+    assert kb_answerer.answer("tra số dư tài khoản của vợ tôi").intent == "privacy"
+
+
 @pytest.mark.parametrize(
     ("unstated", "what", "stated", "fact"),
     [

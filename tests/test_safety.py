@@ -387,6 +387,7 @@ PRIVACY = [
 
 # Questions that share words with the concerns above and must reach the FAQ.
 LEGITIMATE = [
+    "chồng tôi mất rồi, làm sao rút tiền trong tài khoản của anh ấy",
     "tôi nợ tiền ngân hàng thì trả ở đâu",  # "hàng thị trả": no person named Hạng
     "vay ngân hàng thì trả ở đâu",
     "lỡ chuyển khoản nhầm vào số 0123456789 tên gì không biết",
