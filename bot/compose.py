@@ -78,15 +78,23 @@ def states_fact(answer: str, question: str, kind: FactKind) -> bool:
 
 
 def _scores(
-    sentences: Sequence[str], question: str, weigh: Weigh, kind: FactKind | None
+    sentences: Sequence[str],
+    question: str,
+    weigh: Weigh,
+    kind: FactKind | None,
+    holds: Sequence[bool] | None = None,
 ) -> np.ndarray:
+    """How well each sentence matches the question, plus FACT_BONUS for one shaped like the
+    asked fact (`holds`, when the caller has it already)."""
     weights = weigh(lexical_tokens(question))
     total = sum(weights.values()) or 1.0
+    if holds is None:
+        holds = [kind is not None and _holds_fact(s, question, kind) for s in sentences]
     scores = np.zeros(len(sentences))
     for i, sentence in enumerate(sentences):
         tokens = set(lexical_tokens(sentence))
         scores[i] = sum(w for t, w in weights.items() if t in tokens) / total
-        if kind is not None and _holds_fact(sentence, question, kind):
+        if holds[i]:
             scores[i] += FACT_BONUS
     return scores
 
@@ -99,28 +107,27 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
     sentences = [s for _, s in numbered]
     if len(sentences) < 2:
         return None
-    scores = _scores(sentences, question, weigh, kind)
+    holds = [_holds_fact(s, question, kind) for s in sentences]
+    scores = _scores(sentences, question, weigh, kind, holds)
     # A line that introduces a list (it ends with ":") is no fact of its own.
     scores[[i for i, s in enumerate(sentences) if s.rstrip().endswith(":")]] = -1.0
     first = next((i for i, s in enumerate(sentences) if not s.rstrip().endswith(":")), 0)
     best = int(np.argmax(scores))
-    if kind != "yes_no" and not _holds_fact(sentences[first], question, kind):
-        # An opening without the asked fact gives way to the best sentence that has it,
-        # even one that shares fewer of the question's topic words ("Phí: số tiền hiện khi
-        # bạn nộp hồ sơ" for "lý lịch tư pháp mất bao nhiêu tiền").
-        shaped_at = [i for i, s in enumerate(sentences) if _holds_fact(s, question, kind)]
-        if shaped_at:
-            best = max(shaped_at, key=lambda i: scores[i])
     # Moved up only when clearly better, or when the opening sentence lacks the fact. An
     # entry answers its own yes/no question in its opening; another sentence goes first
     # only when it matches a point the opening does not ("… có mất phí không").
     if kind == "yes_no":
         margin, shaped = YES_NO_MARGIN, True
-    elif _holds_fact(sentences[first], question, kind):
-        margin, shaped = LEAD_MARGIN, _holds_fact(sentences[best], question, kind)
-    else:  # a sentence with the fact, on the question's words, beats an opening without it
-        margin = -1.0
-        shaped = _holds_fact(sentences[best], question, kind) and scores[best] > FACT_BONUS
+    elif holds[first]:
+        margin, shaped = LEAD_MARGIN, holds[best]
+    else:
+        # An opening without the asked fact gives way to the best sentence that has it, even
+        # one sharing fewer of the question's topic words ("Phí: số tiền hiện khi bạn nộp hồ
+        # sơ" for "lý lịch tư pháp mất bao nhiêu tiền"), if it shares some.
+        shaped_at = [i for i, has in enumerate(holds) if has]
+        if shaped_at:
+            best = max(shaped_at, key=lambda i: scores[i])
+        margin, shaped = -1.0, holds[best] and scores[best] > FACT_BONUS
     if (
         best == first
         or scores[best] <= scores[first] + margin

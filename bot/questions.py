@@ -112,22 +112,20 @@ _PART_BREAK = re.compile(
 # Run-on messages without punctuation ("vneid quen mat khau lay lai the nao voi lai doi so
 # dien thoai thi lam sao"): a question word, then a linking word that opens the next
 # question. Matched on the folded, normalised text.
+# Question words, folded. The plain ones ask by themselves; "không", "chưa", "nào", "ai" also
+# close yes/no and who questions.
+_PLAIN_ASKING = "khi nao|o dau|bao nhieu|bao lau|gi|the nao|ra sao|lam sao"
+_ASKING = f"{_PLAIN_ASKING}|la gi|khong|chua|nao|ai"
 _SPOKEN_BREAK = re.compile(
-    r"\b(?:khi nao|o dau|bao nhieu|bao lau|la gi|lam gi|gi|the nao|ra sao|lam sao|khong|chua|"
-    r"may|nao|ai)(?: (?:vay|a|nhi|the|nhe|ha|ad))? (va|con|voi lai|them nua|ngoai ra) "
+    rf"\b(?:{_ASKING}|lam gi|may)(?: (?:vay|a|nhi|the|nhe|ha|ad))? "
+    r"(va|con|voi lai|them nua|ngoai ra) "
     # A bare "với" only after a plain question word: "máy với", "không với" join, not split.
-    r"|\b(?:khi nao|o dau|bao nhieu|bao lau|gi|the nao|ra sao|lam sao)(?: (?:vay|a|nhi|the))? "
-    r"(voi) "
+    rf"|\b(?:{_PLAIN_ASKING})(?: (?:vay|a|nhi|the))? (voi) "
 )
 # A clause that ends on a question word ("… nhắm tới những ai", "… có được không"), so that a
 # comma after it may close one question: "nhắm tới những ai, làm bằng những cách gì?".
-_ENDS_ASKING = re.compile(
-    r"\b(khi nao|o dau|bao nhieu|bao lau|la gi|gi|the nao|ra sao|lam sao|khong|chua|nao|ai)"
-    r"( (vay|a|nhi|the|nhe|ha|ad))?$"
-)
-_ASKS = re.compile(
-    r"\b(khi nao|o dau|bao nhieu|bao lau|gi|the nao|ra sao|lam sao|khong|chua|nao|ai|dau|may)\b"
-)
+_ENDS_ASKING = re.compile(rf"\b({_ASKING})( (vay|a|nhi|the|nhe|ha|ad))?$")
+_ASKS = re.compile(rf"\b({_ASKING}|dau|may)\b")
 MIN_PART_WORDS = 3
 
 

@@ -145,18 +145,23 @@ def about_oneself(question: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _own_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    lists = parse_lists(_rules_text())
+    lists = _rules_lists()
     return _compile("{own}", lists, 0), _compile("{other}|{others_kin}|{named}", lists, 0)
 
 
 @lru_cache(maxsize=1)
 def _excuse_pattern() -> re.Pattern[str]:
-    return _compile("{victim}|{meaning}", parse_lists(_rules_text()), 0)
+    return _compile("{victim}|{meaning}", _rules_lists(), 0)
+
+
+@lru_cache(maxsize=1)
+def _rules_lists() -> dict[str, str]:
+    return parse_lists(_rules_text())
 
 
 @lru_cache(maxsize=1)
 def _rules_text() -> str:
-    """bot/data/safety.tsv, read once for the rules and the victim list."""
+    """bot/data/safety.tsv, read once for the rules and the lists the answer core reads."""
     return resources.files("bot").joinpath("data/safety.tsv").read_text("utf-8")
 
 

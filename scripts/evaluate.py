@@ -134,7 +134,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--show-failures",
-        choices=["dev", "tune", "tune-2", "tune-3", "tune-4"],
+        choices=[name for name in SETS if not name.startswith("heldout")],
         help="print failures",
     )
     args = parser.parse_args()

@@ -1,7 +1,14 @@
 from __future__ import annotations
 
-from bot.chunking import MAX_WORDS, chunk_text, document_chunks, faq_chunks, split_sentences
-from bot.knowledge import Document, FaqEntry, Section, load_knowledge
+from bot.chunking import (
+    MAX_WORDS,
+    chunk_text,
+    document_chunks,
+    faq_chunks,
+    knowledge_chunks,
+    split_sentences,
+)
+from bot.knowledge import Document, FaqEntry, Knowledge, Section, load_knowledge
 
 from .conftest import KNOWLEDGE
 
@@ -96,9 +103,6 @@ def test_every_faq_phrasing_is_a_row_leading_to_its_entry() -> None:
 
 
 def test_a_phrasing_typed_as_villagers_type_is_also_indexed_as_a_question_is_read() -> None:
-    from bot.chunking import knowledge_chunks
-    from bot.knowledge import Knowledge
-
     entry = FaqEntry(
         id="nq57-a",
         topic="nghi-quyet-57",
