@@ -137,8 +137,15 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
         return None
     text = _LIST_MARK.sub("", sentences[best]).strip()
     if _LIST_MARK.match(sentences[best]):
-        intro = next((s for s in reversed(sentences[:best]) if s.rstrip().endswith(":")), None)
-        if intro is not None and not _LIST_MARK.match(intro):
+        intro = next(
+            (
+                s
+                for s in reversed(sentences[:best])
+                if s.rstrip().endswith(":") and not _LIST_MARK.match(s)
+            ),
+            None,
+        )
+        if intro is not None:
             text = f"{intro.rstrip()} {text[:1].lower()}{text[1:]}"
     elif len(lines[numbered[best][0]]) <= LEAD_CHARS:
         # The whole paragraph: "Thời hạn cấp phiếu: không quá 10 ngày …. Nếu … thì không

@@ -85,3 +85,15 @@ def test_a_cost_question_opens_with_where_the_fee_is_shown_not_with_the_steps() 
 def test_the_agency_asked_for_comes_first(entry: str, question: str, agency: str) -> None:
     first = lead(entry, question, weigh, "who")
     assert first is not None and agency in first
+
+
+def test_a_list_item_led_is_introduced_by_its_list_not_by_an_item_ending_in_a_colon() -> None:
+    entry = (
+        "Người dân được hỗ trợ về:\n"
+        "1. Dịch vụ công trực tuyến: đăng nhập, nộp hồ sơ trên dichvucong.gov.vn.\n"
+        "2. Tổ công nghệ số cộng đồng ở thôn, bản hướng dẫn cài ứng dụng."
+    )
+    first = lead(entry, "ở thôn bản ai hướng dẫn cài ứng dụng", weigh, "who")
+    assert first == (
+        "Người dân được hỗ trợ về: tổ công nghệ số cộng đồng ở thôn, bản hướng dẫn cài ứng dụng."
+    )
