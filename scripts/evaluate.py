@@ -28,11 +28,13 @@ SETS = (
     "tune-2",
     "tune-3",
     "tune-4",
+    "tune-5",
     "heldout",
     "heldout-2",
     "heldout-3",
     "heldout-4",
     "heldout-5",
+    "heldout-6",
 )
 
 
@@ -61,12 +63,14 @@ def load_sets() -> dict[str, list[Case]]:
     third = load_cases(EVAL / "blind-3.jsonl")
     conversations = load_cases(EVAL / "blind-4.jsonl")
     fifth = load_cases(EVAL / "blind-5.jsonl")
+    sixth = load_cases(EVAL / "blind-6.jsonl")
     return {
         "dev": load_cases(EVAL / "dev.jsonl"),
         "tune": [c for c in blind if c.split == "tune"],
         "tune-2": [c for c in third if c.split == "tune-2"],
         "tune-3": [c for c in conversations if c.split == "tune-3"],
         "tune-4": [c for c in fifth if c.split == "tune-4"],
+        "tune-5": [c for c in sixth if c.split == "tune-5"],
         "heldout": [c for c in blind if c.split == "heldout"],
         # Written afresh, blind, after the knowledge base grew; never looked at while tuning.
         "heldout-2": load_cases(EVAL / "blind-2.jsonl"),
@@ -76,6 +80,8 @@ def load_sets() -> dict[str, list[Case]]:
         "heldout-4": [c for c in conversations if c.split == "heldout-4"],
         # Batch 5 (2026-12-02): every kind again, split tune-4 / heldout-5.
         "heldout-5": [c for c in fifth if c.split == "heldout-5"],
+        # Batch 6 (2026-12-02, after the chuyen-doi-so topic): split tune-5 / heldout-6.
+        "heldout-6": [c for c in sixth if c.split == "heldout-6"],
     }
 
 
