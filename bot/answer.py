@@ -16,7 +16,14 @@ from typing import Literal, cast
 
 from .compose import DOCUMENT_ANSWER_CHARS, PART_ANSWER_CHARS, excerpt, focused, states_fact
 from .knowledge import DECLINE_TOPICS, declines
-from .questions import FactKind, fact_kind, looks_like_follow_up, split_parts, topic_anchor
+from .questions import (
+    FactKind,
+    asking_clause,
+    fact_kind,
+    looks_like_follow_up,
+    split_parts,
+    topic_anchor,
+)
 from .safety import REPLIES as SAFETY_REPLIES
 from .safety import about_oneself, concern, excused
 from .search import Hit, Retriever
@@ -99,11 +106,14 @@ _THANKS = re.compile(
     r"^((xin )?(cam on|cam ong|thank you|thanks|thank|tks|thanks you)"
     r"( (ban|bot|nhieu|nhe|nha|a|em|ad|rat nhieu|tro ly))*|ok (cam on|thanks)( ban| nhe)?)$"
 )
-_ABOUT = re.compile(
-    r"^(ban|bot|em|tro ly)? ?(la ai|la gi|lam (duoc )?(gi|nhung gi)|giup (duoc )?(gi|toi nhung gi)|"
-    r"co the (lam|giup|tra loi) (duoc )?(gi|nhung gi)|tra loi (duoc )?(gi|nhung gi)|"
-    r"biet (lam )?(gi|nhung gi))( (vay|the|a|nhi))?$"
+_ABOUT_ONE = (
+    r"(ban|bot|em|tro ly)? ?(la ai|la gi|lam (duoc )?(gi|nhung (viec )?gi)|"
+    r"giup (duoc )?(toi )?(gi|nhung (viec )?gi)|"
+    r"co the (lam|giup|tra loi) (duoc )?(gi|nhung (viec )?gi)|tra loi (duoc )?(gi|nhung gi)|"
+    r"biet (lam )?(gi|nhung gi))( (vay|the|a|nhi))?"
 )
+# "Bạn là ai, bạn giúp được tôi những việc gì?" asks the same twice.
+_ABOUT = re.compile(rf"^{_ABOUT_ONE}( (va |con )?{_ABOUT_ONE})?$")
 _HANDOVER = re.compile(
     r"(gap|noi chuyen voi|lien he|can|chuyen (cho|toi|den)|cho toi gap|xin gap) "
     r"(voi )?(can bo|nguoi that|nguoi ho tro|nhan vien|tong dai vien|to cong nghe so)"
@@ -203,9 +213,15 @@ class _Plan:
     context: Turn | None = None
     with_context: str | None = None  # the message with the previous message's topic words
     parts: list[str] = field(default_factory=list)  # normalised; the second with the first's topic
+    focus: str | None = None  # normalised: the one clause that asks, amid ones that only tell
 
     def texts(self) -> list[str]:
-        return [self.normalised, *([self.with_context] if self.with_context else []), *self.parts]
+        return [
+            self.normalised,
+            *([self.with_context] if self.with_context else []),
+            *([self.focus] if self.focus else []),
+            *self.parts,
+        ]
 
 
 class Answerer:
@@ -273,6 +289,9 @@ class Answerer:
             anchor = topic_anchor(context.question, question)
             if anchor:
                 plan.with_context = f"{normalised} {anchor}"
+        clause = asking_clause(question)
+        if clause is not None:
+            plan.focus = normalize(clause)
         parts = split_parts(question)
         if len(parts) >= 2:
             first, rest = parts[0], " ".join(parts[1:])
@@ -307,6 +326,13 @@ class Answerer:
             and main[0].score >= self.threshold
             and not (declines(main[0].source.topic) and looks_like_follow_up(plan.question))
         )
+        if plan.focus and not sure_alone and not (main and declines(main[0].source.topic)):
+            # "… nghị quyết 57 là gì, thấy trên xã treo băng rôn hoài": the asking clause alone;
+            # not when the whole leans to a refusal, whose reason may lie in the other clauses.
+            focused_hits = hits[plan.focus]
+            if focused_hits and (not main or focused_hits[0].score > main[0].score):
+                main, text = focused_hits, plan.focus
+                sure_alone = main[0].score >= self.threshold
         if plan.with_context and not sure_alone:
             # Only a message that cannot stand alone is read with the previous one.
             leaning = hits[plan.with_context]

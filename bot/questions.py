@@ -121,6 +121,8 @@ _SPOKEN_BREAK = re.compile(
     r"(va|con|voi lai|them nua|ngoai ra) "
     # A bare "với" only after a plain question word: "máy với", "không với" join, not split.
     rf"|\b(?:{_PLAIN_ASKING})(?: (?:vay|a|nhi|the))? (voi) "
+    # "… với nếu …", "… và nếu …": a linking word before "nếu" opens a new case to ask about.
+    r"|(?<=\w) (va|voi|con) (?=neu )"
 )
 # A clause that ends on a question word ("… nhắm tới những ai", "… có được không"), so that a
 # comma after it may close one question: "nhắm tới những ai, làm bằng những cách gì?".
@@ -210,3 +212,24 @@ def _spoken_pieces(message: str) -> list[str]:
         start = match.end()
     pieces.append(normalised[start:].strip())
     return [p for p in pieces if p]
+
+
+def asking_clause(message: str) -> str | None:
+    """The one clause of a message that asks, when the others only tell ("à cho em hỏi luôn,
+    nghị quyết 57 là gì, thấy trên xã treo băng rôn hoài"); None otherwise."""
+    clauses = [c.strip() for c in re.split(r"[,;.!?]+", message) if c.strip()]
+    if len(clauses) < 2:
+        return None
+    asking = [c for c in clauses if _clause_asks(_folded(c))]
+    if len(asking) != 1 or not content_words(asking[0]):
+        return None
+    return asking[0]
+
+
+_PLAIN_ASKS = re.compile(rf"\b({_PLAIN_ASKING}|la gi|nhu nao|sao)\b")
+
+
+def _clause_asks(folded: str) -> bool:
+    """A clause asks when it ends on a question word or holds a plain one anywhere ("chưa" in
+    "thôn chưa có sóng" tells, it does not ask)."""
+    return bool(_ENDS_ASKING.search(folded) or _PLAIN_ASKS.search(folded))

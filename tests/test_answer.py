@@ -233,3 +233,10 @@ def test_a_question_that_stands_alone_is_served_from_the_cache_in_any_conversati
     assert (
         answerer.answer("có mất phí không", context=before).answered_from[0].id == "bdhvs-chi-phi"
     )
+
+
+def test_a_question_amid_chatter_is_answered_from_its_asking_clause(kb_answerer: Answerer) -> None:
+    # The whole message ranks nothing with confidence; its one asking clause does.
+    answer = kb_answerer.answer("nhà em ở bản xa lắm, thôn chưa có sóng, nghị quyết 57 là gì vậy")
+    assert answer.answered
+    assert answer.answered_from[0].id == "nq57-la-gi"

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.questions import fact_kind, looks_like_follow_up, split_parts, topic_anchor
+from bot.questions import (
+    asking_clause,
+    fact_kind,
+    looks_like_follow_up,
+    split_parts,
+    topic_anchor,
+)
 
 
 @pytest.mark.parametrize(
@@ -88,6 +94,10 @@ def test_the_topic_of_the_previous_message_leaves_its_question_words_behind() ->
             ["Kế hoạch tuyên truyền của tỉnh nhắm tới những ai", "làm bằng những cách gì?"],
         ),
         ("vssid dung lm j vs cai ntn", ["vssid dung làm gì", "cai như thế nào"]),
+        (  # "với nếu": a new case to ask about
+            "lam sao biet tin nhan gia mao voi neu lo bam link roi thi bao o dau",
+            ["lam sao biet tin nhan gia mao", "neu lo bam link roi thi bao o dau"],
+        ),
     ],
 )
 def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) -> None:
@@ -106,3 +116,21 @@ def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) ->
 )
 def test_one_question_with_a_comma_or_and_stays_whole(message: str) -> None:
     assert split_parts(message) == []
+
+
+@pytest.mark.parametrize(
+    ("message", "clause"),
+    [
+        (
+            "nhà em ở bản xa lắm, thôn chưa có sóng, nghị quyết 57 là gì vậy",
+            "nghị quyết 57 là gì vậy",
+        ),
+        ("à mà này, mã OTP là gì, hôm qua nhận được tin nhắn lạ", "mã OTP là gì"),
+        ("mã OTP là gì", None),  # one clause: the message itself
+        ("OTP là gì, sao ngân hàng cứ gửi về máy", None),  # two clauses ask
+    ],
+)
+def test_the_one_clause_that_asks_is_found_amid_ones_that_only_tell(
+    message: str, clause: str | None
+) -> None:
+    assert asking_clause(message) == clause

@@ -98,6 +98,8 @@ def test_diacritics_are_restored_from_the_knowledge_vocabulary() -> None:
         ("thanks", "thanks"),
         ("bạn là ai", "about"),
         ("ban lam duoc gi", "about"),
+        ("Bạn là ai, bạn giúp được tôi những việc gì?", "about"),
+        ("bạn là ai, kích hoạt VNeID thế nào", "question"),
         ("cho tôi gặp cán bộ", "handover"),
         ("toi muon noi chuyen voi nguoi that", "handover"),
         ("   ", "empty"),
