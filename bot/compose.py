@@ -52,6 +52,12 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     "contact": re.compile(r"\b\d{3,4}([ .]?\d{2,4})*\b"),
     "yes_no": re.compile(r"^(Có|Không|Được|Chưa|Nên|Phải|Cần)\b"),  # for passages only
 }
+_WEBSITE = re.compile(r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b", re.I)
+_ASKS_WEBSITE = re.compile(
+    r"\b(trang web|website|web nào|web nao|trang nào|trang nao|đường link|duong link|"
+    r"tên miền|ten mien|địa chỉ web|dia chi web)\b",
+    re.I,
+)
 _LIST_MARK = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-zđ][.)])\s+")
 # Where a lead sentence stops being a lead: one phone screen.
 LEAD_CHARS = 420
@@ -65,6 +71,8 @@ def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
     ("đến năm 2030 … bao nhiêu doanh nghiệp": 2030 is not the answer)."""
     said = set(re.findall(r"\d+", question))
     bare = re.sub(r"\d+", lambda m: "" if m.group() in said else m.group(), sentence)
+    if kind == "where" and _ASKS_WEBSITE.search(question):
+        return bool(_WEBSITE.search(bare))  # "trang web nào": an address, not "tại xã"
     return bool(_FACT_SHAPES[kind].search(bare))
 
 
@@ -127,7 +135,9 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
         shaped_at = [i for i, has in enumerate(holds) if has]
         if shaped_at:
             best = max(shaped_at, key=lambda i: scores[i])
-        margin, shaped = -1.0, holds[best] and scores[best] > FACT_BONUS
+        # An address asked for ("trang web nào") is the answer whatever words surround it.
+        web = kind == "where" and bool(_ASKS_WEBSITE.search(question))
+        margin, shaped = -1.0, holds[best] and (web or scores[best] > FACT_BONUS)
     if (
         best == first
         or scores[best] <= scores[first] + margin

@@ -97,3 +97,13 @@ def test_a_list_item_led_is_introduced_by_its_list_not_by_an_item_ending_in_a_co
     assert first == (
         "Người dân được hỗ trợ về: tổ công nghệ số cộng đồng ở thôn, bản hướng dẫn cài ứng dụng."
     )
+
+
+def test_a_website_asked_for_leads_even_among_sentences_that_say_where() -> None:
+    entry = (
+        "Bạn có thể nộp thuế tại nhà, không cần đến cơ quan thuế, bằng một trong các cách:\n"
+        "1. Ứng dụng eTax Mobile: chọn khoản cần nộp và xác nhận.\n"
+        "2. Cổng Dịch vụ công quốc gia dichvucong.gov.vn, phần thanh toán trực tuyến."
+    )
+    first = lead(entry, "nộp thuế online thì vào trang web nào", weigh, "where")
+    assert first is not None and "dichvucong.gov.vn" in first
