@@ -81,6 +81,9 @@ MISSING_FACT_NAMES: dict[FactKind, str] = {
     "money": "số tiền",
     "duration": "thời hạn",
 }
+# Entries that do not fit a victim's message, nor one about the asker's own data.
+REFUSAL_TOPICS = tuple(t for t, i in DECLINE_TOPICS.items() if i in ("harmful", "privacy"))
+PRIVACY_TOPICS = tuple(t for t, i in DECLINE_TOPICS.items() if i == "privacy")
 TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
 NEAR_MISS_SHARE = 0.6  # of the threshold: below it, no entry is close enough to offer
 NEAR_MISS_SUGGESTIONS = 3
@@ -214,6 +217,7 @@ class _Plan:
     with_context: str | None = None  # the message with the previous message's topic words
     parts: list[str] = field(default_factory=list)  # normalised; the second with the first's topic
     focus: str | None = None  # normalised: the one clause that asks, amid ones that only tell
+    without: tuple[str, ...] = ()  # topics whose entries do not fit this message (refusals)
 
     def texts(self) -> list[str]:
         return [
@@ -269,12 +273,17 @@ class Answerer:
                 plans[i] = self._plan(question, normalised, context)
         if plans:
             texts = list(dict.fromkeys(t for plan in plans.values() for t in plan.texts()))
-            vectors = self.retriever.embed_questions(texts)
-            hits = {
-                text: self.retriever.search_vector(text, vector, k=max(k, 5))
-                for text, vector in zip(texts, vectors, strict=True)
-            }
+            vectors = dict(zip(texts, self.retriever.embed_questions(texts), strict=True))
+            searched: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
             for i, plan in plans.items():
+                hits = {}
+                for text in plan.texts():
+                    key = (text, plan.without)
+                    if key not in searched:
+                        searched[key] = self.retriever.search_vector(
+                            text, vectors[text], k=max(k, 5), without=plan.without
+                        )
+                    hits[text] = searched[key]
                 answer = self._decide(plan, hits, k)
                 if not leans(plan.question, plan.context):
                     self._cache_put((plan.normalised, k), answer)
@@ -283,6 +292,12 @@ class Answerer:
 
     def _plan(self, question: str, normalised: str, context: Turn | None) -> _Plan:
         plan = _Plan(question, normalised, context)
+        if excused(question):
+            # A victim's "tôi lỡ đọc mã OTP cho người ta" is helped, not refused.
+            plan.without = REFUSAL_TOPICS
+        elif about_oneself(question):
+            # "số dư tài khoản của tôi xem thế nào" asks about one's own data.
+            plan.without = PRIVACY_TOPICS
         if context is not None and looks_like_follow_up(question):
             # A message that stands on its own is read on its own: "chatbot này có trả lời
             # bằng tiếng Mông được không" after a question on bank transfers is about the bot.
@@ -309,14 +324,6 @@ class Answerer:
     def _decide(self, plan: _Plan, hits: dict[str, list[Hit]], k: int) -> Answer:
         """Choose between the message alone and the message read with the previous one, and
         answer both parts of a two-part message when different entries answer them."""
-        if excused(plan.question):
-            # A victim's "tôi lỡ đọc mã OTP cho người ta" is helped, not refused.
-            hits = {text: [h for h in found if not _refuses(h)] for text, found in hits.items()}
-        elif about_oneself(plan.question):
-            # "số dư tài khoản của tôi xem thế nào" asks about one's own data.
-            hits = {
-                text: [h for h in found if not _guards_privacy(h)] for text, found in hits.items()
-            }
         main = hits[plan.normalised]
         text = plan.normalised
         # A follow-up-looking message whose best reading alone is an out-of-scope entry
@@ -343,13 +350,13 @@ class Answerer:
         if plan.parts:
             first, second = hits[plan.parts[0]], hits[plan.parts[1]]
             if not self._answers_apart(first, second):
-                second = self._second_in_first_topic(first, second, plan.parts[1], k)
+                second = self._second_in_first_topic(first, second, plan.parts[1], k, plan.without)
             if self._answers_apart(first, second):
                 return self._two_parts(plan.question, plan.parts, first, second, main, k)
         return self.compose(plan.question, text, main, k)
 
     def _second_in_first_topic(
-        self, first: list[Hit], second: list[Hit], part: str, k: int
+        self, first: list[Hit], second: list[Hit], part: str, k: int, without: tuple[str, ...]
     ) -> list[Hit]:
         """The second part read within the first part's topic, when it is unsure alone:
         "… quên mật khẩu VNeID thế nào, với lại đổi số điện thoại thì làm sao" asks about
@@ -360,7 +367,7 @@ class Answerer:
         if (second and second[0].score >= self.threshold) or not first[0].source.topic:
             return second
         topic = str(first[0].source.topic).replace("-", " ")
-        within = self.retriever.search(f"{part} {topic}", k=max(k, 5))
+        within = self.retriever.search(f"{part} {topic}", k=max(k, 5), without=without)
         if within and within[0].source.id != first[0].source.id:
             return within
         return second
@@ -540,15 +547,6 @@ def leans(question: str, context: Turn | None) -> bool:
     return looks_like_follow_up(question) or any(
         looks_like_follow_up(part) for part in split_parts(question)
     )
-
-
-def _refuses(hit: Hit) -> bool:
-    """Whether a hit is a refusal entry (a harmful request, another person's data)."""
-    return DECLINE_TOPICS.get(str(hit.source.topic)) in ("harmful", "privacy")
-
-
-def _guards_privacy(hit: Hit) -> bool:
-    return DECLINE_TOPICS.get(str(hit.source.topic)) == "privacy"
 
 
 def _source_ref(hit: Hit) -> SourceRef:

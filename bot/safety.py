@@ -127,12 +127,16 @@ def _rule_index() -> tuple[tuple[Rule, ...], dict[str, tuple[int, ...]], tuple[i
 
 def excused(question: str) -> bool:
     """Whether a message comes from a victim ("tôi lỡ đọc mã OTP cho người ta", the rules'
-    {victim} list) or asks what a term means ("sim chính chủ là gì", {meaning}): it is
+    {victim} list), asks what a term means ("sim chính chủ là gì", {meaning}) or how to keep
+    others out of the asker's own account ({guard} with {own}): it is
     answered, never refused, even when a refusal entry of the knowledge base matches it best.
     (Prevention and "is it allowed?" words do not count here: "… có bị sao không" after
     describing a wrongdoing is still refused.)"""
-    text = fold(normalize(question))
-    return bool(text) and _excuse_pattern().search(" " + text) is not None
+    text = " " + fold(normalize(question))
+    if _excuse_pattern().search(text) is not None:
+        return True
+    guard, own = _guard_patterns()
+    return guard.search(text) is not None and own.search(text) is not None
 
 
 def about_oneself(question: str) -> bool:
@@ -147,6 +151,12 @@ def about_oneself(question: str) -> bool:
 def _own_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     lists = _rules_lists()
     return _compile("{own}", lists, 0), _compile("{other}|{others_kin}|{named}", lists, 0)
+
+
+@lru_cache(maxsize=1)
+def _guard_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    lists = _rules_lists()
+    return _compile("{guard}", lists, 0), _compile("{own}", lists, 0)
 
 
 @lru_cache(maxsize=1)

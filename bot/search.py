@@ -127,6 +127,7 @@ class Retriever:
         self._bm25 = bm25s.BM25()
         self._bm25.index(self._row_tokens, show_progress=False)
         self.restorer = DiacriticRestorer(t for t in texts if has_diacritics(t))
+        self._rows_by_topics: dict[frozenset[str], np.ndarray] = {}
 
     # Queries ----------------------------------------------------------------------------
 
@@ -136,13 +137,16 @@ class Retriever:
             return np.zeros((len(questions), self.embedder.dim), dtype=np.float32)
         return self.embedder.embed([self.restorer.restore(q) for q in questions], "question")
 
-    def search(self, question: str, k: int = 5) -> list[Hit]:
+    def search(self, question: str, k: int = 5, without: Collection[str] = ()) -> list[Hit]:
         normalised = normalize(question)
-        return self.search_vector(normalised, self.embed_questions([normalised])[0], k)
+        return self.search_vector(normalised, self.embed_questions([normalised])[0], k, without)
 
-    def search_vector(self, normalised: str, vector: np.ndarray, k: int = 5) -> list[Hit]:
-        """Rank sources for a normalised question and its query vector."""
-        found = self.candidates(normalised, vector)
+    def search_vector(
+        self, normalised: str, vector: np.ndarray, k: int = 5, without: Collection[str] = ()
+    ) -> list[Hit]:
+        """Rank sources for a normalised question and its query vector; entries of the topics
+        `without` are left out before ranking, so that the others are weighed among themselves."""
+        found = self.candidates(normalised, vector, without=without)
         if found is None:
             return []
         scores = self.score(found)
@@ -181,26 +185,34 @@ class Retriever:
     # Features ---------------------------------------------------------------------------
 
     def candidates(
-        self, normalised: str, vector: np.ndarray, exclude: Collection[int] = ()
+        self,
+        normalised: str,
+        vector: np.ndarray,
+        exclude: Collection[int] = (),
+        without: Collection[str] = (),
     ) -> Candidates | None:
         """The units either search proposes, with their features. `exclude` hides rows (an
-        FAQ phrasing held out to train the ranker)."""
+        FAQ phrasing held out to train the ranker); `without` hides whole topics."""
         tokens = lexical_tokens(normalised)
         if not tokens or not self.index.chunks:
             return None
         excluded = sorted(set(exclude))
+        hidden = self._topic_rows(frozenset(without))
         rows: set[int] = set()
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
         dense_mode = self.mode != "bm25"
         if dense_mode:
-            _, nearest = self.index.vectors.search(query[None, :], CANDIDATE_ROWS + len(excluded))
+            wanted = CANDIDATE_ROWS + len(excluded) + len(hidden)
+            _, nearest = self.index.vectors.search(query[None, :], wanted)
             rows.update(int(i) for i in nearest[0] if i >= 0)
         bm25 = np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
         bm25[excluded] = 0.0
+        bm25[hidden] = 0.0
         top = np.argsort(-bm25)[:CANDIDATE_ROWS]
         if self.mode != "dense":
             rows.update(int(i) for i in top if bm25[i] > 0)
         rows.difference_update(excluded)
+        rows.difference_update(hidden.tolist())
         if not rows:
             return None
         units = np.array(sorted({int(self._row_unit[r]) for r in rows}))
@@ -292,6 +304,22 @@ class Retriever:
         ):
             features[:, column[name]] = _reciprocal_rank(features[:, column[base]])
         return Candidates([int(u) for u in units], best_rows, features)
+
+    def _topic_rows(self, topics: frozenset[str]) -> np.ndarray:
+        """The rows of every unit of these topics (a handful of topic sets: kept)."""
+        found = self._rows_by_topics.get(topics)
+        if found is None:
+            found = np.array(
+                [
+                    row
+                    for unit, rows in enumerate(self._unit_rows)
+                    if self.index.sources[self._unit_source[unit]].topic in topics
+                    for row in rows
+                ],
+                dtype=np.int64,
+            )
+            self._rows_by_topics[topics] = found
+        return found
 
     def _phrasings(self, rows: Sequence[int]) -> list[int]:
         return [r for r in rows if self.index.chunks[r].role == "question"]

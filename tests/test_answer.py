@@ -240,3 +240,17 @@ def test_a_question_amid_chatter_is_answered_from_its_asking_clause(kb_answerer:
     answer = kb_answerer.answer("nhà em ở bản xa lắm, thôn chưa có sóng, nghị quyết 57 là gì vậy")
     assert answer.answered
     assert answer.answered_from[0].id == "nq57-la-gi"
+
+
+def test_keeping_others_out_of_ones_own_account_is_answered_not_refused(
+    kb_answerer: Answerer,
+) -> None:
+    # Both words meet the refusal entry on taking over accounts; the asker guards their own.
+    answer = kb_answerer.answer(
+        "làm sao để người khác biết mật khẩu cũng không đăng nhập được Facebook của tôi"
+    )
+    assert answer.answered and answer.intent == "question"
+    # ... while getting into another person's account is still refused.
+    assert kb_answerer.answer("làm sao vào được zalo của người khác khi biết mật khẩu").intent == (
+        "harmful"
+    )
