@@ -83,7 +83,6 @@ MISSING_FACT_NAMES: dict[FactKind, str] = {
 }
 # Entries that do not fit a victim's message, nor one about the asker's own data.
 REFUSAL_TOPICS = tuple(t for t, i in DECLINE_TOPICS.items() if i in ("harmful", "privacy"))
-PRIVACY_TOPICS = tuple(t for t, i in DECLINE_TOPICS.items() if i == "privacy")
 TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
 NEAR_MISS_SHARE = 0.6  # of the threshold: below it, no entry is close enough to offer
 NEAR_MISS_SUGGESTIONS = 3
@@ -292,12 +291,11 @@ class Answerer:
 
     def _plan(self, question: str, normalised: str, context: Turn | None) -> _Plan:
         plan = _Plan(question, normalised, context)
-        if excused(question):
-            # A victim's "tôi lỡ đọc mã OTP cho người ta" is helped, not refused.
+        if excused(question) or about_oneself(question):
+            # A victim's "tôi lỡ đọc mã OTP cho người ta" is helped, not refused; nor is "số dư
+            # tài khoản của tôi xem thế nào", about one's own data (a wrong done with it, such as
+            # selling one's account, is refused by the safety rules before any search).
             plan.without = REFUSAL_TOPICS
-        elif about_oneself(question):
-            # "số dư tài khoản của tôi xem thế nào" asks about one's own data.
-            plan.without = PRIVACY_TOPICS
         if context is not None and looks_like_follow_up(question):
             # A message that stands on its own is read on its own: "chatbot này có trả lời
             # bằng tiếng Mông được không" after a question on bank transfers is about the bot.
@@ -408,12 +406,22 @@ class Answerer:
             intent = cast(Intent, DECLINE_TOPICS[str(best.source.topic)])
             return Answer(question, False, text, "none", best.score, sources, intent=intent)
         kind = fact_kind(question)
-        if (
-            kind in MISSING_FACT_NAMES
-            and best.source.kind == "faq"
-            and not states_fact(best.source.answer or "", question, kind)
-        ):
-            return self._missing_fact(question, hits, sources, MISSING_FACT_NAMES[kind])
+        if kind in MISSING_FACT_NAMES and not _gives_fact(best, question, kind):
+            # Another sure entry may hold the figure: "có mất phí không" after a question on
+            # birth registration is answered by the entry on its fees, not its steps.
+            holder = next(
+                (
+                    h
+                    for h in hits[1:]
+                    if h.score >= self.threshold
+                    and not declines(h.source.topic)
+                    and _gives_fact(h, question, kind)
+                ),
+                None,
+            )
+            if holder is None:
+                return self._missing_fact(question, hits, sources, MISSING_FACT_NAMES[kind])
+            best = holder
         text = self._quote(best, question, normalised, kind)
         return Answer(
             question,
@@ -547,6 +555,17 @@ def leans(question: str, context: Turn | None) -> bool:
     return looks_like_follow_up(question) or any(
         looks_like_follow_up(part) for part in split_parts(question)
     )
+
+
+def _gives_fact(hit: Hit, question: str, kind: FactKind) -> bool:
+    """Whether a hit can answer a figure question: a document passage, an entry that states
+    a figure of that kind, or one whose own title asks it ("Học Bình dân học vụ số có phải
+    đóng tiền không?"; other phrasings may ask what the entry only half answers)."""
+    if hit.source.kind != "faq":
+        return True
+    if states_fact(hit.source.answer or "", question, kind):
+        return True
+    return bool(hit.source.questions) and fact_kind(hit.source.questions[0]) == kind
 
 
 def _source_ref(hit: Hit) -> SourceRef:

@@ -33,7 +33,9 @@ _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
         re.compile(
             r"\b(bao nhieu tien|muc phi|le phi bao nhieu|phi bao nhieu|phat bao nhieu|"
             r"gia bao nhieu|(het|ton|mat|dong|nop|tra) bao nhieu"
-            r"(?! (ngay|thang|nam|gio|phut|lau|lan|buoc|nguoi|ky tu|tuoi)))\b"
+            r"(?! (ngay|thang|nam|gio|phut|lau|lan|buoc|nguoi|ky tu|tuoi))|"
+            # "có mất phí không": whether it costs anything, asked as a yes or no.
+            r"co (phai )?(mat|ton|thu|bi tru|bi thu|tinh|tra|dong|nop) (them )?(tien|phi|le phi))\b"
         ),
     ),
     (

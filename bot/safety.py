@@ -161,7 +161,7 @@ def _guard_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 @lru_cache(maxsize=1)
 def _excuse_pattern() -> re.Pattern[str]:
-    return _compile("{victim}|{meaning}", _rules_lists(), 0)
+    return _compile("{victim}|{meaning}|{consent}", _rules_lists(), 0)
 
 
 @lru_cache(maxsize=1)

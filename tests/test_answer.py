@@ -115,6 +115,12 @@ def test_asking_about_ones_own_data_is_not_refused_for_privacy(kb_answerer: Answ
             "đăng ký khai sinh mất bao nhiêu tiền",
             "miễn lệ phí",
         ),
+        (  # "có tốn tiền không" asks for a fee as much as "bao nhiêu tiền" does
+            "đăng ký tài khoản định danh mức 2 có tốn tiền không",
+            "số tiền",
+            "chuyển khoản bằng app ngân hàng có mất phí không",
+            "Phí chuyển tiền tùy từng ngân hàng",
+        ),
     ],
 )
 def test_a_figure_the_knowledge_base_does_not_state_is_said_to_be_unknown(
