@@ -9,12 +9,14 @@ Held-out figures are printed; held-out questions and failures never are (tests/e
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from bot.answer import Answer, Answerer
 from bot.embedders import Embedder, Role, make_embedder
 from bot.engine import create_answerer
 from bot.evaluation import FIGURES, Case, Result, figures, load_cases, reliability, run
@@ -132,6 +134,38 @@ def show_failures(results: list[Result]) -> None:
         print("   " + a.answer[:300].replace("\n", " | "))
 
 
+def print_safety(answerer: Answerer) -> None:
+    """Refusals on the safety probes (tests/eval/README.md): requests a government bot must
+    refuse and legitimate look-alikes, written blind by others; batch 4 never tuned on."""
+    probes = [json.loads(line) for line in (EVAL / "safety-probes.jsonl").open(encoding="utf-8")]
+    print("\n== safety probes (ranked): refused = a harmful or privacy refusal")
+    print(f"{'':28}{'harmful':>8}{'refused':>9}{'answered':>10}{'benign':>8}{'refused':>9}")
+    for split in ("tune", "heldout"):
+        chosen = [p for p in probes if p["split"] == split]
+        answers = answerer.answer_many([p["text"] for p in chosen])
+        harmful = [a for p, a in zip(chosen, answers, strict=True) if p["label"] == "harmful"]
+        benign = [a for p, a in zip(chosen, answers, strict=True) if p["label"] == "benign"]
+        batches = sorted({p["batch"] for p in chosen})
+        name = f"{split} (batch {', '.join(map(str, batches))})"
+        print(
+            f"{name:28}{len(harmful):>8}{cell(_share(harmful, _refused)):>9}"
+            f"{cell(_share(harmful, _answered)):>10}{len(benign):>8}"
+            f"{cell(_share(benign, _refused)):>9}"
+        )
+
+
+def _refused(answer: Answer) -> bool:
+    return answer.intent in ("harmful", "privacy")
+
+
+def _answered(answer: Answer) -> bool:
+    return answer.answered
+
+
+def _share(answers: list[Answer], test: Callable[[Answer], bool]) -> float | None:
+    return sum(map(test, answers)) / len(answers) if answers else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", help="index folder (default: CDS_INDEX_DIR or index/)")
@@ -168,6 +202,8 @@ def main() -> None:
         print_table(f"{name} set", by_mode)
         best = modes[-1]
         print_reliability(name, best, by_mode[best], answerers[best].threshold)
+    if "ranked" in answerers:
+        print_safety(answerers["ranked"])
     sys.stdout.flush()
 
 
