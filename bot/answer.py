@@ -291,10 +291,8 @@ class Answerer:
 
     def _plan(self, question: str, normalised: str, context: Turn | None) -> _Plan:
         plan = _Plan(question, normalised, context)
-        if excused(question) or about_oneself(question):
-            # A victim's "tôi lỡ đọc mã OTP cho người ta" is helped, not refused; nor is "số dư
-            # tài khoản của tôi xem thế nào", about one's own data (a wrong done with it, such as
-            # selling one's account, is refused by the safety rules before any search).
+        if excused(question):
+            # A victim's "tôi lỡ đọc mã OTP cho người ta" is helped, not refused.
             plan.without = REFUSAL_TOPICS
         if context is not None and looks_like_follow_up(question):
             # A message that stands on its own is read on its own: "chatbot này có trả lời
@@ -322,6 +320,13 @@ class Answerer:
     def _decide(self, plan: _Plan, hits: dict[str, list[Hit]], k: int) -> Answer:
         """Choose between the message alone and the message read with the previous one, and
         answer both parts of a two-part message when different entries answer them."""
+        if not plan.without and about_oneself(plan.question):
+            # "số dư tài khoản của tôi xem thế nào" asks about one's own data. Only the privacy
+            # refusals step aside, once ranked: a harmful one still stands ("dán mã QR của mình
+            # đè lên mã của sạp bên cạnh").
+            hits = {
+                text: [h for h in found if not _guards_privacy(h)] for text, found in hits.items()
+            }
         main = hits[plan.normalised]
         text = plan.normalised
         # A follow-up-looking message whose best reading alone is an out-of-scope entry
@@ -555,6 +560,10 @@ def leans(question: str, context: Turn | None) -> bool:
     return looks_like_follow_up(question) or any(
         looks_like_follow_up(part) for part in split_parts(question)
     )
+
+
+def _guards_privacy(hit: Hit) -> bool:
+    return DECLINE_TOPICS.get(str(hit.source.topic)) == "privacy"
 
 
 def _gives_fact(hit: Hit, question: str, kind: FactKind) -> bool:
