@@ -126,12 +126,13 @@ def _rule_index() -> tuple[tuple[Rule, ...], dict[str, tuple[int, ...]], tuple[i
 
 
 def excused(question: str) -> bool:
-    """Whether a message comes from a victim ("tôi lỡ đọc mã OTP cho người ta", the rules'
-    {victim} list), asks what a term means ("sim chính chủ là gì", {meaning}) or how to keep
-    others out of the asker's own account ({guard} with {own}): it is
-    answered, never refused, even when a refusal entry of the knowledge base matches it best.
-    (Prevention and "is it allowed?" words do not count here: "… có bị sao không" after
-    describing a wrongdoing is still refused.)"""
+    """Whether a message is answered, never refused, even when a refusal entry of the
+    knowledge base matches it best: a victim's ("tôi lỡ đọc mã OTP cho người ta", the rules'
+    {victim} list), a question on what a term means ("sim chính chủ là gì", {meaning}), on
+    keeping others out of one's own account ({guard} with {own}), or something done with the
+    person's consent ({consent}). Prevention and "is it punished?" words do not count here:
+    a refusal entry, which says the act is unlawful, answers "làm giả giấy tờ bị phạt thế
+    nào" better than the nearest other entry would."""
     text = " " + fold(normalize(question))
     if _excuse_pattern().search(text) is not None:
         return True
