@@ -81,7 +81,7 @@ MISSING_FACT_NAMES: dict[FactKind, str] = {
     "money": "số tiền",
     "duration": "thời hạn",
 }
-# Entries that do not fit a victim's message, nor one about the asker's own data.
+# Entries that do not fit a victim's message (left out before ranking: see _plan).
 REFUSAL_TOPICS = tuple(t for t, i in DECLINE_TOPICS.items() if i in ("harmful", "privacy"))
 TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
 NEAR_MISS_SHARE = 0.6  # of the threshold: below it, no entry is close enough to offer

@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 
 from bot.answer import DECLINE_REPLY, DOCUMENT_ANSWER_CHARS, Answerer
+from bot.knowledge import DECLINE_TOPICS
 
 
 def test_a_resolution_question_is_answered_with_its_date_and_source(kb_answerer: Answerer) -> None:
@@ -260,3 +261,18 @@ def test_keeping_others_out_of_ones_own_account_is_answered_not_refused(
     assert kb_answerer.answer("làm sao vào được zalo của người khác khi biết mật khẩu").intent == (
         "harmful"
     )
+
+
+def test_refusal_entries_left_out_before_ranking_leave_the_rest_weighed_among_themselves(
+    kb_answerer: Answerer,
+) -> None:
+    retriever = kb_answerer.retriever
+    question = "người khác có mật khẩu cũng không vào được Zalo của tôi thì cài thêm gì"
+    refusals = [t for t, intent in DECLINE_TOPICS.items() if intent in ("harmful", "privacy")]
+    everything = retriever.search(question, k=10)
+    without = retriever.search(question, k=10, without=refusals)
+    assert all(h.source.topic not in refusals for h in without)
+    kept = [h for h in everything if h.source.topic not in refusals]
+    # Dropping refusals after ranking left the helpful entry a sliver of confidence.
+    assert without[0].source.id == kept[0].source.id
+    assert without[0].score > kept[0].score
