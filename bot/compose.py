@@ -71,9 +71,14 @@ def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
     ("đến năm 2030 … bao nhiêu doanh nghiệp": 2030 is not the answer)."""
     said = set(re.findall(r"\d+", question))
     bare = re.sub(r"\d+", lambda m: "" if m.group() in said else m.group(), sentence)
-    if kind == "where" and _ASKS_WEBSITE.search(question):
+    if _asks_address(question, kind):
         return bool(_WEBSITE.search(bare))  # "trang web nào": an address, not "tại xã"
     return bool(_FACT_SHAPES[kind].search(bare))
+
+
+def _asks_address(question: str, kind: FactKind) -> bool:
+    """Whether a "where" question asks for a website ("trang web nào", "đường link")."""
+    return kind == "where" and _ASKS_WEBSITE.search(question) is not None
 
 
 def states_fact(answer: str, question: str, kind: FactKind) -> bool:
@@ -136,8 +141,8 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
         if shaped_at:
             best = max(shaped_at, key=lambda i: scores[i])
         # An address asked for ("trang web nào") is the answer whatever words surround it.
-        web = kind == "where" and bool(_ASKS_WEBSITE.search(question))
-        margin, shaped = -1.0, holds[best] and (web or scores[best] > FACT_BONUS)
+        margin = -1.0
+        shaped = holds[best] and (_asks_address(question, kind) or scores[best] > FACT_BONUS)
     if (
         best == first
         or scores[best] <= scores[first] + margin

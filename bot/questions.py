@@ -130,6 +130,8 @@ _SPOKEN_BREAK = re.compile(
 # comma after it may close one question: "nhắm tới những ai, làm bằng những cách gì?".
 _ENDS_ASKING = re.compile(rf"\b({_ASKING})( (vay|a|nhi|the|nhe|ha|ad))?$")
 _ASKS = re.compile(rf"\b({_ASKING}|dau|may)\b")
+# A plain question word anywhere in a clause (see asking_clause).
+_PLAIN_ASKS = re.compile(rf"\b({_PLAIN_ASKING}|la gi|nhu nao|sao)\b")
 MIN_PART_WORDS = 3
 
 
@@ -226,9 +228,6 @@ def asking_clause(message: str) -> str | None:
     if len(asking) != 1 or not content_words(asking[0]):
         return None
     return asking[0]
-
-
-_PLAIN_ASKS = re.compile(rf"\b({_PLAIN_ASKING}|la gi|nhu nao|sao)\b")
 
 
 def _clause_asks(folded: str) -> bool:

@@ -136,8 +136,8 @@ def excused(question: str) -> bool:
     text = " " + fold(normalize(question))
     if _excuse_pattern().search(text) is not None:
         return True
-    guard, own = _guard_patterns()
-    return guard.search(text) is not None and own.search(text) is not None
+    own, _ = _own_patterns()
+    return _guard_pattern().search(text) is not None and own.search(text) is not None
 
 
 def about_oneself(question: str) -> bool:
@@ -155,9 +155,8 @@ def _own_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 @lru_cache(maxsize=1)
-def _guard_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    lists = _rules_lists()
-    return _compile("{guard}", lists, 0), _compile("{own}", lists, 0)
+def _guard_pattern() -> re.Pattern[str]:
+    return _compile("{guard}", _rules_lists(), 0)
 
 
 @lru_cache(maxsize=1)
