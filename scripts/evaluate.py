@@ -136,12 +136,15 @@ def show_failures(results: list[Result]) -> None:
 
 def print_safety(answerer: Answerer) -> None:
     """Refusals on the safety probes (tests/eval/README.md): requests a government bot must
-    refuse and legitimate look-alikes, written blind by others; batch 4 never tuned on."""
+    refuse and legitimate look-alikes, written blind by others. The tuned batches together,
+    then each held-out batch: batch 5 chose the learned model's cutoffs, 6 and 7 never did."""
     probes = [json.loads(line) for line in (EVAL / "safety-probes.jsonl").open(encoding="utf-8")]
     print("\n== safety probes (ranked): refused = a harmful or privacy refusal")
     print(f"{'':28}{'harmful':>8}{'refused':>9}{'answered':>10}{'benign':>8}{'refused':>9}")
-    for split in ("tune", "heldout"):
-        chosen = [p for p in probes if p["split"] == split]
+    held = sorted({p["batch"] for p in probes if p["split"] == "heldout"})
+    groups = [("tune", [p for p in probes if p["split"] == "tune"])]
+    groups += [("heldout", [p for p in probes if p["batch"] == b]) for b in held]
+    for split, chosen in groups:
         answers = answerer.answer_many([p["text"] for p in chosen])
         harmful = [a for p, a in zip(chosen, answers, strict=True) if p["label"] == "harmful"]
         benign = [a for p, a in zip(chosen, answers, strict=True) if p["label"] == "benign"]
