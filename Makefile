@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test index seed check lint format eval calibrate bench bench-index stress screenshots clean
+.PHONY: run test index seed harm-model check lint format eval calibrate bench bench-index stress screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ CORE := bot/text.py bot/diacritics.py bot/knowledge.py bot/chunking.py bot/embed
 	bot/engine.py bot/evaluation.py bot/storage bot/settings.py bot/errors.py bot/safety.py \
 	bot/keys.py bot/privacy.py bot/sanitize.py bot/safejson.py bot/logs.py \
 	bot/faq_files.py bot/spreadsheet.py \
-	bot/gaps.py \
+	bot/gaps.py bot/harm_model.py \
 	bot/reports bot/inbox.py bot/limits.py bot/tickets.py \
 	bot/console
 
@@ -47,6 +47,11 @@ index: $(VENV)/.installed
 ## Ship the bundled knowledge's vectors and ranker (bot/data/), so a first build takes seconds
 seed: $(VENV)/.installed
 	$(PY) scripts/write_seed.py
+	$(PY) scripts/train_harm_model.py
+
+## Retrain the harmful-request model (bot/data/harm-model.json), after editing a refusal entry
+harm-model: $(VENV)/.installed
+	$(PY) scripts/train_harm_model.py
 
 format: $(VENV)/.installed-dev
 	$(PY) -m ruff format bot tests scripts benchmarks

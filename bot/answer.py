@@ -25,7 +25,7 @@ from .questions import (
     topic_anchor,
 )
 from .safety import REPLIES as SAFETY_REPLIES
-from .safety import about_oneself, concern, excused
+from .safety import Concern, Reading, about_oneself, concern, excused, model_reading
 from .search import Hit, Retriever
 from .text import fold, normalize
 
@@ -83,6 +83,7 @@ MISSING_FACT_NAMES: dict[FactKind, str] = {
 }
 # Entries that do not fit a victim's message (left out before ranking: see _plan).
 REFUSAL_TOPICS = tuple(t for t, i in DECLINE_TOPICS.items() if i in ("harmful", "privacy"))
+REFUSING_INTENTS = ("harmful", "privacy", "emergency")
 TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
 NEAR_MISS_SHARE = 0.6  # of the threshold: below it, no entry is close enough to offer
 NEAR_MISS_SUGGESTIONS = 3
@@ -217,6 +218,7 @@ class _Plan:
     parts: list[str] = field(default_factory=list)  # normalised; the second with the first's topic
     focus: str | None = None  # normalised: the one clause that asks, amid ones that only tell
     without: tuple[str, ...] = ()  # topics whose entries do not fit this message (refusals)
+    reading: Reading | None = None  # the learned model's, where it is sure
 
     def texts(self) -> list[str]:
         return [
@@ -274,7 +276,8 @@ class Answerer:
             texts = list(dict.fromkeys(t for plan in plans.values() for t in plan.texts()))
             vectors = dict(zip(texts, self.retriever.embed_questions(texts), strict=True))
             searched: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
-            for i, plan in plans.items():
+
+            def decide(plan: _Plan) -> Answer:
                 hits = {}
                 for text in plan.texts():
                     key = (text, plan.without)
@@ -283,7 +286,18 @@ class Answerer:
                             text, vectors[text], k=max(k, 5), without=plan.without
                         )
                     hits[text] = searched[key]
-                answer = self._decide(plan, hits, k)
+                return self._decide(plan, hits, k)
+
+            for i, plan in plans.items():
+                answer = decide(plan)
+                if plan.reading == "harmful" and answer.intent not in REFUSING_INTENTS:
+                    # No how-to of a neighbouring entry, nor "ask again", for these.
+                    answer = _refusal(plan.question, "harmful")
+                elif plan.reading == "legitimate" and answer.intent in ("harmful", "privacy"):
+                    # A refusal entry's words, not its wrong: "làm sao biết tin nhắn báo
+                    # trúng thưởng là lừa đảo" is a question to answer.
+                    plan.without = REFUSAL_TOPICS
+                    answer = decide(plan)
                 if not leans(plan.question, plan.context):
                     self._cache_put((plan.normalised, k), answer)
                 results[i] = answer
@@ -294,6 +308,8 @@ class Answerer:
         if excused(question):
             # A victim's "tôi lỡ đọc mã OTP cho người ta" is helped, not refused.
             plan.without = REFUSAL_TOPICS
+        else:
+            plan.reading = model_reading(question)
         if context is not None and looks_like_follow_up(question):
             # A message that stands on its own is read on its own: "chatbot này có trả lời
             # bằng tiếng Mông được không" after a question on bank transfers is about the bot.
@@ -397,7 +413,7 @@ class Answerer:
             if worry is None:
                 return None
             # Refused before searching: a neighbouring how-to entry must never answer these.
-            return Answer(question, False, SAFETY_REPLIES[worry], "none", 1.0, [], intent=worry)
+            return _refusal(question, worry)
         return Answer(question, intent != "empty", _CANNED[intent], "none", 1.0, [], intent=intent)
 
     def compose(self, question: str, normalised: str, hits: list[Hit], k: int) -> Answer:
@@ -579,6 +595,10 @@ def _gives_fact(hit: Hit, question: str, kind: FactKind) -> bool:
 
 def _source_ref(hit: Hit) -> SourceRef:
     return SourceRef(hit.source.id, hit.source.title, hit.chunk.section, hit.source.url)
+
+
+def _refusal(question: str, worry: Concern) -> Answer:
+    return Answer(question, False, SAFETY_REPLIES[worry], "none", 1.0, [], intent=worry)
 
 
 def _source_refs(hits: list[Hit], k: int) -> list[SourceRef]:

@@ -10,6 +10,9 @@ Rules pair a wrongdoing verb with its object, or another person with their data,
 than single words: "căn cước" or "hack" alone is an ordinary question ("zalo bị hack thì làm
 sao"). Each rule may name an exception (a victim, a prevention or "is it legal?" question)
 that switches it off.
+
+Rules generalise poorly to new wordings of an old wrong, so a learned model
+(`bot/harm_model.py`) gives a second opinion on what the rules let through: `model_reading`.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any, Literal, get_args
 
+from bot.harm_model import shipped_model
 from bot.text import fold, normalize
 
 Concern = Literal["harmful", "emergency", "privacy"]
+Reading = Literal["harmful", "legitimate"]
 
 # A message that fits two concerns gets the reply of the first: someone in danger is helped
 # first, and a request to break into an account is refused rather than answered as privacy.
@@ -125,6 +130,24 @@ def _rule_index() -> tuple[tuple[Rule, ...], dict[str, tuple[int, ...]], tuple[i
     return rules, {word: tuple(found) for word, found in by_word.items()}, always
 
 
+def model_reading(question: str) -> Reading | None:
+    """What the learned model (bot/harm_model.py) is sure of in a message the rules let
+    through: a harmful request, or a legitimate one; None when it is unsure or not shipped.
+    It is not a concern of its own: the message is still searched, and an emergency or
+    privacy entry that fits it better still speaks."""
+    model = shipped_model()
+    if model is None:
+        return None
+    probability = model.probability(question)
+    if probability >= model.cutoff:
+        return "harmful"
+    if probability < model.clear and not _legal_pattern().search(" " + fold(normalize(question))):
+        # "Is it punished?" is left to a refusal entry that matches it: it says the act is
+        # unlawful, and no other entry may speak of that act at all.
+        return "legitimate"
+    return None
+
+
 def excused(question: str) -> bool:
     """Whether a message is answered, never refused, even when a refusal entry of the
     knowledge base matches it best: a victim's ("tôi lỡ đọc mã OTP cho người ta", the rules'
@@ -157,6 +180,11 @@ def _own_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 @lru_cache(maxsize=1)
 def _guard_pattern() -> re.Pattern[str]:
     return _compile("{guard}", _rules_lists(), 0)
+
+
+@lru_cache(maxsize=1)
+def _legal_pattern() -> re.Pattern[str]:
+    return _compile("{legal}", _rules_lists(), 0)
 
 
 @lru_cache(maxsize=1)
