@@ -188,6 +188,20 @@ def test_a_short_follow_up_stays_on_the_previous_topic(kb_answerer: Answerer) ->
     assert any("VNeID" in s for s in after.suggestions) or "VNeID" in after.answer
 
 
+def test_a_follow_up_far_surer_with_the_previous_message_is_read_with_it(
+    kb_answerer: Answerer,
+) -> None:
+    # Alone, "chuyển 15 triệu" reads as a question on transfer limits, sure enough to answer.
+    first = kb_answerer.answer(
+        "Em gái tôi quen một anh trên mạng, anh ta bảo gửi quà về nhưng phải nộp phí hải quan, "
+        "có phải lừa không?"
+    )
+    question = "Nó chuyển 15 triệu rồi, giờ làm gì?"
+    assert kb_answerer.answer(question).answered_from[0].id != "atm-lam-quen-dau-tu"
+    after = kb_answerer.answer(question, context=first.turn())
+    assert after.answered_from[0].id == first.answered_from[0].id == "atm-lam-quen-dau-tu"
+
+
 def test_a_new_question_is_not_bent_by_the_previous_one(kb_answerer: Answerer) -> None:
     first = kb_answerer.answer("Bình dân học vụ số là gì?")
     answer = kb_answerer.answer("cách kích hoạt tài khoản VNeID", context=first.turn())
