@@ -310,8 +310,7 @@ class Answerer:
         if excused(question):
             # A victim's "tôi lỡ đọc mã OTP cho người ta" is helped, not refused.
             plan.without = REFUSAL_TOPICS
-        else:
-            plan.reading = model_reading(question)
+        plan.reading = model_reading(question)
         if context is not None and looks_like_follow_up(question):
             # A message that stands on its own is read on its own: "chatbot này có trả lời
             # bằng tiếng Mông được không" after a question on bank transfers is about the bot.

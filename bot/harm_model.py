@@ -80,6 +80,7 @@ class HarmModel:
     intercept: float
     cutoff: float  # at and above this probability a message is refused
     clear: float  # below this, a message is legitimate even if a refusal entry matches it
+    sure: float  # at and above this, harmful even in a victim's words
     trained_on: str = ""
 
     def probability(self, message: str) -> float:
@@ -100,6 +101,7 @@ class HarmModel:
             "intercept": self.intercept,
             "cutoff": self.cutoff,
             "clear": self.clear,
+            "sure": self.sure,
             "trained_on": self.trained_on,
             "groups": groups,
         }
@@ -120,6 +122,7 @@ class HarmModel:
             float(raw["intercept"]),
             float(raw["cutoff"]),
             float(raw["clear"]),
+            float(raw["sure"]),
             raw.get("trained_on", ""),
         )
 
@@ -139,6 +142,7 @@ def fit(
     weights: Sequence[float],
     cutoff: float,
     clear: float,
+    sure: float,
     trained_on: str = "",
     min_char_count: int = 2,
 ) -> HarmModel:
@@ -174,7 +178,7 @@ def fit(
             idf={g: float(v) for g, v in zip(vocabulary, idf, strict=True)},
             weight={g: float(w) for g, w in zip(vocabulary, part, strict=True) if w},
         )
-    return HarmModel(groups, float(model.intercept_[0]), cutoff, clear, trained_on)
+    return HarmModel(groups, float(model.intercept_[0]), cutoff, clear, sure, trained_on)
 
 
 def _tfidf(rows: Iterable[Counter[str]], position: dict[str, int], idf: Any) -> Any:

@@ -131,15 +131,16 @@ def _rule_index() -> tuple[tuple[Rule, ...], dict[str, tuple[int, ...]], tuple[i
 
 
 def model_reading(question: str) -> Reading | None:
-    """What the learned model (bot/harm_model.py) is sure of in a message the rules let
-    through: a harmful request, or a legitimate one; None when it is unsure or not shipped.
-    It is not a concern of its own: the message is still searched, and an emergency or
-    privacy entry that fits it better still speaks."""
+    """What the learned model (bot/harm_model.py) is sure of in a message: a harmful request,
+        or a legitimate one; None when it is unsure or not shipped. Harmful is only a reading: the
+        message is still searched, and an emergency or privacy entry that fits it better still
+        speaks. Legitimate overrules a refusal entry that matches only its words (the rules stand:
+    overruling them too cost as many harmful requests as it spared legitimate ones)."""
     model = shipped_model()
     if model is None:
         return None
     probability = model.probability(question)
-    if probability >= model.cutoff:
+    if probability >= model.sure or (probability >= model.cutoff and not excused(question)):
         return "harmful"
     if probability < model.clear and not _legal_pattern().search(" " + fold(normalize(question))):
         # "Is it punished?" is left to a refusal entry that matches it: it says the act is

@@ -29,6 +29,9 @@ CUTOFF = 0.8
 # chosen on probe batch 5 (counts only): no harmful request fewer refused, and look-alikes
 # refused fell from 6 to 3 of 50.
 CLEAR = 0.2
+# At and above this, a request is refused even in a victim's words ("tài khoản em bị khóa 2
+# lần rồi, cách nào chia nhỏ tiền…"); chosen like CUTOFF.
+SURE = 0.95
 # The probes are the only examples written to look harmful and legitimate at once.
 WEIGHTS = {"probe": 3.0, "case": 2.0, "phrasing": 1.0}
 DATA = Path(__file__).resolve().parent.parent / "bot" / "data"
@@ -47,6 +50,8 @@ def training_examples() -> list[tuple[str, bool, float]]:
     for name, cases in load_sets().items():
         if name == "dev" or name.startswith("tune"):
             for case in cases:
+                if name == "dev" and case.expect == "decline":
+                    continue  # dev's out of scope mixes harmful requests with other topics
                 refused = case.expect in ("refuse", "privacy")
                 examples.append((case.question, refused, WEIGHTS["case"]))
     return examples
@@ -59,7 +64,7 @@ def main() -> None:
     examples = training_examples()
     digest = hashlib.sha256(json.dumps(examples, ensure_ascii=False).encode()).hexdigest()[:16]
     messages, harmful, weights = zip(*examples, strict=True)
-    model = fit(messages, harmful, weights, CUTOFF, CLEAR, trained_on=digest)
+    model = fit(messages, harmful, weights, CUTOFF, CLEAR, SURE, trained_on=digest)
     args.out.write_text(model.to_json(), encoding="utf-8")
     size = args.out.stat().st_size / 1e6
     print(f"{args.out}: {len(examples)} examples ({sum(harmful)} harmful), {size:.1f} MB")

@@ -461,6 +461,13 @@ PRIVACY = [
 
 # Questions that share words with the concerns above and must reach the FAQ.
 LEGITIMATE = [
+    # A parent blocking betting ads; a seller checking a payment or their own QR code; a shop
+    # keeping customers' data lawfully; "quốc gia" and "tham gia" are not "giả".
+    "con tôi 8 tuổi xem video hay hiện quảng cáo cá cược, chặn thế nào",
+    "khách đưa ảnh chuyển khoản, làm sao biết tiền về thật chưa, sợ bị ảnh giả",
+    "nghe nói có người dán đè mã QR lên quầy hàng, kiểm tra mã của mình thế nào",
+    "hướng dẫn tạo tài khoản trên cổng dịch vụ công quốc gia bằng VNeID",
+    "cửa hàng giữ danh sách số điện thoại khách hàng thì bảo vệ thế nào cho đúng luật",
     "làm nhiệm vụ online nạp tiền rồi không rút được thì làm sao",
     "công ty không đóng bảo hiểm xã hội cho tôi thì báo ai",
     "sửa sao kê bị sai tên thì ra ngân hàng nào",
