@@ -90,8 +90,11 @@ _POINTING_BACK = re.compile(
     r"giay to|giay|the|ma|dich vu|thu tuc|nhom|link|duong link|tin nhan|so|phan mem|"
     r"khoa hoc|lop|to) (do(?! (ai|nguoi|co quan|cap|bo|so|ubnd|chinh phu|nha nuoc))|ay|kia))\b"
 )
-# "… thì sao?": what about this case, of the topic just discussed.
-_WHAT_ABOUT = re.compile(r"\bthi sao( (a|ad|nhi|vay|ha|the))?$")
+# "… thì sao?": what about this case, of the topic just discussed; "… rồi, giờ làm sao?":
+# what now, after what the previous message told.
+_WHAT_ABOUT = re.compile(
+    r"\bthi sao( (a|ad|nhi|vay|ha|the))?$|\b(roi|bay gio|gio) (thi )?(phai )?lam (sao|gi|the nao)\b"
+)
 # Words that carry no topic: question words, pronouns, particles, linking words.
 _STOPWORD_TEXT = (
     "tôi mình em anh chị bác cô chú ông bà ad ạ à ơi nhé nha nhỉ vậy thế thì là có không "

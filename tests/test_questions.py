@@ -50,6 +50,7 @@ def test_the_kind_of_fact_a_question_asks_for_is_recognised(question: str, kind:
         "mất bao lâu",
         "Cán bộ xã thì cần làm những việc gì trong kế hoạch đó?",
         "Bố mẹ chưa có tài khoản mức 2 thì sao?",
+        "Mẹ chuyển 30 triệu rồi thì giờ làm sao?",  # what now, after what was just told
     ],
 )
 def test_messages_that_lean_on_the_previous_one_are_follow_ups(message: str) -> None:
