@@ -81,7 +81,14 @@ class HarmModel:
     cutoff: float  # at and above this probability a message is refused
     clear: float  # below this, a message is legitimate even if a refusal entry matches it
     sure: float  # at and above this, harmful even in a victim's words
+    # Shorter messages are not read at all: without a context to read intent from, a plain
+    # "cách quét mã QR để trả tiền" scored near the cutoff, and the model never caught a
+    # harmful request of fewer than 17 words that the rules and refusal entries had missed.
+    min_words: int
     trained_on: str = ""
+
+    def reads(self, message: str) -> bool:
+        return len(message.split()) >= self.min_words
 
     def probability(self, message: str) -> float:
         text = prepare(message)
@@ -102,6 +109,7 @@ class HarmModel:
             "cutoff": self.cutoff,
             "clear": self.clear,
             "sure": self.sure,
+            "min_words": self.min_words,
             "trained_on": self.trained_on,
             "groups": groups,
         }
@@ -123,6 +131,7 @@ class HarmModel:
             float(raw["cutoff"]),
             float(raw["clear"]),
             float(raw["sure"]),
+            int(raw["min_words"]),
             raw.get("trained_on", ""),
         )
 
@@ -143,6 +152,7 @@ def fit(
     cutoff: float,
     clear: float,
     sure: float,
+    min_words: int,
     trained_on: str = "",
     min_char_count: int = 2,
 ) -> HarmModel:
@@ -178,7 +188,7 @@ def fit(
             idf={g: float(v) for g, v in zip(vocabulary, idf, strict=True)},
             weight={g: float(w) for g, w in zip(vocabulary, part, strict=True) if w},
         )
-    return HarmModel(groups, float(model.intercept_[0]), cutoff, clear, sure, trained_on)
+    return HarmModel(groups, float(model.intercept_[0]), cutoff, clear, sure, min_words, trained_on)
 
 
 def _tfidf(rows: Iterable[Counter[str]], position: dict[str, int], idf: Any) -> Any:

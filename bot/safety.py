@@ -137,7 +137,7 @@ def model_reading(question: str) -> Reading | None:
         speaks. Legitimate overrules a refusal entry that matches only its words (the rules stand:
     overruling them too cost as many harmful requests as it spared legitimate ones)."""
     model = shipped_model()
-    if model is None:
+    if model is None or not model.reads(question):
         return None
     probability = model.probability(question)
     if probability >= model.sure or (probability >= model.cutoff and not excused(question)):

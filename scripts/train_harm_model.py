@@ -32,6 +32,8 @@ CLEAR = 0.2
 # At and above this, a request is refused even in a victim's words ("tài khoản em bị khóa 2
 # lần rồi, cách nào chia nhỏ tiền…"); chosen like CUTOFF.
 SURE = 0.95
+# The fewest words of a message the model reads (bot/harm_model.py says why).
+MIN_WORDS = 12
 # The probes are the only examples written to look harmful and legitimate at once.
 WEIGHTS = {"probe": 3.0, "case": 2.0, "phrasing": 1.0}
 DATA = Path(__file__).resolve().parent.parent / "bot" / "data"
@@ -64,7 +66,7 @@ def main() -> None:
     examples = training_examples()
     digest = hashlib.sha256(json.dumps(examples, ensure_ascii=False).encode()).hexdigest()[:16]
     messages, harmful, weights = zip(*examples, strict=True)
-    model = fit(messages, harmful, weights, CUTOFF, CLEAR, SURE, trained_on=digest)
+    model = fit(messages, harmful, weights, CUTOFF, CLEAR, SURE, MIN_WORDS, trained_on=digest)
     args.out.write_text(model.to_json(), encoding="utf-8")
     size = args.out.stat().st_size / 1e6
     print(f"{args.out}: {len(examples)} examples ({sum(harmful)} harmful), {size:.1f} MB")

@@ -191,13 +191,14 @@ def test_a_short_follow_up_stays_on_the_previous_topic(kb_answerer: Answerer) ->
 def test_a_follow_up_far_surer_with_the_previous_message_is_read_with_it(
     kb_answerer: Answerer,
 ) -> None:
-    # Alone, "chuyển 15 triệu" reads as a question on transfer limits, sure enough to answer.
+    # Alone, "chuyển 20 triệu" reads, surely enough to answer, as a question on transfer limits.
     first = kb_answerer.answer(
-        "Em gái tôi quen một anh trên mạng, anh ta bảo gửi quà về nhưng phải nộp phí hải quan, "
-        "có phải lừa không?"
+        "Bác tôi quen một người nước ngoài qua mạng, người đó hứa gửi quà nhưng đòi đóng phí "
+        "hải quan trước, vậy có phải lừa đảo?"
     )
-    question = "Nó chuyển 15 triệu rồi, giờ làm gì?"
-    assert kb_answerer.answer(question).answered_from[0].id != "atm-lam-quen-dau-tu"
+    question = "Bác ấy chuyển 20 triệu rồi, giờ làm gì?"
+    alone = kb_answerer.answer(question)
+    assert alone.answered and alone.answered_from[0].id != "atm-lam-quen-dau-tu"
     after = kb_answerer.answer(question, context=first.turn())
     assert after.answered_from[0].id == first.answered_from[0].id == "atm-lam-quen-dau-tu"
 

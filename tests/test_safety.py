@@ -468,6 +468,13 @@ LEGITIMATE = [
     "nghe nói có người dán đè mã QR lên quầy hàng, kiểm tra mã của mình thế nào",
     "hướng dẫn tạo tài khoản trên cổng dịch vụ công quốc gia bằng VNeID",
     "cửa hàng giữ danh sách số điện thoại khách hàng thì bảo vệ thế nào cho đúng luật",
+    # A spouse's gambling reported; a definition; proof of one's own payment; refusing a
+    # neighbour; switching off the employer's tracking after work.
+    "vợ tôi nghiện cá độ qua mạng, nợ nhiều, tôi muốn trình báo công an thì làm sao",
+    "rửa tiền qua tài khoản là gì, cho bạn mượn tài khoản có bị liên đới không",
+    "shop bảo ảnh chuyển khoản của em là giả, làm sao chứng minh em đã chuyển khoản thật",
+    "hàng xóm hỏi mượn thẻ bhyt của tôi, dùng thẻ bhyt của người khác đi khám có bị phạt không",
+    "công ty theo dõi vị trí qua điện thoại, hết ca tôi tắt định vị được không",
     "làm nhiệm vụ online nạp tiền rồi không rút được thì làm sao",
     "công ty không đóng bảo hiểm xã hội cho tôi thì báo ai",
     "sửa sao kê bị sai tên thì ra ngân hàng nào",
