@@ -25,7 +25,15 @@ from .questions import (
     topic_anchor,
 )
 from .safety import REPLIES as SAFETY_REPLIES
-from .safety import Concern, Reading, about_oneself, concern, excused, model_reading
+from .safety import (
+    Concern,
+    Reading,
+    about_oneself,
+    asks_if_punished,
+    concern,
+    excused,
+    model_reading,
+)
 from .search import Hit, Retriever
 from .text import fold, normalize
 
@@ -435,8 +443,20 @@ class Answerer:
         if best is None or best.score < self.threshold:
             return self._decline(question, hits, sources)
         if declines(best.source.topic):
-            text = best.source.answer or DECLINE_REPLY
             intent = cast(Intent, DECLINE_TOPICS[str(best.source.topic)])
+            if intent == "harmful" and asks_if_punished(question):
+                # "làm giả giấy tờ bị phạt thế nào" is answered by the refusal entry's account
+                # of the law, without its "I cannot help with this".
+                return Answer(
+                    question,
+                    True,
+                    _as_account_of_the_law(best.source.answer or ""),
+                    "faq",
+                    best.score,
+                    sources,
+                    answered_from=(_source_ref(best),),
+                )
+            text = best.source.answer or DECLINE_REPLY
             return Answer(question, False, text, "none", best.score, sources, intent=intent)
         kind = fact_kind(question)
         if kind in MISSING_FACT_NAMES and not _gives_fact(best, question, kind):
@@ -607,6 +627,21 @@ def _gives_fact(hit: Hit, question: str, kind: FactKind) -> bool:
 
 def _source_ref(hit: Hit) -> SourceRef:
     return SourceRef(hit.source.id, hit.source.title, hit.chunk.section, hit.source.url)
+
+
+_REFUSAL_OPENING = re.compile(r"^Tôi không thể hỗ trợ yêu cầu này(?: vì |\. )")
+PUNISHMENT_NOTE = (
+    "Mức xử phạt cụ thể tùy hành vi và mức độ vi phạm, do cơ quan có thẩm quyền quyết định "
+    "theo quy định của pháp luật."
+)
+
+
+def _as_account_of_the_law(refusal: str) -> str:
+    """A refusal entry's answer told to someone asking whether the act is punished."""
+    text = _REFUSAL_OPENING.sub("", refusal, count=1)
+    first, rest = text.split("\n\n", 1) if "\n\n" in text else (text, "")
+    first = f"{first[:1].upper()}{first[1:]} {PUNISHMENT_NOTE}"
+    return f"{first}\n\n{rest}".strip()
 
 
 def _refusal(question: str, worry: Concern) -> Answer:

@@ -66,6 +66,9 @@ REPLIES: dict[Concern, str] = {
 GAP_WORDS = 6
 
 _CONCERNS: frozenset[str] = frozenset(get_args(Concern))
+_EVADING = re.compile(
+    r" (?:de|sao cho|ma|khoi|tranh|cho) (?:khong |ko |k )?bi (?:phat|bat|xu ly|phat hien|lo|tu)"
+)
 _NAME = re.compile(r"\{([a-z_]+)\}")
 _GAP = re.compile(r"\s*~(\d?)\s*")
 _TOKEN = re.compile(r"[^\W_]+")
@@ -130,6 +133,14 @@ def _rule_index() -> tuple[tuple[Rule, ...], dict[str, tuple[int, ...]], tuple[i
     return rules, {word: tuple(found) for word, found in by_word.items()}, always
 
 
+def asks_if_punished(question: str) -> bool:
+    """Whether a message asks if an act is lawful or what it costs the doer ("làm giả giấy
+    tờ bị phạt thế nào", "có bị liên đới không"): the rules' {legal} list, but not a wish to
+    escape it ("… để không bị phạt", "… mà không bị bắt")."""
+    text = " " + fold(normalize(question))
+    return _legal_pattern().search(text) is not None and _EVADING.search(text) is None
+
+
 def model_reading(question: str) -> Reading | None:
     """What the learned model (bot/harm_model.py) is sure of in a message: a harmful request,
         or a legitimate one; None when it is unsure or not shipped. Harmful is only a reading: the
@@ -142,7 +153,7 @@ def model_reading(question: str) -> Reading | None:
     probability = model.probability(question)
     if probability >= model.sure or (probability >= model.cutoff and not excused(question)):
         return "harmful"
-    if probability < model.clear and not _legal_pattern().search(" " + fold(normalize(question))):
+    if probability < model.clear and not asks_if_punished(question):
         # "Is it punished?" is left to a refusal entry that matches it: it says the act is
         # unlawful, and no other entry may speak of that act at all.
         return "legitimate"
