@@ -375,8 +375,8 @@ class Answerer:
             and not declines(leaning[0].source.topic)
             and leaning[0].score >= main[0].score + CONTEXT_MARGIN
         ):
-            # "Chị ấy chuyển 20 triệu rồi, giờ làm gì?" after a question on a scam reads, alone,
-            # as one on transfer limits (0.41); with the scam it is far surer (0.89).
+            # "Bác ấy chuyển 20 triệu rồi, giờ làm gì?" after a question on a scam reads, alone,
+            # as one on transfer limits (0.62); with the scam it is far surer (0.90).
             main, text = leaning, str(plan.with_context)
         elif (
             plan.with_context
