@@ -76,6 +76,8 @@ class Group:
 
 @dataclass(frozen=True)
 class HarmModel:
+    """The trained model and the probabilities at which `safety.model_reading` acts on it."""
+
     groups: dict[str, Group]
     intercept: float
     cutoff: float  # at and above this probability a message is refused
