@@ -45,9 +45,8 @@ index: $(VENV)/.installed
 	$(PY) -m bot build-index
 
 ## Ship the bundled knowledge's vectors and ranker (bot/data/), so a first build takes seconds
-seed: $(VENV)/.installed
+seed: $(VENV)/.installed harm-model
 	$(PY) scripts/write_seed.py
-	$(PY) scripts/train_harm_model.py
 
 ## Retrain the harmful-request model (bot/data/harm-model.json), after editing a refusal entry
 harm-model: $(VENV)/.installed

@@ -18,7 +18,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -66,12 +66,15 @@ class Group:
     weight: dict[str, float]
 
     def score(self, grams: Counter[str]) -> float:
-        # Sublinear TF times IDF, normalised to unit length within the group.
-        values = {g: (1.0 + math.log(n)) * self.idf[g] for g, n in grams.items() if g in self.idf}
-        norm = math.sqrt(sum(v * v for v in values.values()))
-        if not norm:
-            return 0.0
-        return sum(v * self.weight.get(g, 0.0) for g, v in values.items()) / norm
+        return sum(v * self.weight.get(g, 0.0) for g, v in tfidf(grams, self.idf).items())
+
+
+def tfidf(grams: Counter[str], idf: Mapping[str, float]) -> dict[str, float]:
+    """Sublinear TF times IDF of the known n-grams, normalised to unit length: the features
+    both training and serving compute."""
+    values = {g: (1.0 + math.log(n)) * idf[g] for g, n in grams.items() if g in idf}
+    norm = math.sqrt(sum(v * v for v in values.values()))
+    return {g: v / norm for g, v in values.items()} if norm else {}
 
 
 @dataclass(frozen=True)
@@ -166,49 +169,41 @@ def fit(
 
     texts = [prepare(m) for m in messages]
     counted = {name: [extract(t) for t in texts] for name, extract in GROUPS.items()}
-    vocabularies: dict[str, list[str]] = {}
-    idfs: dict[str, np.ndarray] = {}
+    idfs: dict[str, dict[str, float]] = {}
     matrices = []
     for name, rows in counted.items():
         df: Counter[str] = Counter(g for row in rows for g in row)
         least = min_char_count if name == "char" else 1
         vocabulary = sorted(g for g, n in df.items() if n >= least)
-        position = {g: i for i, g in enumerate(vocabulary)}
-        idf = np.log((1 + len(rows)) / (1 + np.array([df[g] for g in vocabulary]))) + 1.0
-        matrices.append(_tfidf(rows, position, idf))
-        vocabularies[name], idfs[name] = vocabulary, idf
+        idfs[name] = {g: math.log((1 + len(rows)) / (1 + df[g])) + 1.0 for g in vocabulary}
+        matrices.append(_matrix(rows, idfs[name]))
     features = csr_matrix(hstack(matrices))
     model = LogisticRegression(C=4.0, max_iter=5000, class_weight="balanced")
     model.fit(features, np.asarray(harmful, dtype=int), sample_weight=np.asarray(weights))
     coefficients = model.coef_[0]
     groups, start = {}, 0
     for name in GROUPS:
-        vocabulary, idf = vocabularies[name], idfs[name]
-        part = coefficients[start : start + len(vocabulary)]
-        start += len(vocabulary)
-        groups[name] = Group(
-            idf={g: float(v) for g, v in zip(vocabulary, idf, strict=True)},
-            weight={g: float(w) for g, w in zip(vocabulary, part, strict=True) if w},
-        )
+        idf = idfs[name]
+        part = coefficients[start : start + len(idf)]
+        start += len(idf)
+        weight = {g: float(w) for g, w in zip(idf, part, strict=True) if w}
+        groups[name] = Group(idf=idf, weight=weight)
     return HarmModel(groups, float(model.intercept_[0]), cutoff, clear, sure, min_words, trained_on)
 
 
-def _tfidf(rows: Iterable[Counter[str]], position: dict[str, int], idf: Any) -> Any:
+def _matrix(rows: Iterable[Counter[str]], idf: dict[str, float]) -> Any:
+    """The rows' features as a sparse matrix, one column per n-gram of `idf`, in its order."""
     import numpy as np
     from scipy.sparse import csr_matrix
 
+    position = {g: i for i, g in enumerate(idf)}
     data: list[float] = []
     columns: list[int] = []
     pointers = [0]
     for row in rows:
-        known = [
-            (position[g], (1.0 + math.log(n)) * idf[position[g]])
-            for g, n in row.items()
-            if g in position
-        ]
-        norm = math.sqrt(sum(v * v for _, v in known)) or 1.0
-        columns.extend(c for c, _ in known)
-        data.extend(v / norm for _, v in known)
+        for g, value in tfidf(row, idf).items():
+            columns.append(position[g])
+            data.append(value)
         pointers.append(len(columns))
     return csr_matrix(
         (np.asarray(data), np.asarray(columns, dtype=np.int64), np.asarray(pointers)),

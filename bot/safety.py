@@ -143,9 +143,9 @@ def asks_if_punished(question: str) -> bool:
 
 def model_reading(question: str) -> Reading | None:
     """What the learned model (bot/harm_model.py) is sure of in a message: a harmful request,
-        or a legitimate one; None when it is unsure or not shipped. Harmful is only a reading: the
-        message is still searched, and an emergency or privacy entry that fits it better still
-        speaks. Legitimate overrules a refusal entry that matches only its words (the rules stand:
+    or a legitimate one; None when it is unsure or not shipped. Harmful is only a reading: the
+    message is still searched, and an emergency or privacy entry that fits it better still
+    speaks. Legitimate overrules a refusal entry that matches only its words (the rules stand:
     overruling them too cost as many harmful requests as it spared legitimate ones)."""
     model = shipped_model()
     if model is None or not model.reads(question):

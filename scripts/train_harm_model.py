@@ -17,11 +17,11 @@ from pathlib import Path
 
 from evaluate import EVAL, load_sets
 
+from bot.answer import REFUSAL_TOPICS
 from bot.harm_model import MODEL_FILE, fit
 from bot.knowledge import load_knowledge, source_files
 from bot.settings import Settings
 
-REFUSAL_TOPICS = ("tu-choi-vi-pham", "tu-choi-rieng-tu")
 # Chosen on probe batch 5 and the held-out sets' legitimate questions (counts only): the
 # highest cutoff that kept most of the gain and refused none of those questions.
 CUTOFF = 0.8
