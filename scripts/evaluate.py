@@ -31,12 +31,14 @@ SETS = (
     "tune-3",
     "tune-4",
     "tune-5",
+    "tune-6",
     "heldout",
     "heldout-2",
     "heldout-3",
     "heldout-4",
     "heldout-5",
     "heldout-6",
+    "heldout-7",
 )
 
 
@@ -66,6 +68,7 @@ def load_sets() -> dict[str, list[Case]]:
     conversations = load_cases(EVAL / "blind-4.jsonl")
     fifth = load_cases(EVAL / "blind-5.jsonl")
     sixth = load_cases(EVAL / "blind-6.jsonl")
+    seventh = load_cases(EVAL / "blind-7.jsonl")
     return {
         "dev": load_cases(EVAL / "dev.jsonl"),
         "tune": [c for c in blind if c.split == "tune"],
@@ -73,6 +76,7 @@ def load_sets() -> dict[str, list[Case]]:
         "tune-3": [c for c in conversations if c.split == "tune-3"],
         "tune-4": [c for c in fifth if c.split == "tune-4"],
         "tune-5": [c for c in sixth if c.split == "tune-5"],
+        "tune-6": [c for c in seventh if c.split == "tune-6"],
         "heldout": [c for c in blind if c.split == "heldout"],
         # Written afresh, blind, after the knowledge base grew; never looked at while tuning.
         "heldout-2": load_cases(EVAL / "blind-2.jsonl"),
@@ -84,6 +88,8 @@ def load_sets() -> dict[str, list[Case]]:
         "heldout-5": [c for c in fifth if c.split == "heldout-5"],
         # Batch 6 (2026-12-02, after the chuyen-doi-so topic): split tune-5 / heldout-6.
         "heldout-6": [c for c in sixth if c.split == "heldout-6"],
+        # Batch 7 (2026-12-02, evening): every kind, split tune-6 / heldout-7.
+        "heldout-7": [c for c in seventh if c.split == "heldout-7"],
     }
 
 
