@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .chunking import split_sentences
-from .questions import FactKind
+from .questions import FactKind, without_asking
 from .text import lexical_tokens
 
 Weigh = Callable[[Sequence[str]], dict[str, float]]
@@ -59,11 +59,26 @@ _ASKS_WEBSITE = re.compile(
     re.I,
 )
 _LIST_MARK = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-zđ][.)])\s+")
+# A list item that opens with a short label: "3. Ngày 26/3/2025: Thủ tướng phát động …" is
+# one fact, though its colon before a capital ends a sentence for chunking.
+_LABELLED_ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-zđ][.)])\s+[^:.!?]{1,40}:$")
+LABEL_WORDS = 6
 # Where a lead sentence stops being a lead: one phone screen.
 LEAD_CHARS = 420
 FACT_BONUS = 0.25  # a sentence shaped like the asked fact
 LEAD_MARGIN = 0.1  # how much better than the opening sentence a lead must match
 YES_NO_MARGIN = 0.2  # ... for a yes/no question, whose shape no sentence shows
+
+
+def _sentences(line: str) -> list[str]:
+    """The sentences of a line of an answer, a labelled list item kept whole."""
+    units: list[str] = []
+    for sentence in split_sentences(line):
+        if units and _LABELLED_ITEM.match(units[-1]) and len(units[-1].split()) <= LABEL_WORDS:
+            units[-1] = f"{units[-1]} {sentence}"
+        else:
+            units.append(sentence)
+    return units
 
 
 def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
@@ -86,7 +101,7 @@ def states_fact(answer: str, question: str, kind: FactKind) -> bool:
     return any(
         _holds_fact(sentence, question, kind)
         for line in answer.splitlines()
-        for sentence in split_sentences(line)
+        for sentence in _sentences(line)
     )
 
 
@@ -116,12 +131,12 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
     """The sentence of an answer that holds the asked fact, said first; None when the answer
     already opens with it (or no sentence stands out)."""
     lines = [line for line in answer.splitlines() if line.strip()]
-    numbered = [(n, s) for n, line in enumerate(lines) for s in split_sentences(line)]
+    numbered = [(n, s) for n, line in enumerate(lines) for s in _sentences(line)]
     sentences = [s for _, s in numbered]
     if len(sentences) < 2:
         return None
     holds = [_holds_fact(s, question, kind) for s in sentences]
-    scores = _scores(sentences, question, weigh, kind, holds)
+    scores = _scores(sentences, without_asking(question, kind), weigh, kind, holds)
     # A line that introduces a list (it ends with ":") is no fact of its own.
     scores[[i for i, s in enumerate(sentences) if s.rstrip().endswith(":")]] = -1.0
     first = next((i for i, s in enumerate(sentences) if not s.rstrip().endswith(":")), 0)

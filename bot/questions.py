@@ -91,9 +91,11 @@ _POINTING_BACK = re.compile(
     r"khoa hoc|lop|to) (do(?! (ai|nguoi|co quan|cap|bo|so|ubnd|chinh phu|nha nuoc))|ay|kia))\b"
 )
 # "… thì sao?": what about this case, of the topic just discussed; "… rồi, giờ làm sao?":
-# what now, after what the previous message told.
+# what now, after what the previous message told; "em lỡ nạp 2 triệu rồi, lấy lại được
+# không": what now, after doing what the previous message warned of.
 _WHAT_ABOUT = re.compile(
     r"\bthi sao( (a|ad|nhi|vay|ha|the))?$|\b(roi|bay gio|gio) (thi )?(phai )?lam (sao|gi|the nao)\b"
+    r"|\blo (\S+ ){1,6}roi\b"
 )
 # Words that carry no topic: question words, pronouns, particles, linking words.
 _STOPWORD_TEXT = (
@@ -149,6 +151,16 @@ def fact_kind(question: str) -> FactKind | None:
         if pattern.search(folded):
             return kind
     return None
+
+
+def without_asking(question: str, kind: FactKind) -> str:
+    """A fact question without the words that ask for the fact, folded: "… phát động từ ngày
+    nào" shares "từ ngày" with "Từ ngày 1/4/2025: …" only by the way it asks."""
+    folded = _folded(question)
+    if kind == "yes_no":  # its pattern spans the whole question
+        return folded
+    pattern = next(p for k, p in _FACT_PATTERNS if k == kind)
+    return " ".join(pattern.sub(" ", folded).split())
 
 
 def content_words(text: str) -> list[str]:

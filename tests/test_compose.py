@@ -107,3 +107,14 @@ def test_a_website_asked_for_leads_even_among_sentences_that_say_where() -> None
     )
     first = lead(entry, "nộp thuế online thì vào trang web nào", weigh, "where")
     assert first is not None and "dichvucong.gov.vn" in first
+
+
+def test_the_words_that_ask_for_a_date_do_not_choose_the_date() -> None:
+    entry = (
+        "Các mốc của phong trào:\n"
+        "1. Tháng 11/2024: phong trào được đề xuất.\n"
+        "2. Ngày 26/3/2025: Thủ tướng phát động phong trào tại Hà Nội.\n"
+        "3. Từ ngày 1/4/2025: nền tảng học tập được dùng trên toàn quốc."
+    )
+    first = lead(entry, "phong trào được Thủ tướng phát động từ ngày nào", weigh, "time")
+    assert first is not None and "26/3/2025" in first

@@ -51,6 +51,7 @@ def test_the_kind_of_fact_a_question_asks_for_is_recognised(question: str, kind:
         "Cán bộ xã thì cần làm những việc gì trong kế hoạch đó?",
         "Bố mẹ chưa có tài khoản mức 2 thì sao?",
         "Mẹ chuyển 30 triệu rồi thì giờ làm sao?",  # what now, after what was just told
+        "bác lỡ bấm vào cái đường link đấy rồi, có mất tiền không",  # after a warning
     ],
 )
 def test_messages_that_lean_on_the_previous_one_are_follow_ups(message: str) -> None:
