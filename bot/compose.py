@@ -58,10 +58,11 @@ _ASKS_WEBSITE = re.compile(
     r"tên miền|ten mien|địa chỉ web|dia chi web)\b",
     re.I,
 )
-_LIST_MARK = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-zđ][.)])\s+")
+_MARKER = r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-zđ][.)])\s+"
+_LIST_MARK = re.compile(_MARKER)
 # A list item that opens with a short label: "3. Ngày 26/3/2025: Thủ tướng phát động …" is
 # one fact, though its colon before a capital ends a sentence for chunking.
-_LABELLED_ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-zđ][.)])\s+[^:.!?]{1,40}:$")
+_LABELLED_ITEM = re.compile(_MARKER + r"[^:.!?]{1,40}:$")
 LABEL_WORDS = 6
 # Where a lead sentence stops being a lead: one phone screen.
 LEAD_CHARS = 420
