@@ -32,6 +32,7 @@ SETS = (
     "tune-4",
     "tune-5",
     "tune-6",
+    "tune-7",
     "heldout",
     "heldout-2",
     "heldout-3",
@@ -39,6 +40,7 @@ SETS = (
     "heldout-5",
     "heldout-6",
     "heldout-7",
+    "heldout-8",
 )
 
 
@@ -69,6 +71,7 @@ def load_sets() -> dict[str, list[Case]]:
     fifth = load_cases(EVAL / "blind-5.jsonl")
     sixth = load_cases(EVAL / "blind-6.jsonl")
     seventh = load_cases(EVAL / "blind-7.jsonl")
+    eighth = load_cases(EVAL / "blind-8.jsonl")
     return {
         "dev": load_cases(EVAL / "dev.jsonl"),
         "tune": [c for c in blind if c.split == "tune"],
@@ -77,6 +80,7 @@ def load_sets() -> dict[str, list[Case]]:
         "tune-4": [c for c in fifth if c.split == "tune-4"],
         "tune-5": [c for c in sixth if c.split == "tune-5"],
         "tune-6": [c for c in seventh if c.split == "tune-6"],
+        "tune-7": [c for c in eighth if c.split == "tune-7"],
         "heldout": [c for c in blind if c.split == "heldout"],
         # Written afresh, blind, after the knowledge base grew; never looked at while tuning.
         "heldout-2": load_cases(EVAL / "blind-2.jsonl"),
@@ -90,6 +94,8 @@ def load_sets() -> dict[str, list[Case]]:
         "heldout-6": [c for c in sixth if c.split == "heldout-6"],
         # Batch 7 (2026-12-02, evening): every kind, split tune-6 / heldout-7.
         "heldout-7": [c for c in seventh if c.split == "heldout-7"],
+        # Batch 8 (2026-12-02, night): every kind, split tune-7 / heldout-8.
+        "heldout-8": [c for c in eighth if c.split == "heldout-8"],
     }
 
 
