@@ -15,7 +15,7 @@ import numpy as np
 
 from .chunking import split_sentences
 from .questions import FactKind, without_asking
-from .text import lexical_tokens
+from .text import lexical_tokens, normalize
 
 Weigh = Callable[[Sequence[str]], dict[str, float]]
 
@@ -52,6 +52,7 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     "contact": re.compile(r"\b\d{3,4}([ .]?\d{2,4})*\b"),
     "yes_no": re.compile(r"^(Có|Không|Được|Chưa|Nên|Phải|Cần)\b"),  # for passages only
 }
+_DOCUMENT_DATE = r"(?:ngày\s+)?(?:\d{1,2}/\d{1,2}/\d{4}|\d{1,2} tháng \d{1,2} năm \d{4})"
 _WEBSITE = re.compile(r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b", re.I)
 _ASKS_WEBSITE = re.compile(
     r"\b(trang web|website|web nào|web nao|trang nào|trang nao|đường link|duong link|"
@@ -67,6 +68,7 @@ LABEL_WORDS = 6
 # Where a lead sentence stops being a lead: one phone screen.
 LEAD_CHARS = 420
 FACT_BONUS = 0.25  # a sentence shaped like the asked fact
+DATED_BONUS = 0.5  # ... that dates the very document the question names by its number
 LEAD_MARGIN = 0.1  # how much better than the opening sentence a lead must match
 YES_NO_MARGIN = 0.2  # ... for a yes/no question, whose shape no sentence shows
 
@@ -97,6 +99,17 @@ def _asks_address(question: str, kind: FactKind) -> bool:
     return kind == "where" and _ASKS_WEBSITE.search(question) is not None
 
 
+def _dates_named_document(sentence: str, question: str) -> bool:
+    """Whether a sentence gives a date right after a document number the question names:
+    "Nghị quyết số 03/NQ-CP ngày 09/01/2025" answers "nghị quyết 03/NQ-CP ban hành ngày
+    nào"; "… Nghị quyết 71/NQ-CP ngày 01/4/2025: sửa đổi Chương trình ban hành kèm Nghị
+    quyết 03/NQ-CP" only mentions it beside another document's date."""
+    for number in set(re.findall(r"\d+", normalize(question))):
+        if re.search(rf"(?<![\d/]){number}(?!\d)[^\s,;.:]*\s+{_DOCUMENT_DATE}", sentence, re.I):
+            return True
+    return False
+
+
 def states_fact(answer: str, question: str, kind: FactKind) -> bool:
     """Whether any sentence of an answer has the shape of the asked fact."""
     return any(
@@ -125,6 +138,8 @@ def _scores(
         scores[i] = sum(w for t, w in weights.items() if t in tokens) / total
         if holds[i]:
             scores[i] += FACT_BONUS
+            if kind == "time" and _dates_named_document(sentence, question):
+                scores[i] += DATED_BONUS
     return scores
 
 

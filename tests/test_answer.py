@@ -83,6 +83,8 @@ def test_a_victim_is_never_refused_as_if_they_were_the_wrongdoer(kb_answerer: An
     for question in (
         "tôi lỡ đọc mã ô tê pê cho người ta rồi bây giờ tài khoản bị trừ mất năm triệu",
         "mã QR dán ở quầy có sợ bị ai dán đè mã khác lên không",
+        # "nhỡ" (what if) folds to "nho", whose tail once hid "người ta" from the victim list.
+        "nhỡ người ta lấy mã khác dán đè lên mã của mình ở sạp thì sao",
     ):
         answer = kb_answerer.answer(question)
         assert answer.intent == "question"

@@ -118,3 +118,17 @@ def test_the_words_that_ask_for_a_date_do_not_choose_the_date() -> None:
     )
     first = lead(entry, "phong trào được Thủ tướng phát động từ ngày nào", weigh, "time")
     assert first is not None and "26/3/2025" in first
+
+
+def test_a_documents_date_is_the_one_given_beside_its_number() -> None:
+    # Both later sentences name decision 12/QĐ-UBND; only the last dates it. The first one
+    # shares more words with the question ("ban hành") but dates another document.
+    entry = (
+        "Các văn bản của huyện về chợ phiên:\n"
+        "UBND huyện ban hành Kế hoạch số 40/KH-UBND ngày 3/6/2025 thực hiện "
+        "Quyết định 12/QĐ-UBND.\n"
+        "- Quyết định số 12/QĐ-UBND ngày 15/2/2025: quy định thu phí chợ phiên qua mã QR."
+    )
+    first = lead(entry, "quyết định 12/QĐ-UBND ban hành ngày nào", weigh, "time")
+    assert first is not None and "15/2/2025" in first
+    assert "3/6/2025" not in first
