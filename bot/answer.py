@@ -363,9 +363,15 @@ class Answerer:
         )
         if plan.focus and not sure_alone and not (main and declines(main[0].source.topic)):
             # "… nghị quyết 57 là gì, thấy trên xã treo băng rôn hoài": the asking clause alone;
-            # not when the whole leans to a refusal, whose reason may lie in the other clauses.
+            # not when the whole leans to a refusal, whose reason may lie in the other clauses,
+            # nor to refuse: "… ông muốn ủy quyền cho con trai nhận lương hưu, giấy ủy quyền làm
+            # ở đâu" is no forgery, though its last clause alone reads like one.
             focused_hits = hits[plan.focus]
-            if focused_hits and (not main or focused_hits[0].score > main[0].score):
+            if (
+                focused_hits
+                and focused_hits[0].source.topic not in REFUSAL_TOPICS
+                and (not main or focused_hits[0].score > main[0].score)
+            ):
                 main, text = focused_hits, plan.focus
                 sure_alone = main[0].score >= self.threshold
         leaning = hits[plan.with_context] if plan.with_context else []
