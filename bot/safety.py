@@ -70,7 +70,7 @@ _EVADING = re.compile(
     r" (?:de|sao cho|ma|khoi|tranh|cho) (?:khong |ko |k )?bi (?:phat|bat|xu ly|phat hien|lo|tu)"
 )
 _NAME = re.compile(r"\{([a-z_]+)\}")
-_GAP = re.compile(r"\s*~(\d?)\s*")
+_GAP = re.compile(r"\s*~(\d*)\s*")
 _TOKEN = re.compile(r"[^\W_]+")
 
 
