@@ -164,8 +164,9 @@ def excused(question: str) -> bool:
     """Whether a message is answered, never refused, even when a refusal entry of the
     knowledge base matches it best: a victim's ("tôi lỡ đọc mã OTP cho người ta", the rules'
     {victim} list), a question on what a term means ("sim chính chủ là gì", {meaning}), on
-    keeping others out of one's own account ({guard} with {own}), or something done with the
-    person's consent ({consent}). Prevention and "is it punished?" words do not count here:
+    keeping others out of one's own account ({guard} with {own}), something done with the
+    person's consent ({consent}), or others' data kept as the law asks ({lawful}: "lưu bản
+    sao căn cước của nhân viên thế nào cho đúng quy định"). Prevention and "is it punished?" words do not count here:
     a refusal entry, which says the act is unlawful, answers "làm giả giấy tờ bị phạt thế
     nào" better than the nearest other entry would."""
     text = " " + fold(normalize(question))
@@ -201,7 +202,7 @@ def _legal_pattern() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _excuse_pattern() -> re.Pattern[str]:
-    return _compile("{victim}|{meaning}|{consent}", _rules_lists(), 0)
+    return _compile("{victim}|{meaning}|{consent}|{lawful}", _rules_lists(), 0)
 
 
 @lru_cache(maxsize=1)

@@ -104,6 +104,19 @@ def test_a_refusal_rests_on_the_whole_message_not_on_its_asking_clause(
     assert "Tôi không thể hỗ trợ yêu cầu này" not in answer.answer
 
 
+def test_keeping_others_data_as_the_law_asks_is_not_refused_for_privacy(
+    kb_answerer: Answerer,
+) -> None:
+    # A privacy refusal entry matches the words (others' ID numbers); the asker keeps them.
+    question = (
+        "tôi làm kế toán ở trường, đang giữ bản sao căn cước của giáo viên, "
+        "lưu thế nào cho đúng quy định bảo vệ dữ liệu cá nhân"
+    )
+    answer = kb_answerer.answer(question)
+    assert answer.intent == "question"
+    assert "Tôi không thể hỗ trợ yêu cầu này" not in answer.answer
+
+
 def test_asking_about_ones_own_data_is_not_refused_for_privacy(kb_answerer: Answerer) -> None:
     # Both matched the refusal entry on other people's accounts and papers best.
     for question in (
