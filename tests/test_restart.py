@@ -251,6 +251,9 @@ def test_a_clean_stop_mid_answer_is_quick_and_the_next_start_answers_at_once(
 
     # The platforms never answer: the stop must not wait for them (it used to hang > 60 s).
     assert first.stop(within=20), first.log.read_text()[-3000:]
+    # Released only once the platforms have seen the stopped bot hang up: released earlier, a
+    # held reply would pass as delivered, which a real platform never does for a caller gone.
+    wait_until(platforms.abandoned)
     platforms.release()
 
     second = serve(CDS_INBOX_LEASE_SECONDS="3600")
