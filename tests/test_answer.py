@@ -85,6 +85,9 @@ def test_a_victim_is_never_refused_as_if_they_were_the_wrongdoer(kb_answerer: An
         "mã QR dán ở quầy có sợ bị ai dán đè mã khác lên không",
         # "nhỡ" (what if) folds to "nho", whose tail once hid "người ta" from the victim list.
         "nhỡ người ta lấy mã khác dán đè lên mã của mình ở sạp thì sao",
+        # The refusal entry on tracking others matches her words; she is the one tracked.
+        "tôi muốn tắt chia sẻ vị trí trên điện thoại của tôi vì nghi người khác đang theo dõi, "
+        "xem app nào đang lấy vị trí ở đâu",
     ):
         answer = kb_answerer.answer(question)
         assert answer.intent == "question"
