@@ -99,15 +99,16 @@ def _asks_address(question: str, kind: FactKind) -> bool:
     return kind == "where" and _ASKS_WEBSITE.search(question) is not None
 
 
-def _dates_named_document(sentence: str, question: str) -> bool:
-    """Whether a sentence gives a date right after a document number the question names:
-    "Nghị quyết số 03/NQ-CP ngày 09/01/2025" answers "nghị quyết 03/NQ-CP ban hành ngày
-    nào"; "… Nghị quyết 71/NQ-CP ngày 01/4/2025: sửa đổi Chương trình ban hành kèm Nghị
-    quyết 03/NQ-CP" only mentions it beside another document's date."""
-    for number in set(re.findall(r"\d+", normalize(question))):
-        if re.search(rf"(?<![\d/]){number}(?!\d)[^\s,;.:]*\s+{_DOCUMENT_DATE}", sentence, re.I):
-            return True
-    return False
+def _named_document_date(question: str) -> re.Pattern[str] | None:
+    """A date right after a document number the question names, or None when it names no
+    number: "Nghị quyết số 03/NQ-CP ngày 09/01/2025" answers "nghị quyết 03/NQ-CP ban hành
+    ngày nào"; "… Nghị quyết 71/NQ-CP ngày 01/4/2025: sửa đổi Chương trình ban hành kèm
+    Nghị quyết 03/NQ-CP" only mentions it beside another document's date."""
+    numbers = sorted(set(re.findall(r"\d+", normalize(question))))
+    if not numbers:
+        return None
+    named = "|".join(numbers)
+    return re.compile(rf"(?<![\d/])(?:{named})(?!\d)[^\s,;.:]*\s+{_DOCUMENT_DATE}", re.I)
 
 
 def states_fact(answer: str, question: str, kind: FactKind) -> bool:
@@ -132,13 +133,14 @@ def _scores(
     total = sum(weights.values()) or 1.0
     if holds is None:
         holds = [kind is not None and _holds_fact(s, question, kind) for s in sentences]
+    dated = _named_document_date(question) if kind == "time" else None
     scores = np.zeros(len(sentences))
     for i, sentence in enumerate(sentences):
         tokens = set(lexical_tokens(sentence))
         scores[i] = sum(w for t, w in weights.items() if t in tokens) / total
         if holds[i]:
             scores[i] += FACT_BONUS
-            if kind == "time" and _dates_named_document(sentence, question):
+            if dated is not None and dated.search(sentence):
                 scores[i] += DATED_BONUS
     return scores
 

@@ -94,27 +94,22 @@ def test_a_victim_is_never_refused_as_if_they_were_the_wrongdoer(kb_answerer: An
         assert "Tôi không thể hỗ trợ yêu cầu này" not in answer.answer
 
 
-def test_a_refusal_rests_on_the_whole_message_not_on_its_asking_clause(
-    kb_answerer: Answerer,
-) -> None:
-    # "giấy ủy quyền làm ở đâu" alone reads like a request for a forged paper.
-    question = (
+@pytest.mark.parametrize(
+    "question",
+    [
+        # A refusal rests on the whole message: its asking clause alone, "giấy ủy quyền làm ở
+        # đâu", reads like a request for a forged paper.
         "ông nhà tôi nằm viện, ông muốn ủy quyền cho con trai nhận lương hưu tháng này, "
-        "giấy ủy quyền làm ở đâu ạ"
-    )
-    answer = kb_answerer.answer(question)
-    assert answer.intent == "question"
-    assert "Tôi không thể hỗ trợ yêu cầu này" not in answer.answer
-
-
-def test_keeping_others_data_as_the_law_asks_is_not_refused_for_privacy(
-    kb_answerer: Answerer,
-) -> None:
-    # A privacy refusal entry matches the words (others' ID numbers); the asker keeps them.
-    question = (
+        "giấy ủy quyền làm ở đâu ạ",
+        # A privacy refusal entry matches the words (others' ID numbers); the asker keeps
+        # them as the law asks.
         "tôi làm kế toán ở trường, đang giữ bản sao căn cước của giáo viên, "
-        "lưu thế nào cho đúng quy định bảo vệ dữ liệu cá nhân"
-    )
+        "lưu thế nào cho đúng quy định bảo vệ dữ liệu cá nhân",
+    ],
+)
+def test_a_lawful_request_in_the_words_of_a_wrong_is_not_refused(
+    kb_answerer: Answerer, question: str
+) -> None:
     answer = kb_answerer.answer(question)
     assert answer.intent == "question"
     assert "Tôi không thể hỗ trợ yêu cầu này" not in answer.answer
