@@ -84,6 +84,7 @@ MISSING_FACT_REPLY = (
     "{questions}\n\n"
     "Bạn chọn câu ở trên để xem, hoặc chọn \u201cGặp cán bộ hỗ trợ\u201d để được giúp."
 )
+MISSING_FACT_NOTE = "Riêng {what} bạn hỏi thì tôi chưa có thông tin chắc chắn. Nội dung liên quan:"
 MISSING_FACT_NAMES: dict[FactKind, str] = {
     "number": "con số",
     "money": "số tiền",
@@ -478,8 +479,23 @@ class Answerer:
                 ),
                 None,
             )
-            if holder is None:
+            if holder is None and not _asks_more_than_figures(question):
                 return self._missing_fact(question, hits, sources, MISSING_FACT_NAMES[kind])
+            if holder is None:
+                # "Đưa lên sàn nào thì tốt, có mất phí không?": the entry answers the other
+                # ask; the figure is said to be unknown rather than the whole declined.
+                unknown = MISSING_FACT_NOTE.format(what=MISSING_FACT_NAMES[kind])
+                text = f"{unknown}\n\n{self._quote(best, question, normalised, None)}"
+                return Answer(
+                    question,
+                    True,
+                    text,
+                    "faq" if best.source.kind == "faq" else "document",
+                    best.score,
+                    sources,
+                    self._suggestions(hits),
+                    answered_from=(_source_ref(best),),
+                )
             best = holder
         text = self._quote(best, question, normalised, kind)
         return Answer(
@@ -629,6 +645,12 @@ def _gives_fact(hit: Hit, question: str, kind: FactKind) -> bool:
     if states_fact(hit.source.answer or "", question, kind):
         return True
     return bool(hit.source.questions) and fact_kind(hit.source.questions[0]) == kind
+
+
+def _asks_more_than_figures(question: str) -> bool:
+    """Whether one of a message's parts asks something other than a figure or time limit."""
+    parts = split_parts(question)
+    return len(parts) >= 2 and any(fact_kind(part) not in MISSING_FACT_NAMES for part in parts)
 
 
 def _source_ref(hit: Hit) -> SourceRef:

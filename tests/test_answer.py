@@ -163,6 +163,31 @@ def test_a_figure_the_knowledge_base_does_not_state_is_said_to_be_unknown(
     assert answered.answered is True and fact in answered.answer[:200]
 
 
+@pytest.mark.parametrize(
+    ("question", "what", "entry"),
+    [
+        (
+            "mở tài khoản ngân hàng online cần những gì, hết bao nhiêu tiền",
+            "số tiền",
+            "ttso-mo-tai-khoan",
+        ),
+        (
+            "xin xác nhận tình trạng hôn nhân nộp ở đâu, mấy ngày có kết quả",
+            "thời hạn",
+            "dvc-xac-nhan-tinh-trang-hon-nhan",
+        ),
+    ],
+)
+def test_an_unstated_figure_beside_another_ask_does_not_decline_the_whole_message(
+    kb_answerer: Answerer, question: str, what: str, entry: str
+) -> None:
+    # The entry answers "cần những gì" / "nộp ở đâu"; only the figure is unknown, and said so.
+    answer = kb_answerer.answer(question)
+    assert answer.answered is True
+    assert answer.answered_from[0].id == entry
+    assert answer.answer.startswith(f"Riêng {what} bạn hỏi thì tôi chưa có thông tin chắc chắn")
+
+
 def test_asking_what_a_term_means_is_never_refused(kb_answerer: Answerer) -> None:
     # Each of these matched a refusal entry or rule best ("sim chính chủ" sits in the entry
     # on buying unregistered SIMs); a definition is not a request for the wrongdoing.
