@@ -33,6 +33,7 @@ SETS = (
     "tune-5",
     "tune-6",
     "tune-7",
+    "tune-8",
     "heldout",
     "heldout-2",
     "heldout-3",
@@ -41,6 +42,7 @@ SETS = (
     "heldout-6",
     "heldout-7",
     "heldout-8",
+    "heldout-9",
 )
 
 
@@ -72,6 +74,7 @@ def load_sets() -> dict[str, list[Case]]:
     sixth = load_cases(EVAL / "blind-6.jsonl")
     seventh = load_cases(EVAL / "blind-7.jsonl")
     eighth = load_cases(EVAL / "blind-8.jsonl")
+    ninth = load_cases(EVAL / "blind-9.jsonl")
     return {
         "dev": load_cases(EVAL / "dev.jsonl"),
         "tune": [c for c in blind if c.split == "tune"],
@@ -81,6 +84,7 @@ def load_sets() -> dict[str, list[Case]]:
         "tune-5": [c for c in sixth if c.split == "tune-5"],
         "tune-6": [c for c in seventh if c.split == "tune-6"],
         "tune-7": [c for c in eighth if c.split == "tune-7"],
+        "tune-8": [c for c in ninth if c.split == "tune-8"],
         "heldout": [c for c in blind if c.split == "heldout"],
         # Written afresh, blind, after the knowledge base grew; never looked at while tuning.
         "heldout-2": load_cases(EVAL / "blind-2.jsonl"),
@@ -96,6 +100,8 @@ def load_sets() -> dict[str, list[Case]]:
         "heldout-7": [c for c in seventh if c.split == "heldout-7"],
         # Batch 8 (2026-12-02, night): every kind, split tune-7 / heldout-8.
         "heldout-8": [c for c in eighth if c.split == "heldout-8"],
+        # Batch 9 (2026-12-02, late night): every kind, split tune-8 / heldout-9.
+        "heldout-9": [c for c in ninth if c.split == "heldout-9"],
     }
 
 
