@@ -134,12 +134,20 @@ def _split_letters_digits(word: str) -> str:
     return re.sub(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])", " ", word)
 
 
+# Acronyms that are Vietnamese words once lower-cased ("về AI" is not "về ai", about whom):
+# read by their capitals, except in a message typed all in capitals.
+_CASED_ACRONYMS = {"AI": "trí tuệ nhân tạo"}
+_CASED_ACRONYM = re.compile(r"\b(" + "|".join(_CASED_ACRONYMS) + r")\b")
+
+
 # A question is normalised by several steps of one answer (search, safety, composing), and
 # FAQ traffic repeats questions: the work is done once per distinct text.
 @lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """Canonical form of a question or passage: NFC, lower case, traditional tones,
     abbreviations expanded, emoji and stray punctuation removed."""
+    if not text.isupper():
+        text = _CASED_ACRONYM.sub(lambda m: _CASED_ACRONYMS[m.group(1)], text)
     lowered = traditional_tones(nfc(text).lower())
     table = abbreviations()
     pieces: list[str] = []

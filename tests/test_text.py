@@ -122,3 +122,11 @@ def test_a_digit_or_underscore_after_a_syllable_does_not_keep_the_new_style_tone
     # Found by Hypothesis: "uỳ0" was split into "uỳ 0", which a second normalisation changed.
     assert normalize("uỳ0") == normalize("ùy 0") == "ùy 0"
     assert normalize("hoà2") == "hòa 2"
+
+
+def test_ai_in_capitals_is_artificial_intelligence_not_who() -> None:
+    # Lower-cased, "về AI" would read "về ai" (about whom), a question word and no topic.
+    assert normalize("NQ57 muốn VN đứng top mấy về AI").endswith("về trí tuệ nhân tạo")
+    assert normalize("Ai ký nghị quyết 57") == "ai ký nghị quyết 57"
+    # A message typed all in capitals keeps its question word.
+    assert normalize("AI BIẾT CHỈ VỚI") == "ai biết chỉ với"
