@@ -34,7 +34,7 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     ),
     "duration": re.compile(
         r"thời hạn[^.]{0,60}\d+ (ngày|giờ|tháng)|\d+ ngày làm việc|ngay trong ngày|trong ngày"
-        r"|(không quá|tối đa|trong vòng|mất|khoảng) \d+ (ngày|giờ|tháng)"
+        r"|(không quá|tối đa|trong vòng|trong|mất|khoảng) \d+ (ngày|giờ|tháng)"
         r"|trả kết quả[^.]{0,40}\d+ (ngày|giờ)",
         re.I,
     ),

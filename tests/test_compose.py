@@ -132,3 +132,14 @@ def test_a_documents_date_is_the_one_given_beside_its_number() -> None:
     first = lead(entry, "quyết định 12/QĐ-UBND ban hành ngày nào", weigh, "time")
     assert first is not None and "15/2/2025" in first
     assert "3/6/2025" not in first
+
+
+def test_a_time_limit_written_as_trong_n_ngay_is_the_asked_duration() -> None:
+    # "Trong 15 ngày kể từ …" states the limit as plainly as "trong vòng 15 ngày".
+    entry = (
+        "Theo quy định của xã về hỗ trợ giống cây:\n"
+        "- Hồ sơ nộp tại bộ phận một cửa của UBND xã.\n"
+        "- Trong 10 ngày kể từ ngày gieo trồng, hộ gia đình báo diện tích cho trưởng bản."
+    )
+    first = lead(entry, "gieo trồng xong thì trong mấy ngày phải báo", weigh, "duration")
+    assert first is not None and "10 ngày" in first
