@@ -54,6 +54,8 @@ def test_nfd_input_matches_nfc() -> None:
         ("hack zl ny", "hack zalo người yêu"),
         ("mẹ bị huyết áp cao", "mẹ bị huyết áp cao"),
         ("áp thẻ căn cước vào điện thoại", "áp thẻ căn cước vào điện thoại"),
+        ("vs mún tham gia thì đk ở đâu", "với muốn tham gia thì đăng ký ở đâu"),
+        ("hk bít đag học onl", "không biết đang học online"),
     ],
 )
 def test_abbreviations_and_teencode_are_expanded(typed: str, expanded: str) -> None:
