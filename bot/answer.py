@@ -93,6 +93,11 @@ MISSING_FACT_NAMES: dict[FactKind, str] = {
 # Entries that do not fit a victim's message (left out before ranking: see _plan).
 REFUSAL_TOPICS = tuple(t for t, i in DECLINE_TOPICS.items() if i in ("harmful", "privacy"))
 REFUSING_INTENTS = ("harmful", "privacy", "emergency")
+ONE_PART_REPLY = (
+    "Câu hỏi của bạn có hai ý. Tôi trả lời được một ý:\n\n{title}\n{answer}\n\n"
+    "Ý còn lại tôi chưa có thông tin chắc chắn; bạn có thể hỏi Tổ công nghệ số cộng đồng "
+    "hoặc cán bộ xã."
+)
 TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
 # A follow-up sure alone is still read with the previous message when that is this much surer.
 CONTEXT_MARGIN = 0.2
@@ -399,7 +404,20 @@ class Answerer:
                 second = self._second_in_first_topic(first, second, plan.parts[1], k, plan.without)
             if self._answers_apart(first, second):
                 return self._two_parts(plan.question, plan.parts, first, second, main, k)
+            sure = [
+                (p, h)
+                for p, h in zip(plan.parts, (first, second), strict=True)
+                if self._sure(h) and h[0].score >= (1 + self.threshold) / 2
+            ]
+            if len(sure) == 1 and not self._sure(main):
+                # "tổ công nghệ số có được phụ cấp không, muốn tham gia thì đăng ký ở đâu":
+                # the part the knowledge base answers is answered, the other said unknown. The
+                # whole being unsure, the part must be surer: halfway from the threshold to 1.
+                return self._one_part(plan.question, *sure[0], main, k)
         return self.compose(plan.question, text, main, k)
+
+    def _sure(self, hits: list[Hit]) -> bool:
+        return bool(hits) and hits[0].score >= self.threshold and not declines(hits[0].source.topic)
 
     def _second_in_first_topic(
         self, first: list[Hit], second: list[Hit], part: str, k: int, without: tuple[str, ...]
@@ -550,6 +568,24 @@ class Answerer:
             sources,
             self._suggestions(others and [first[0], *others] or [first[0]]),
             answered_from=used,
+        )
+
+    def _one_part(
+        self, question: str, part: str, hits: list[Hit], whole: list[Hit], k: int
+    ) -> Answer:
+        """One part of a two-part message answered from its entry; the other said unknown."""
+        best = hits[0]
+        quoted = self._quote(best, part, part, fact_kind(part), PART_ANSWER_CHARS)
+        others = [h for h in whole if h.source.id != best.source.id]
+        return Answer(
+            question,
+            True,
+            ONE_PART_REPLY.format(title=best.source.title, answer=quoted),
+            "faq" if best.source.kind == "faq" else "document",
+            best.score,
+            ([_source_ref(best)] + _source_refs(others, k))[:k],
+            self._suggestions([best, *others]),
+            answered_from=(_source_ref(best),),
         )
 
     def _decline(self, question: str, hits: list[Hit], sources: list[SourceRef]) -> Answer:

@@ -342,3 +342,17 @@ def test_refusal_entries_left_out_before_ranking_leave_the_rest_weighed_among_th
     # Dropping refusals after ranking left the helpful entry a sliver of confidence.
     assert without[0].source.id == kept[0].source.id
     assert without[0].score > kept[0].score
+
+
+def test_the_answerable_part_of_a_two_part_message_is_answered_and_the_other_said_unknown(
+    kb_answerer: Answerer,
+) -> None:
+    # Savings interest rates are in no entry; opening an account online is.
+    answer = kb_answerer.answer(
+        "cho hỏi lãi suất gửi tiết kiệm bao nhiêu, và mở tài khoản ngân hàng online thế nào"
+    )
+    assert answer.answered is True
+    assert [s.id for s in answer.answered_from] == ["ttso-mo-tai-khoan"]
+    assert answer.answer.startswith("Câu hỏi của bạn có hai ý. Tôi trả lời được một ý")
+    assert "Ý còn lại tôi chưa có thông tin chắc chắn" in answer.answer
+    assert answer.citation is not None
