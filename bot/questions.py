@@ -130,7 +130,12 @@ _SPOKEN_BREAK = re.compile(
     rf"|\b(?:{_PLAIN_ASKING})(?: (?:vay|a|nhi|the))? (voi) "
     # "… với nếu …", "… và nếu …": a linking word before "nếu" opens a new case to ask about.
     r"|(?<=\w) (va|voi|con) (?=neu )"
+    # An enumerated second question: "… một là nộp hồ sơ rồi theo dõi ở đâu hai là …" (only
+    # after a first: "lớp hai là lớp nào" is one question).
+    r"|(?<=\w) (hai la|thu hai la|thu hai|2 la) "
 )
+_SECOND = ("hai la", "thu hai la", "thu hai", "2 la")
+_FIRST = re.compile(r"\b(mot la|thu nhat|1 la)\b")
 # A clause that ends on a question word ("… nhắm tới những ai", "… có được không"), so that a
 # comma after it may close one question: "nhắm tới những ai, làm bằng những cách gì?".
 _ENDS_ASKING = re.compile(rf"\b({_ASKING})( (vay|a|nhi|the|nhe|ha|ad))?$")
@@ -227,6 +232,10 @@ def _spoken_pieces(message: str) -> list[str]:
     for match in _SPOKEN_BREAK.finditer(folded):
         if not _ASKS.search(folded[match.end() :]):
             continue  # what follows asks nothing: "… được không với người già"
+        if match.group(match.lastindex or 1) in _SECOND and not _FIRST.search(
+            folded[start : match.start()]
+        ):
+            continue
         pieces.append(normalised[start : match.start(match.lastindex or 1)].strip())
         start = match.end()
     pieces.append(normalised[start:].strip())

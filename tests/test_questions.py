@@ -104,6 +104,10 @@ def test_the_topic_of_the_previous_message_leaves_its_question_words_behind() ->
             "lam sao biet tin nhan gia mao voi neu lo bam link roi thi bao o dau",
             ["lam sao biet tin nhan gia mao", "neu lo bam link roi thi bao o dau"],
         ),
+        (  # dictated and numbered: "một là …, hai là …"
+            "một là đăng ký tạm trú online ở đâu hai là mất bao lâu thì có kết quả",
+            ["một là đăng ký tạm trú online ở đâu", "mất bao lâu thì có kết quả"],
+        ),
     ],
 )
 def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) -> None:
@@ -118,6 +122,7 @@ def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) ->
         "Tôi ở bản Nà Khằm, muốn hỏi cách kích hoạt VNeID",
         "tôi không có điện thoại thông minh, làm VNeID thế nào",
         "nguoi la xin ma so gui ve may voi pass zalo, nhung thu nao thi phai giu kin",
+        "con tôi học lớp hai là lớp nào thì được làm căn cước",
     ],
 )
 def test_one_question_with_a_comma_or_and_stays_whole(message: str) -> None:
