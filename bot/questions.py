@@ -123,6 +123,10 @@ _PART_BREAK = re.compile(
 # close yes/no and who questions.
 _PLAIN_ASKING = "khi nao|o dau|bao nhieu|bao lau|gi|the nao|ra sao|lam sao"
 _ASKING = f"{_PLAIN_ASKING}|la gi|khong|chua|nao|ai"
+_TASKS = (
+    "xem|tra|tra cuu|cap nhat|doi|nop|khoa|mo khoa|dang ky|cai|cai dat|tai|lay lai|huy|"
+    "kich hoat|tich hop|sua|thanh toan|chuyen|dang nhap|in|nap|rut|gui"
+)
 _SPOKEN_BREAK = re.compile(
     rf"\b(?:{_ASKING}|lam gi|may)(?: (?:vay|a|nhi|the|nhe|ha|ad))? "
     r"(va|con|voi lai|them nua|ngoai ra) "
@@ -132,10 +136,15 @@ _SPOKEN_BREAK = re.compile(
     r"|(?<=\w) (va|voi|con) (?=neu )"
     # An enumerated second question: "… một là nộp hồ sơ rồi theo dõi ở đâu hai là …" (only
     # after a first: "lớp hai là lớp nào" is one question).
-    r"|(?<=\w) (hai la|thu hai la|thu hai|2 la) "
+    r"|(?<=\w) (?P<second>hai la|thu hai la|thu hai|2 la) "
+    # Two things to do, asked once: "cách cài vssid và xem quá trình đóng bảo hiểm ở đâu",
+    # "muốn đổi số điện thoại trên vneid với cập nhật địa chỉ thì làm thế nào" (see _WANTS).
+    rf"|(?<=\w) (?P<task>va|voi) (?=(?:{_TASKS}) )"
 )
-_SECOND = ("hai la", "thu hai la", "thu hai", "2 la")
 _FIRST = re.compile(r"\b(mot la|thu nhat|1 la)\b")
+# A "how" or a wish before a task with its object: "cách cài vssid và xem …", not "tôi muốn
+# xem và tải … ở đâu" (one question on two verbs).
+_WANTS = re.compile(r"^(?:\S+ ){0,3}(cach|lam sao|muon|can) \S+ \S+")
 # A clause that ends on a question word ("… nhắm tới những ai", "… có được không"), so that a
 # comma after it may close one question: "nhắm tới những ai, làm bằng những cách gì?".
 _ENDS_ASKING = re.compile(rf"\b({_ASKING})( (vay|a|nhi|the|nhe|ha|ad))?$")
@@ -232,9 +241,10 @@ def _spoken_pieces(message: str) -> list[str]:
     for match in _SPOKEN_BREAK.finditer(folded):
         if not _ASKS.search(folded[match.end() :]):
             continue  # what follows asks nothing: "… được không với người già"
-        if match.group(match.lastindex or 1) in _SECOND and not _FIRST.search(
-            folded[start : match.start()]
-        ):
+        before = folded[start : match.start()]
+        if match.group("second") and not _FIRST.search(before):
+            continue
+        if match.group("task") and not _WANTS.search(before):
             continue
         pieces.append(normalised[start : match.start(match.lastindex or 1)].strip())
         start = match.end()

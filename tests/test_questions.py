@@ -108,6 +108,14 @@ def test_the_topic_of_the_previous_message_leaves_its_question_words_behind() ->
             "một là đăng ký tạm trú online ở đâu hai là mất bao lâu thì có kết quả",
             ["một là đăng ký tạm trú online ở đâu", "mất bao lâu thì có kết quả"],
         ),
+        (  # two things to do, asked once
+            "cach cai vssid va xem qua trinh dong bhxh cua minh o dau",
+            ["cach cai vssid", "xem qua trinh dong bảo hiểm xã hội cua minh o dau"],
+        ),
+        (
+            "muốn chuyển tiền và nạp tiền điện thoại thì làm sao",
+            ["muốn chuyển tiền", "nạp tiền điện thoại thì làm sao"],
+        ),
     ],
 )
 def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) -> None:
@@ -123,6 +131,7 @@ def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) ->
         "tôi không có điện thoại thông minh, làm VNeID thế nào",
         "nguoi la xin ma so gui ve may voi pass zalo, nhung thu nao thi phai giu kin",
         "con tôi học lớp hai là lớp nào thì được làm căn cước",
+        "tôi muốn xem và tải giấy khai sinh ở đâu",
     ],
 )
 def test_one_question_with_a_comma_or_and_stays_whole(message: str) -> None:
