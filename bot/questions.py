@@ -90,6 +90,10 @@ _POINTING_BACK = re.compile(
     r"giay to|giay|the|ma|dich vu|thu tuc|nhom|link|duong link|tin nhan|so|phan mem|"
     r"khoa hoc|lop|to) (do(?! (ai|nguoi|co quan|cap|bo|so|ubnd|chinh phu|nha nuoc))|ay|kia))\b"
 )
+# A message that says it changes the subject: "Giờ tôi hỏi chuyện khác: …".
+_NEW_SUBJECT = re.compile(
+    r"\b(hoi|hoi them|them|sang) (viec|chuyen|cau|van de|cai|y) khac\b|\bkhong lien quan\b"
+)
 # "… thì sao?": what about this case, of the topic just discussed; "… rồi, giờ làm sao?":
 # what now, after what the previous message told; "em lỡ nạp 2 triệu rồi, lấy lại được
 # không": what now, after doing what the previous message warned of.
@@ -185,6 +189,8 @@ def content_words(text: str) -> list[str]:
 def looks_like_follow_up(question: str) -> bool:
     """Whether a message seems to lean on the one before it."""
     folded = _folded(question)
+    if _NEW_SUBJECT.search(folded):
+        return False
     if (
         _FOLLOW_UP_OPENERS.match(folded)
         or _POINTING_BACK.search(folded)

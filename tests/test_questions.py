@@ -64,6 +64,8 @@ def test_messages_that_lean_on_the_previous_one_are_follow_ups(message: str) -> 
         "Cách kích hoạt tài khoản định danh điện tử mức 2 trên VNeID",
         "Phong trào Bình dân học vụ số do ai phát động?",  # "do ai": by whom, not "that one"
         "chatbot này có trả lời bằng tiếng Mông được không",
+        # Says it changes the subject, though it opens with "giờ" and asks about "họ".
+        "Giờ tôi hỏi chuyện khác: họ bảo nộp thuế đất online được, làm ở đâu",
     ],
 )
 def test_a_self_contained_question_is_not_a_follow_up(message: str) -> None:
