@@ -85,10 +85,17 @@ _FOLLOW_UP_OPENERS = re.compile(
 )
 _POINTING_BACK = re.compile(
     r"\b(cai (do|nay|ay)|cho (do|nay|ay)|ben (do|nay|ay)|tren do|o do|trong do|"
-    r"viec (do|nay)|chuyen (do|nay)|ho|no|thu do|nhu vay|nhu the|"
+    r"viec (do|nay)|chuyen (do|nay)|thu do|nhu vay|nhu the|"
     r"(ke hoach|tai khoan|ung dung|app|trang|trang web|chuong trinh|phong trao|nghi quyet|"
     r"giay to|giay|the|ma|dich vu|thu tuc|nhom|link|duong link|tin nhan|so|phan mem|"
     r"khoa hoc|lop|to) (do(?! (ai|nguoi|co quan|cap|bo|so|ubnd|chinh phu|nha nuoc))|ay|kia))\b"
+)
+# "họ", "nó": them, it. Typed bare, "ho" and "no" are as often "hồ sơ", "hỗ trợ", "hộ kinh
+# doanh", "nhận hộ", "nợ": only a bare one outside those words points back.
+_THEM = ("họ", "nó")
+_BARE_THEM = re.compile(
+    r"(?<!nhan )(?<!lam )(?<!giup )(?<!ky )(?<!vay )(?<!tra )(?<!no )\b(ho|no)\b"
+    r"(?! (so|tro|kinh|ngheo|khau|chieu|ten|gia|tich|dan|le|luc|xau|dong|thue|tien|nan|canh))"
 )
 # A message that says it changes the subject: "Giờ tôi hỏi chuyện khác: …".
 _NEW_SUBJECT = re.compile(
@@ -195,9 +202,19 @@ def looks_like_follow_up(question: str) -> bool:
         _FOLLOW_UP_OPENERS.match(folded)
         or _POINTING_BACK.search(folded)
         or _WHAT_ABOUT.search(folded)
+        or _names_them(question)
     ):
         return True
     return len(content_words(question)) <= 3
+
+
+def _names_them(question: str) -> bool:
+    """Whether a message speaks of "họ" or "nó", someone or something named before."""
+    words = normalize(question).split()
+    if any(w in _THEM for w in words):
+        return True
+    bare = " ".join(fold(w) if w == fold(w) else "_" for w in words)
+    return _BARE_THEM.search(bare) is not None
 
 
 def topic_anchor(previous: str, question: str) -> str:

@@ -52,6 +52,7 @@ def test_the_kind_of_fact_a_question_asks_for_is_recognised(question: str, kind:
         "Bố mẹ chưa có tài khoản mức 2 thì sao?",
         "Mẹ chuyển 30 triệu rồi thì giờ làm sao?",  # what now, after what was just told
         "bác lỡ bấm vào cái đường link đấy rồi, có mất tiền không",  # after a warning
+        "muon nho ho huong dan thi lien he the nao",  # "họ" typed bare
     ],
 )
 def test_messages_that_lean_on_the_previous_one_are_follow_ups(message: str) -> None:
@@ -66,6 +67,11 @@ def test_messages_that_lean_on_the_previous_one_are_follow_ups(message: str) -> 
         "chatbot này có trả lời bằng tiếng Mông được không",
         # Says it changes the subject, though it opens with "giờ" and asks about "họ".
         "Giờ tôi hỏi chuyện khác: họ bảo nộp thuế đất online được, làm ở đâu",
+        # "hồ sơ", "hỗ trợ", "hộ kinh doanh", "nhận hộ" fold to "ho", which is not "họ".
+        "tra cuu ho so dich vu cong tren dien thoai the nao",
+        "xã có đường dây nóng hỗ trợ cài đặt ứng dụng VNeID không",
+        "hộ kinh doanh có phải dùng hóa đơn điện tử không",
+        "nhờ người nhà nhận hộ lương hưu tháng này được không",
     ],
 )
 def test_a_self_contained_question_is_not_a_follow_up(message: str) -> None:
