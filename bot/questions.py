@@ -83,6 +83,16 @@ _FOLLOW_UP_OPENERS = re.compile(
     r"^(the|vay|con|neu|roi|the thi|vay thi|thi|ma|nhung|gio|the con|vay con|con neu|"
     r"the neu|vay neu|the la|vay la|sau do|xong|lam xong|the sao|vay sao|tiep theo|ngoai ra)\b"
 )
+# The openers whose bare form is also another word, and their own marked form.
+_OPENER_MARKED = {
+    "the": "thế",
+    "vay": "vậy",
+    "con": "còn",
+    "thi": "thì",
+    "ma": "mà",
+    "nhung": "nhưng",
+    "gio": "giờ",
+}
 _POINTING_BACK = re.compile(
     r"\b(cai (do|nay|ay)|cho (do|nay|ay)|ben (do|nay|ay)|tren do|o do|trong do|"
     r"viec (do|nay)|chuyen (do|nay)|thu do|nhu vay|nhu the|"
@@ -199,13 +209,30 @@ def looks_like_follow_up(question: str) -> bool:
     if _NEW_SUBJECT.search(folded):
         return False
     if (
-        _FOLLOW_UP_OPENERS.match(folded)
+        (_FOLLOW_UP_OPENERS.match(folded) and _opens_as_typed(question))
         or _POINTING_BACK.search(folded)
         or _WHAT_ABOUT.search(folded)
         or _names_them(question)
     ):
         return True
     return len(content_words(question)) <= 3
+
+
+def _opens_as_typed(question: str) -> bool:
+    """Whether a message's first word, as typed, is the opener it folds to: "Thẻ BHYT …",
+    "Mã QR …", "Những giấy tờ …" and, in a message typed with marks, a bare "con tôi …" or
+    "vay tiền …" are other words than "thế", "mà", "nhưng", "còn", "vậy"."""
+    words = normalize(question).split()
+    if not words or fold(words[0]) not in _OPENER_MARKED:
+        return True
+    first = words[0]
+    if first != fold(first):
+        return first == _OPENER_MARKED[fold(first)]
+    return not _typed_with_marks(question)
+
+
+def _typed_with_marks(text: str) -> bool:
+    return fold(text) != text
 
 
 def _names_them(question: str) -> bool:

@@ -53,6 +53,7 @@ def test_the_kind_of_fact_a_question_asks_for_is_recognised(question: str, kind:
         "Mẹ chuyển 30 triệu rồi thì giờ làm sao?",  # what now, after what was just told
         "bác lỡ bấm vào cái đường link đấy rồi, có mất tiền không",  # after a warning
         "muon nho ho huong dan thi lien he the nao",  # "họ" typed bare
+        "the co mat phi khong",  # all bare: "thế" as likely as "thẻ"
     ],
 )
 def test_messages_that_lean_on_the_previous_one_are_follow_ups(message: str) -> None:
@@ -72,6 +73,9 @@ def test_messages_that_lean_on_the_previous_one_are_follow_ups(message: str) -> 
         "xã có đường dây nóng hỗ trợ cài đặt ứng dụng VNeID không",
         "hộ kinh doanh có phải dùng hóa đơn điện tử không",
         "nhờ người nhà nhận hộ lương hưu tháng này được không",
+        # "Thẻ" is not "thế", nor a bare "vay" (to borrow) "vậy" amid words typed with marks.
+        "Thẻ bảo hiểm y tế tích hợp vào VNeID được không?",
+        "vay tiền qua ứng dụng điện thoại có an toàn không",
     ],
 )
 def test_a_self_contained_question_is_not_a_follow_up(message: str) -> None:
