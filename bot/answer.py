@@ -417,6 +417,7 @@ class Answerer:
         return self.compose(plan.question, text, main, k)
 
     def _sure(self, hits: list[Hit]) -> bool:
+        """Whether the best hit answers: above the threshold, and no out-of-scope entry."""
         return bool(hits) and hits[0].score >= self.threshold and not declines(hits[0].source.topic)
 
     def _second_in_first_topic(
@@ -437,13 +438,8 @@ class Answerer:
         return second
 
     def _answers_apart(self, first: list[Hit], second: list[Hit]) -> bool:
-        return bool(
-            first
-            and second
-            and min(first[0].score, second[0].score) >= self.threshold
-            and first[0].source.id != second[0].source.id
-            and not declines(first[0].source.topic)
-            and not declines(second[0].source.topic)
+        return (
+            self._sure(first) and self._sure(second) and first[0].source.id != second[0].source.id
         )
 
     def canned(self, question: str) -> Answer | None:
@@ -484,6 +480,7 @@ class Answerer:
             text = best.source.answer or DECLINE_REPLY
             return Answer(question, False, text, "none", best.score, sources, intent=intent)
         kind = fact_kind(question)
+        unknown = ""
         if kind in MISSING_FACT_NAMES and not _gives_fact(best, question, kind):
             # Another sure entry may hold the figure: "có mất phí không" after a question on
             # birth registration is answered by the entry on its fees, not its steps.
@@ -502,20 +499,11 @@ class Answerer:
             if holder is None:
                 # "Đưa lên sàn nào thì tốt, có mất phí không?": the entry answers the other
                 # ask; the figure is said to be unknown rather than the whole declined.
-                unknown = MISSING_FACT_NOTE.format(what=MISSING_FACT_NAMES[kind])
-                text = f"{unknown}\n\n{self._quote(best, question, normalised, None)}"
-                return Answer(
-                    question,
-                    True,
-                    text,
-                    "faq" if best.source.kind == "faq" else "document",
-                    best.score,
-                    sources,
-                    self._suggestions(hits),
-                    answered_from=(_source_ref(best),),
-                )
-            best = holder
-        text = self._quote(best, question, normalised, kind)
+                unknown = MISSING_FACT_NOTE.format(what=MISSING_FACT_NAMES[kind]) + "\n\n"
+                kind = None
+            else:
+                best = holder
+        text = unknown + self._quote(best, question, normalised, kind)
         return Answer(
             question,
             True,

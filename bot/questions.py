@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from .text import fold, normalize
+from .text import fold, has_diacritics, normalize
 
 FactKind = Literal["number", "money", "duration", "time", "who", "where", "contact", "yes_no"]
 
@@ -228,11 +228,7 @@ def _opens_as_typed(question: str) -> bool:
     first = words[0]
     if first != fold(first):
         return first == _OPENER_MARKED[fold(first)]
-    return not _typed_with_marks(question)
-
-
-def _typed_with_marks(text: str) -> bool:
-    return fold(text) != text
+    return not has_diacritics(question)
 
 
 def _names_them(question: str) -> bool:
@@ -240,7 +236,7 @@ def _names_them(question: str) -> bool:
     words = normalize(question).split()
     if any(w in _THEM for w in words):
         return True
-    bare = " ".join(fold(w) if w == fold(w) else "_" for w in words)
+    bare = " ".join(w if w == fold(w) else "_" for w in words)  # the bare words only
     return _BARE_THEM.search(bare) is not None
 
 
