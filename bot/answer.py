@@ -122,8 +122,9 @@ _GREETING = re.compile(
     r"( (ban|bot|em|anh|chi|ad|tro ly|a|nhe|nha|moi nguoi|buoi sang|buoi chieu))*$"
 )
 _THANKS = re.compile(
-    r"^((xin )?(cam on|cam ong|thank you|thanks|thank|tks|thanks you)"
-    r"( (ban|bot|nhieu|nhe|nha|a|em|ad|rat nhieu|tro ly))*|ok (cam on|thanks)( ban| nhe)?)$"
+    r"^((ok|oke|okie|okay|vang|da|u|uh|roi) ){0,2}(xin )?"
+    r"(cam on|cam ong|camon|thank you|thanks|thank|tks|thanks you)"
+    r"( (ban|bot|nhieu|nhiu|nhe|nha|a|ak|em|ad|anh|chi|rat nhieu|tro ly))*$"
 )
 _ABOUT_ONE = (
     r"(ban|bot|em|tro ly)? ?(la ai|la gi|lam (duoc )?(gi|nhung (viec )?gi)|"
