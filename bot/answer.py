@@ -202,8 +202,8 @@ def classify(question: str) -> Intent:
     if not question.strip():
         return "empty"
     folded = fold(normalize(question))
-    if not folded:
-        return "empty"
+    if not re.search(r"[^\W\d_]", folded):
+        return "empty"  # no word at all: a pasted number, or punctuation
     if _HANDOVER.search(folded):
         return "handover"
     if _GREETING.match(folded):

@@ -110,6 +110,7 @@ def test_diacritics_are_restored_from_the_knowledge_vocabulary() -> None:
         ("toi muon noi chuyen voi nguoi that", "handover"),
         ("   ", "empty"),
         ("🙏🙏", "empty"),
+        ("0912 345 678", "empty"),  # a bare number asks nothing the bot can answer
         ("chào bạn, cho hỏi cách kích hoạt VNeID", "question"),
         ("hmmm", "question"),
     ],
