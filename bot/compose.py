@@ -71,6 +71,7 @@ FACT_BONUS = 0.25  # a sentence shaped like the asked fact
 DATED_BONUS = 0.5  # ... that dates the very document the question names by its number
 LEAD_MARGIN = 0.1  # how much better than the opening sentence a lead must match
 YES_NO_MARGIN = 0.2  # ... for a yes/no question, whose shape no sentence shows
+YES_NO_MATCH = 0.15  # the share of a yes/no question a "Có …"/"Không …" sentence must match
 
 
 def _sentences(line: str) -> list[str]:
@@ -154,7 +155,15 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
     if len(sentences) < 2:
         return None
     holds = [_holds_fact(s, question, kind) for s in sentences]
-    scores = _scores(sentences, without_asking(question, kind), weigh, kind, holds)
+    asked = without_asking(question, kind)
+    if kind == "yes_no":
+        # Its "shape" is only a first word: "Không trả tiền cho người lạ …" is no answer to
+        # "bán mật ong trên mạng có cần giấy phép không". It counts beside the question's words.
+        scores = _scores(sentences, asked, weigh, kind, [False] * len(sentences))
+        holds = [h and score >= YES_NO_MATCH for h, score in zip(holds, scores, strict=True)]
+        scores += FACT_BONUS * np.array(holds)
+    else:
+        scores = _scores(sentences, asked, weigh, kind, holds)
     # A line that introduces a list (it ends with ":") is no fact of its own.
     scores[[i for i, s in enumerate(sentences) if s.rstrip().endswith(":")]] = -1.0
     first = next((i for i, s in enumerate(sentences) if not s.rstrip().endswith(":")), 0)

@@ -143,3 +143,16 @@ def test_a_time_limit_written_as_trong_n_ngay_is_the_asked_duration() -> None:
     )
     first = lead(entry, "gieo trồng xong thì trong mấy ngày phải báo", weigh, "duration")
     assert first is not None and "10 ngày" in first
+
+
+def test_a_sentence_opening_with_khong_is_no_answer_to_a_yes_no_question_it_does_not_match() -> (
+    None
+):
+    # "Không chuyển tiền …" starts like an answer ("không") but speaks of something else.
+    entry = (
+        "Bạn có thể bán hàng qua mạng theo các bước:\n"
+        "1. Chụp ảnh sản phẩm rõ ràng, ghi giá và cách giao hàng.\n"
+        "2. Đăng lên trang cá nhân hoặc sàn thương mại điện tử.\n"
+        "Không chuyển tiền cho người lạ hứa bao tiêu sản phẩm."
+    )
+    assert lead(entry, "bán măng khô trên mạng có cần giấy phép không", weigh, "yes_no") is None
