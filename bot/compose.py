@@ -48,7 +48,12 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
         r"\b(Sở|Bộ|Ban|Ủy ban|UBND|Cục|[Cc]ông an|Tổng Bí thư|Thủ tướng|Chính phủ|Bộ Chính trị|"
         r"Trung tâm|Hội|Đoàn|Mặt trận|Báo(?= [A-ZĐ])|Đài(?= [A-ZĐ])|Tổ)\b"
     ),
-    "where": re.compile(r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b|\b(tại|ở|đến)\b", re.I),
+    # "đến" a place, not "đến khi", "đến ngày", "đến năm 2030".
+    "where": re.compile(
+        r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b|\b(tại|ở)\b"
+        r"|\bđến\b(?! (khi|ngày|năm|nay|hết|lúc|tháng|trước|sau|\d))",
+        re.I,
+    ),
     "contact": re.compile(r"\b\d{3,4}([ .]?\d{2,4})*\b"),
     "yes_no": re.compile(r"^(Có|Không|Được|Chưa|Nên|Phải|Cần)\b"),  # for passages only
 }

@@ -156,3 +156,13 @@ def test_a_sentence_opening_with_khong_is_no_answer_to_a_yes_no_question_it_does
         "Không chuyển tiền cho người lạ hứa bao tiêu sản phẩm."
     )
     assert lead(entry, "bán măng khô trên mạng có cần giấy phép không", weigh, "yes_no") is None
+
+
+def test_den_khi_is_a_time_not_the_place_a_where_question_asks_for() -> None:
+    # The opening matches the question best, but "đến khi" says until when, not where.
+    entry = (
+        "Giấy xác nhận hoàn cảnh gia đình có giá trị đến khi hoàn cảnh thay đổi.\n"
+        "Đơn xin giấy xác nhận nộp tại bộ phận một cửa của xã."
+    )
+    first = lead(entry, "giấy xác nhận hoàn cảnh gia đình xin ở đâu", weigh, "where")
+    assert first == "Đơn xin giấy xác nhận nộp tại bộ phận một cửa của xã."
