@@ -15,7 +15,7 @@ import numpy as np
 
 from .chunking import split_sentences
 from .questions import FactKind, without_asking
-from .text import lexical_tokens, normalize
+from .text import fold, lexical_tokens, normalize
 
 Weigh = Callable[[Sequence[str]], dict[str, float]]
 
@@ -34,7 +34,7 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     ),
     "duration": re.compile(
         r"thời hạn[^.]{0,60}\d+ (ngày|giờ|tháng)|\d+ ngày làm việc|ngay trong ngày|trong ngày"
-        r"|(không quá|tối đa|trong vòng|trong|mất|khoảng) \d+ (ngày|giờ|tháng)"
+        r"|(không quá|tối đa|trong vòng|mất|khoảng) \d+ (ngày|giờ|tháng)"
         r"|trả kết quả[^.]{0,40}\d+ (ngày|giờ)",
         re.I,
     ),
@@ -57,6 +57,10 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     "contact": re.compile(r"\b\d{3,4}([ .]?\d{2,4})*\b"),
     "yes_no": re.compile(r"^(Có|Không|Được|Chưa|Nên|Phải|Cần)\b"),  # for passages only
 }
+# "Trong 15 ngày kể từ …" is a deadline: the answer to "phải làm trong vòng bao nhiêu ngày",
+# not to "mất bao lâu" (how long the office takes).
+_DEADLINE = re.compile(r"\btrong \d+ (ngày|tháng)", re.I)
+_ASKS_DEADLINE = re.compile(r"\b(trong (vong )?(bao nhieu|may|bao lau)|han|cham nhat|toi da)\b")
 _DOCUMENT_DATE = r"(?:ngày\s+)?(?:\d{1,2}/\d{1,2}/\d{4}|\d{1,2} tháng \d{1,2} năm \d{4})"
 _WEBSITE = re.compile(r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b", re.I)
 _ASKS_WEBSITE = re.compile(
@@ -97,6 +101,8 @@ def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
     bare = re.sub(r"\d+", lambda m: "" if m.group() in said else m.group(), sentence)
     if _asks_address(question, kind):
         return bool(_WEBSITE.search(bare))  # "trang web nào": an address, not "tại xã"
+    if kind == "duration" and _DEADLINE.search(bare) and _ASKS_DEADLINE.search(fold(question)):
+        return True
     return bool(_FACT_SHAPES[kind].search(bare))
 
 

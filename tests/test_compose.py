@@ -166,3 +166,15 @@ def test_den_khi_is_a_time_not_the_place_a_where_question_asks_for() -> None:
     )
     first = lead(entry, "giấy xác nhận hoàn cảnh gia đình xin ở đâu", weigh, "where")
     assert first == "Đơn xin giấy xác nhận nộp tại bộ phận một cửa của xã."
+
+
+def test_a_deadline_answers_within_how_many_days_and_a_processing_time_how_long() -> None:
+    entry = (
+        "Theo quy định, trong 30 ngày kể từ ngày chuyển đến, chủ hộ đi đăng ký.\n"
+        "Nơi nộp: công an cấp xã.\n"
+        "Việc đăng ký được giải quyết xong sau 5 ngày làm việc kể từ khi nhận đủ hồ sơ."
+    )
+    how_long = lead(entry, "đăng ký chỗ ở mới mất bao lâu", weigh, "duration")
+    assert how_long is not None and "5 ngày làm việc" in how_long
+    # The opening states the deadline asked for, so it stays first.
+    assert lead(entry, "chuyển đến thì trong vòng mấy ngày phải đăng ký", weigh, "duration") is None
