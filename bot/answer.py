@@ -19,6 +19,7 @@ from .knowledge import DECLINE_TOPICS, declines
 from .questions import (
     FactKind,
     asking_clause,
+    content_words,
     fact_kind,
     looks_like_follow_up,
     split_parts,
@@ -101,6 +102,9 @@ ONE_PART_REPLY = (
 TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
 # A follow-up sure alone is still read with the previous message when that is this much surer.
 CONTEXT_MARGIN = 0.2
+# A message of this many topic words or fewer ("có mất tiền không") means nothing alone in a
+# conversation: however sure its reading alone, it is read with the previous message.
+BARE = 2
 NEAR_MISS_SHARE = 0.6  # of the threshold: below it, no entry is close enough to offer
 NEAR_MISS_SUGGESTIONS = 3
 DECLINE_REPLY = (
@@ -367,6 +371,7 @@ class Answerer:
             bool(main)
             and main[0].score >= self.threshold
             and not (declines(main[0].source.topic) and looks_like_follow_up(plan.question))
+            and not (plan.with_context and len(content_words(plan.question)) <= BARE)
         )
         if plan.focus and not sure_alone and not (main and declines(main[0].source.topic)):
             # "… nghị quyết 57 là gì, thấy trên xã treo băng rôn hoài": the asking clause alone;

@@ -237,6 +237,18 @@ def test_a_follow_up_is_read_after_the_question_it_follows(kb_answerer: Answerer
     assert after.answered is True and after.answered_from[0].id == "bdhvs-chi-phi"
 
 
+def test_a_bare_follow_up_is_not_answered_by_what_it_means_alone(kb_answerer: Answerer) -> None:
+    # Alone, "có mất tiền không" is surely a question on whether the bot is free; after a
+    # question on VNeID level 2 it asks the fee of that, which no entry states.
+    first = kb_answerer.answer("làm sao đăng ký tài khoản định danh mức 2")
+    alone = kb_answerer.answer("có mất tiền không")
+    after = kb_answerer.answer("có mất tiền không", context=first.turn())
+    assert alone.answered and alone.answered_from[0].id == "bot-mien-phi"
+    assert not after.answered
+    assert after.answer.startswith("Tôi chưa có thông tin chắc chắn về số tiền")
+    assert any("mức 2" in s for s in after.suggestions)
+
+
 def test_a_short_follow_up_stays_on_the_previous_topic(kb_answerer: Answerer) -> None:
     # Alone, "làm ở đâu" reads best as a question on working abroad (out of scope).
     first = kb_answerer.answer("kich hoat vneid muc 2 lam the nao")
