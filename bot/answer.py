@@ -122,7 +122,8 @@ TOO_LONG_REPLY = (
 
 # Matched on the folded, normalised message as a whole: short social messages only.
 _GREETING = re.compile(
-    r"^(xin chao|chao|hello|hi|hey|alo+|chao ban|chao bot|chao ad|xin chao ban)"
+    r"^(xin chao|chao|hello|hi|hey|alo+|chao ban|chao bot|chao ad|xin chao ban|"
+    r"(ban|bot|ad|admin|em|anh|chi) oi)"
     r"( (ban|bot|em|anh|chi|ad|tro ly|a|nhe|nha|moi nguoi|buoi sang|buoi chieu))*$"
 )
 _THANKS = re.compile(

@@ -96,6 +96,8 @@ def test_diacritics_are_restored_from_the_knowledge_vocabulary() -> None:
     [
         ("Xin chào", "greeting"),
         ("chao ban", "greeting"),
+        ("bot ơi", "greeting"),  # a call for attention, not a question about the bot
+        ("ad ơi cho hỏi vneid là gì", "question"),
         ("cảm ơn bạn nhiều", "thanks"),
         ("thanks", "thanks"),
         ("ok cam on ad nhe", "thanks"),
