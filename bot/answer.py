@@ -515,7 +515,7 @@ class Answerer:
             question,
             True,
             text,
-            "faq" if best.source.kind == "faq" else "document",
+            _answer_kind(best),
             best.score,
             sources,
             self._suggestions(hits),
@@ -558,7 +558,7 @@ class Answerer:
             question,
             True,
             TWO_PARTS_INTRO + "\n\n" + "\n\n".join(texts),
-            "faq" if first[0].source.kind == second[0].source.kind == "faq" else "document",
+            _answer_kind(first[0], second[0]),
             min(first[0].score, second[0].score),
             sources,
             self._suggestions(others and [first[0], *others] or [first[0]]),
@@ -576,7 +576,7 @@ class Answerer:
             question,
             True,
             ONE_PART_REPLY.format(title=best.source.title, answer=quoted),
-            "faq" if best.source.kind == "faq" else "document",
+            _answer_kind(best),
             best.score,
             ([_source_ref(best)] + _source_refs(others, k))[:k],
             self._suggestions([best, *others]),
@@ -682,6 +682,11 @@ def _asks_more_than_figures(question: str) -> bool:
     """Whether one of a message's parts asks something other than a figure or time limit."""
     parts = split_parts(question)
     return len(parts) >= 2 and any(fact_kind(part) not in MISSING_FACT_NAMES for part in parts)
+
+
+def _answer_kind(*quoted: Hit) -> Kind:
+    """ "faq" when every quoted hit is an FAQ entry, else "document"."""
+    return "faq" if all(h.source.kind == "faq" for h in quoted) else "document"
 
 
 def _source_ref(hit: Hit) -> SourceRef:
