@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from bot.compose import focused, lead
+from bot.questions import FactKind
 
 
 def weigh(tokens: Sequence[str]) -> dict[str, float]:
@@ -99,25 +100,44 @@ def test_a_list_item_led_is_introduced_by_its_list_not_by_an_item_ending_in_a_co
     )
 
 
-def test_a_website_asked_for_leads_even_among_sentences_that_say_where() -> None:
-    entry = (
-        "Bạn có thể nộp thuế tại nhà, không cần đến cơ quan thuế, bằng một trong các cách:\n"
-        "1. Ứng dụng eTax Mobile: chọn khoản cần nộp và xác nhận.\n"
-        "2. Cổng Dịch vụ công quốc gia dichvucong.gov.vn, phần thanh toán trực tuyến."
-    )
-    first = lead(entry, "nộp thuế online thì vào trang web nào", weigh, "where")
-    assert first is not None and "dichvucong.gov.vn" in first
-
-
-def test_the_words_that_ask_for_a_date_do_not_choose_the_date() -> None:
-    entry = (
-        "Các mốc của phong trào:\n"
-        "1. Tháng 11/2024: phong trào được đề xuất.\n"
-        "2. Ngày 26/3/2025: Thủ tướng phát động phong trào tại Hà Nội.\n"
-        "3. Từ ngày 1/4/2025: nền tảng học tập được dùng trên toàn quốc."
-    )
-    first = lead(entry, "phong trào được Thủ tướng phát động từ ngày nào", weigh, "time")
-    assert first is not None and "26/3/2025" in first
+@pytest.mark.parametrize(
+    ("entry", "question", "kind", "fact"),
+    [
+        pytest.param(
+            "Bạn có thể nộp thuế tại nhà, không cần đến cơ quan thuế, bằng một trong các cách:\n"
+            "1. Ứng dụng eTax Mobile: chọn khoản cần nộp và xác nhận.\n"
+            "2. Cổng Dịch vụ công quốc gia dichvucong.gov.vn, phần thanh toán trực tuyến.",
+            "nộp thuế online thì vào trang web nào",
+            "where",
+            "dichvucong.gov.vn",
+            id="a website asked for leads even among sentences that say where",
+        ),
+        pytest.param(
+            "Các mốc của phong trào:\n"
+            "1. Tháng 11/2024: phong trào được đề xuất.\n"
+            "2. Ngày 26/3/2025: Thủ tướng phát động phong trào tại Hà Nội.\n"
+            "3. Từ ngày 1/4/2025: nền tảng học tập được dùng trên toàn quốc.",
+            "phong trào được Thủ tướng phát động từ ngày nào",
+            "time",
+            "26/3/2025",
+            id="the words that ask for a date do not choose the date",
+        ),
+        pytest.param(
+            "Theo quy định của xã về hỗ trợ giống cây:\n"
+            "- Hồ sơ nộp tại bộ phận một cửa của UBND xã.\n"
+            "- Trong 10 ngày kể từ ngày gieo trồng, hộ gia đình báo diện tích cho trưởng bản.",
+            "gieo trồng xong thì trong mấy ngày phải báo",
+            "duration",
+            "10 ngày",
+            id="a deadline written 'Trong 10 ngày kể từ' answers 'trong mấy ngày'",
+        ),
+    ],
+)
+def test_the_sentence_holding_the_asked_fact_leads(
+    entry: str, question: str, kind: FactKind, fact: str
+) -> None:
+    first = lead(entry, question, weigh, kind)
+    assert first is not None and fact in first
 
 
 def test_a_documents_date_is_the_one_given_beside_its_number() -> None:
@@ -132,17 +152,6 @@ def test_a_documents_date_is_the_one_given_beside_its_number() -> None:
     first = lead(entry, "quyết định 12/QĐ-UBND ban hành ngày nào", weigh, "time")
     assert first is not None and "15/2/2025" in first
     assert "3/6/2025" not in first
-
-
-def test_a_time_limit_written_as_trong_n_ngay_is_the_asked_duration() -> None:
-    # "Trong 15 ngày kể từ …" states the limit as plainly as "trong vòng 15 ngày".
-    entry = (
-        "Theo quy định của xã về hỗ trợ giống cây:\n"
-        "- Hồ sơ nộp tại bộ phận một cửa của UBND xã.\n"
-        "- Trong 10 ngày kể từ ngày gieo trồng, hộ gia đình báo diện tích cho trưởng bản."
-    )
-    first = lead(entry, "gieo trồng xong thì trong mấy ngày phải báo", weigh, "duration")
-    assert first is not None and "10 ngày" in first
 
 
 def test_a_sentence_opening_with_khong_is_no_answer_to_a_yes_no_question_it_does_not_match() -> (
