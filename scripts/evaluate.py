@@ -34,6 +34,7 @@ SETS = (
     "tune-6",
     "tune-7",
     "tune-8",
+    "tune-9",
     "heldout",
     "heldout-2",
     "heldout-3",
@@ -43,6 +44,7 @@ SETS = (
     "heldout-7",
     "heldout-8",
     "heldout-9",
+    "heldout-10",
 )
 
 
@@ -75,6 +77,7 @@ def load_sets() -> dict[str, list[Case]]:
     seventh = load_cases(EVAL / "blind-7.jsonl")
     eighth = load_cases(EVAL / "blind-8.jsonl")
     ninth = load_cases(EVAL / "blind-9.jsonl")
+    tenth = load_cases(EVAL / "blind-10.jsonl")
     return {
         "dev": load_cases(EVAL / "dev.jsonl"),
         "tune": [c for c in blind if c.split == "tune"],
@@ -85,6 +88,7 @@ def load_sets() -> dict[str, list[Case]]:
         "tune-6": [c for c in seventh if c.split == "tune-6"],
         "tune-7": [c for c in eighth if c.split == "tune-7"],
         "tune-8": [c for c in ninth if c.split == "tune-8"],
+        "tune-9": [c for c in tenth if c.split == "tune-9"],
         "heldout": [c for c in blind if c.split == "heldout"],
         # Written afresh, blind, after the knowledge base grew; never looked at while tuning.
         "heldout-2": load_cases(EVAL / "blind-2.jsonl"),
@@ -102,6 +106,8 @@ def load_sets() -> dict[str, list[Case]]:
         "heldout-8": [c for c in eighth if c.split == "heldout-8"],
         # Batch 9 (2026-12-02, late night): every kind, split tune-8 / heldout-9.
         "heldout-9": [c for c in ninth if c.split == "heldout-9"],
+        # Batch 10 (2026-12-02, after the VNeID fee, hotline and online-tax entries).
+        "heldout-10": [c for c in tenth if c.split == "heldout-10"],
     }
 
 
