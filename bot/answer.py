@@ -19,6 +19,7 @@ from .knowledge import DECLINE_TOPICS, declines
 from .questions import (
     FactKind,
     asking_clause,
+    contact_subject,
     content_words,
     fact_kind,
     looks_like_follow_up,
@@ -86,6 +87,7 @@ MISSING_FACT_REPLY = (
     "Bạn chọn câu ở trên để xem, hoặc chọn \u201cGặp cán bộ hỗ trợ\u201d để được giúp."
 )
 MISSING_FACT_NOTE = "Riêng {what} bạn hỏi thì tôi chưa có thông tin chắc chắn. Nội dung liên quan:"
+HOLDER_FLOOR = 0.05  # how unsure a runner-up holding the asked figure may be
 MISSING_FACT_NAMES: dict[FactKind, str] = {
     "number": "con số",
     "money": "số tiền",
@@ -421,7 +423,7 @@ class Answerer:
                 # the part the knowledge base answers is answered, the other said unknown. The
                 # whole being unsure, the part must be surer: halfway from the threshold to 1.
                 return self._one_part(plan.question, *sure[0], main, k)
-        return self.compose(plan.question, text, main, k)
+        return self.compose(plan.question, text, main, k, with_previous=text == plan.with_context)
 
     def _sure(self, hits: list[Hit]) -> bool:
         """Whether the best hit answers: above the threshold, and no out-of-scope entry."""
@@ -464,8 +466,11 @@ class Answerer:
             return _refusal(question, worry)
         return Answer(question, intent != "empty", _CANNED[intent], "none", 1.0, [], intent=intent)
 
-    def compose(self, question: str, normalised: str, hits: list[Hit], k: int) -> Answer:
-        """The answer to a question from its ranked hits: FAQ, document excerpt or decline."""
+    def compose(
+        self, question: str, normalised: str, hits: list[Hit], k: int, with_previous: bool = False
+    ) -> Answer:
+        """The answer to a question from its ranked hits: FAQ, document excerpt or decline.
+        `with_previous`: the hits come from the message read with the previous one."""
         sources = _source_refs(hits, k)
         best = hits[0] if hits else None
         if best is None or best.score < self.threshold:
@@ -487,15 +492,19 @@ class Answerer:
             text = best.source.answer or DECLINE_REPLY
             return Answer(question, False, text, "none", best.score, sources, intent=intent)
         kind = fact_kind(question)
+        if not _names_whose(best, question):
+            # "số tổng đài bảo hiểm xã hội" is not answered with the VNeID hotline.
+            return self._missing_fact(question, hits, sources, "số điện thoại")
         unknown = ""
         if kind in MISSING_FACT_NAMES and not _gives_fact(best, question, kind):
-            # Another sure entry may hold the figure: "có mất phí không" after a question on
-            # birth registration is answered by the entry on its fees, not its steps.
+            # Another entry may hold the figure: a sure one, or, for a bare follow-up such as
+            # "có mất phí không" after a question on birth registration, the runner-up of the
+            # same topic that is asked for such a figure (the entry on its fees, not its steps).
             holder = next(
                 (
                     h
                     for h in hits[1:]
-                    if h.score >= self.threshold
+                    if (h.score >= self.threshold or (with_previous and _asks_it(h, best, kind)))
                     and not declines(h.source.topic)
                     and _gives_fact(h, question, kind)
                 ),
@@ -676,6 +685,32 @@ def _gives_fact(hit: Hit, question: str, kind: FactKind) -> bool:
     if states_fact(hit.source.answer or "", question, kind):
         return True
     return bool(hit.source.questions) and fact_kind(hit.source.questions[0]) == kind
+
+
+def _names_whose(hit: Hit, question: str) -> bool:
+    """Whether an entry names, at least half of them, the words of whose phone number the
+    question asks (true for a question that asks for none). A word typed with its marks must
+    be found with them: "bảo hiểm" is not "báo"."""
+    whose = contact_subject(question)
+    if not whose:
+        return True
+    source = hit.source
+    marked = set(
+        normalize(" ".join([source.title, *source.questions, source.answer or ""])).split()
+    )
+    folded = {fold(w) for w in marked}
+    named = sum((w in marked) if fold(w) != w else (w in folded) for w in whose)
+    return 2 * named >= len(whose)
+
+
+def _asks_it(hit: Hit, best: Hit, kind: FactKind) -> bool:
+    """Whether a runner-up in the best entry's topic is asked for that kind of figure by one
+    of its own phrasings, and not far down."""
+    return (
+        hit.score >= HOLDER_FLOOR
+        and hit.source.topic == best.source.topic
+        and any(fact_kind(q) == kind for q in hit.source.questions)
+    )
 
 
 def _asks_more_than_figures(question: str) -> bool:

@@ -127,6 +127,16 @@ _STOPWORD_TEXT = (
     "cũng vẫn lúc bây nay hôm hỏi giúp xin cảm ơn đấy đây"
 )
 _STOPWORDS = frozenset(fold(w) for w in _STOPWORD_TEXT.split())
+# A message asking for a phone number to call (not one about changing its own number).
+_ASKS_HOTLINE = re.compile(
+    r"\b(tong dai|hotline|duong day nong|goi (vao |den )?(so|sdt) (nao|may|gi))\b"
+)
+# Words that ask for a phone number rather than name whose it is.
+_CONTACT_WORDS = frozenset(
+    ("so", "sdt", "tong", "dai", "hotline", "thoai", "duong", "day", "nong", "goi", "lien", "he")
+    + ("ho", "tro", "co", "quan", "cua")
+)
+_MARKED_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 # Where one message holds two questions: after a question mark, or a comma or "và" that
 # opens a new clause.
 _PART_BREAK = re.compile(
@@ -188,6 +198,19 @@ def fact_kind(question: str) -> FactKind | None:
     return None
 
 
+def contact_subject(question: str) -> list[str] | None:
+    """The words naming whose phone number a message asks ("số tổng đài bảo hiểm xã hội" ->
+    bảo hiểm xã hội), as typed, without the words that ask for it; None if it asks for none."""
+    if not _ASKS_HOTLINE.search(_folded(question)):
+        return None
+    asking = set(_folded(question).split()) - set(without_asking(question, "contact").split())
+    return [
+        w
+        for w in normalize(question).split()
+        if not _is_stopword(w) and fold(w) not in asking and fold(w) not in _CONTACT_WORDS
+    ]
+
+
 def without_asking(question: str, kind: FactKind) -> str:
     """A fact question without the words that ask for the fact, folded: "… phát động từ ngày
     nào" shares "từ ngày" with "Từ ngày 1/4/2025: …" only by the way it asks."""
@@ -244,7 +267,15 @@ def topic_anchor(previous: str, question: str) -> str:
     """The words of the previous message that name its topic, minus what the new one says."""
     said = set(_folded(question).split())
     words = normalize(previous).split()
-    return " ".join(w for w in words if fold(w) not in _STOPWORDS and fold(w) not in said)
+    return " ".join(w for w in words if not _is_stopword(w) and fold(w) not in said)
+
+
+def _is_stopword(word: str) -> bool:
+    """A word typed with its marks is read as typed: "khai tử" keeps "tử" (not "từ"), "mã QR"
+    keeps "mã" (not "mà"); one typed without marks may be any of them."""
+    if fold(word) != word:
+        return word in _MARKED_STOPWORDS
+    return word in _STOPWORDS
 
 
 def split_parts(message: str) -> list[str]:

@@ -149,7 +149,7 @@ def test_asking_about_ones_own_data_is_not_refused_for_privacy(kb_answerer: Answ
             "miễn lệ phí",
         ),
         (  # "có tốn tiền không" asks for a fee as much as "bao nhiêu tiền" does
-            "đăng ký tài khoản định danh mức 2 có tốn tiền không",
+            "làm thẻ căn cước cho trẻ em có tốn tiền không",
             "số tiền",
             "chuyển khoản bằng app ngân hàng có mất phí không",
             "Phí chuyển tiền tùy từng ngân hàng",
@@ -239,14 +239,55 @@ def test_a_follow_up_is_read_after_the_question_it_follows(kb_answerer: Answerer
 
 def test_a_bare_follow_up_is_not_answered_by_what_it_means_alone(kb_answerer: Answerer) -> None:
     # Alone, "có mất tiền không" is surely a question on whether the bot is free; after a
-    # question on VNeID level 2 it asks the fee of that, which no entry states.
-    first = kb_answerer.answer("làm sao đăng ký tài khoản định danh mức 2")
+    # question on VNeID level 2 it asks the fee of that (none), after one on a child's ID
+    # card the fee of that, which no entry states.
     alone = kb_answerer.answer("có mất tiền không")
-    after = kb_answerer.answer("có mất tiền không", context=first.turn())
     assert alone.answered and alone.answered_from[0].id == "bot-mien-phi"
+    level_2 = kb_answerer.answer("làm sao đăng ký tài khoản định danh mức 2")
+    after = kb_answerer.answer("có mất tiền không", context=level_2.turn())
+    assert after.answered and after.answered_from[0].id == "vneid-mien-phi"
+    assert after.answer.startswith("Không mất tiền")
+    card = kb_answerer.answer("Cách làm thẻ căn cước cho con 5 tuổi")
+    after = kb_answerer.answer("có mất tiền không", context=card.turn())
     assert not after.answered
     assert after.answer.startswith("Tôi chưa có thông tin chắc chắn về số tiền")
-    assert any("mức 2" in s for s in after.suggestions)
+    assert any("căn cước" in s for s in after.suggestions)
+
+
+def test_a_bare_fee_follow_up_is_answered_by_the_entry_on_that_procedures_fees(
+    kb_answerer: Answerer,
+) -> None:
+    # With the previous message, the steps of birth registration rank first (no fee in them)
+    # and the entry on its fees second, unsure: the fees entry answers.
+    first = kb_answerer.answer(
+        "Con tôi mới sinh được 2 tuần, tôi muốn đăng ký khai sinh online thì làm thế nào?"
+    )
+    after = kb_answerer.answer("Có mất phí không ạ?", context=first.turn())
+    assert first.answered_from[0].id == "dvc-khai-sinh"
+    assert after.answered and after.answered_from[0].id == "dvc-khai-sinh-thoi-han-le-phi"
+
+
+def test_a_follow_up_keeps_the_marked_words_of_the_previous_topic(kb_answerer: Answerer) -> None:
+    # "khai tử" folds to "khai tu", and "tu" (từ) carries no topic: typed with its marks,
+    # "tử" is kept, so the deadline asked is the one for registering a death, not a birth.
+    first = kb_answerer.answer("làm khai tử cho bố tôi trên mạng được không")
+    after = kb_answerer.answer("phải làm trong bao nhiêu ngày", context=first.turn())
+    assert after.answered and after.answered_from[0].id == "dvc-khai-tu"
+    assert "15 ngày" in after.answer[:200]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["số tổng đài bảo hiểm xã hội là bao nhiêu", "tổng đài hỗ trợ VssID số mấy"],
+)
+def test_another_agencys_hotline_is_not_answered_with_the_vneid_one(
+    kb_answerer: Answerer, question: str
+) -> None:
+    answer = kb_answerer.answer(question)
+    assert not answer.answered and "1900 0368" not in answer.answer
+    assert answer.answer.startswith("Tôi chưa có thông tin chắc chắn về số điện thoại")
+    vneid = kb_answerer.answer("tổng đài hỗ trợ vê nờ ai đi số mấy")
+    assert vneid.answered and "1900 0368" in vneid.answer[:120]
 
 
 def test_a_short_follow_up_stays_on_the_previous_topic(kb_answerer: Answerer) -> None:

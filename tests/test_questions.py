@@ -6,11 +6,13 @@ import pytest
 
 from bot.questions import (
     asking_clause,
+    contact_subject,
     fact_kind,
     looks_like_follow_up,
     split_parts,
     topic_anchor,
 )
+from bot.text import fold
 
 
 @pytest.mark.parametrize(
@@ -86,6 +88,37 @@ def test_the_topic_of_the_previous_message_leaves_its_question_words_behind() ->
     anchor = topic_anchor("Bình dân học vụ số là phong trào gì vậy ad?", "có mất phí không")
     assert anchor.split()[:5] == ["bình", "dân", "học", "vụ", "số"]
     assert "gì" not in anchor and "vậy" not in anchor
+
+
+@pytest.mark.parametrize(
+    ("previous", "kept"),
+    [
+        ("làm khai tử cho bố tôi trên mạng được không", "tử"),  # not "từ"
+        ("Mã QR của quán tôi in ở đâu?", "mã"),  # not "mà"
+        ("Cách cài ứng dụng VNeID trên điện thoại", "cài"),  # not "cái"
+        ("Làm thẻ căn cước cho con thế nào?", "căn"),  # not "cần"
+    ],
+)
+def test_a_topic_word_typed_with_its_marks_is_not_taken_for_a_stopword(
+    previous: str, kept: str
+) -> None:
+    assert kept in topic_anchor(previous, "có mất phí không").split()
+    # Typed without marks, the same word may be the stopword: it is left out.
+    assert fold(kept) not in topic_anchor(fold(previous), "co mat phi khong").split()
+
+
+@pytest.mark.parametrize(
+    ("message", "whose"),
+    [
+        ("số tổng đài bảo hiểm xã hội là bao nhiêu", ["bảo", "hiểm", "xã", "hội"]),
+        ("so hotline vneid", ["vneid"]),
+        ("e đổi sdt mới r, tk vneid vẫn để số cũ thì phải làm ntn", None),
+    ],
+)
+def test_a_hotline_question_names_whose_number_it_asks(
+    message: str, whose: list[str] | None
+) -> None:
+    assert contact_subject(message) == whose
 
 
 @pytest.mark.parametrize(
