@@ -137,6 +137,7 @@ _CONTACT_WORDS = frozenset(
     + ("ho", "tro", "co", "quan", "cua")
 )
 _MARKED_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_YEAR = re.compile(r"(19|20)\d\d")
 # Where one message holds two questions: after a question mark, or a comma or "và" that
 # opens a new clause.
 _PART_BREAK = re.compile(
@@ -267,6 +268,9 @@ def topic_anchor(previous: str, question: str) -> str:
     """The words of the previous message that name its topic, minus what the new one says."""
     said = set(_folded(question).split())
     words = normalize(previous).split()
+    if any(_YEAR.fullmatch(w) for w in said):
+        # "còn đến năm 2045 thì sao" after a question on 2030 asks the same of 2045.
+        words = [w for w in words if not _YEAR.fullmatch(w)]
     return " ".join(w for w in words if not _is_stopword(w) and fold(w) not in said)
 
 

@@ -90,6 +90,13 @@ def test_the_topic_of_the_previous_message_leaves_its_question_words_behind() ->
     assert "gì" not in anchor and "vậy" not in anchor
 
 
+def test_a_follow_up_on_another_year_leaves_the_previous_year_behind() -> None:
+    previous = "Nghị quyết 57 đặt mục tiêu gì đến năm 2030?"
+    assert "2030" not in topic_anchor(previous, "còn đến năm 2045 thì sao").split()
+    # Other numbers name things, and stay: "nó khác gì với nghị quyết 57" after Resolution 71.
+    assert "71" in topic_anchor("Nghị quyết 71 là gì?", "nó khác gì với nghị quyết 57").split()
+
+
 @pytest.mark.parametrize(
     ("previous", "kept"),
     [

@@ -56,6 +56,9 @@ def test_nfd_input_matches_nfc() -> None:
         ("áp thẻ căn cước vào điện thoại", "áp thẻ căn cước vào điện thoại"),
         ("vs mún tham gia thì đk ở đâu", "với muốn tham gia thì đăng ký ở đâu"),
         ("hk bít đag học onl", "không biết đang học online"),
+        ("số tổng đài vê nờ ai đi", "số tổng đài vneid"),
+        ("chuyển đổi sổ là cái gì", "chuyển đổi số là cái gì"),  # a tone misheard
+        ("còn đến năm hai không bốn năm thì sao", "còn đến năm 2045 thì sao"),  # digit by digit
     ],
 )
 def test_abbreviations_and_teencode_are_expanded(typed: str, expanded: str) -> None:
