@@ -57,6 +57,7 @@ def test_nfd_input_matches_nfc() -> None:
         ("vs mún tham gia thì đk ở đâu", "với muốn tham gia thì đăng ký ở đâu"),
         ("hk bít đag học onl", "không biết đang học online"),
         ("số tổng đài vê nờ ai đi", "số tổng đài vneid"),
+        ("giờ mik quên luôn mk", "giờ mình quên luôn mật khẩu"),  # "mk" beside "quên luôn"
         ("chuyển đổi sổ là cái gì", "chuyển đổi số là cái gì"),  # a tone misheard
         ("còn đến năm hai không bốn năm thì sao", "còn đến năm 2045 thì sao"),  # digit by digit
     ],
