@@ -142,7 +142,8 @@ _YEAR = re.compile(r"(19|20)\d\d")
 # opens a new clause.
 _PART_BREAK = re.compile(
     r"\?\s+(?=\S)"
-    r"|[,;]\s*(?=(?:và |còn |với lại |ngoài ra |thêm nữa |rồi |nếu |có cần |có phải |có được |"
+    r"|[,;]\s*(?=(?:và |còn |với lại |vs lại |vs |va |voi lai |ngoài ra |thêm nữa |rồi |nếu |"
+    r"có cần |có phải |có được |"
     r"có mất |có bị |có xem |có ai |ai |bao nhiêu |bao lâu |mấy |khi nào |ở đâu |làm sao |"
     r"cách |đi |tra |lấy |gọi ))"
     r"|\s+(?=(?:và (?:làm sao|cách|có|ở đâu|bao lâu|bao nhiêu|mấy|ai|khi nào)\b))",

@@ -135,6 +135,10 @@ def test_a_hotline_question_names_whose_number_it_asks(
             "Thẻ BHYT tích hợp VNeID được không? Đi khám có cần mang thẻ giấy không?",
             ["Thẻ BHYT tích hợp VNeID được không", "Đi khám có cần mang thẻ giấy không?"],
         ),
+        (  # "vs lại" is "với lại" in chat
+            "mún làm căn cước cho con, vs lại đổi sdt vneid thì làm ở đâu",
+            ["mún làm căn cước cho con", "vs lại đổi sdt vneid thì làm ở đâu"],
+        ),
         (
             "Mất điện thoại thì VNeID có bị lộ không, và làm sao để khóa tài khoản?",
             ["Mất điện thoại thì VNeID có bị lộ không", "và làm sao để khóa tài khoản?"],
