@@ -370,11 +370,12 @@ class Answerer:
         text = plan.normalised
         # A follow-up-looking message whose best reading alone is an out-of-scope entry
         # ("làm ở đâu" reads like a question on working abroad) is not sure of itself.
+        bare = bool(plan.with_context) and len(content_words(plan.question)) <= BARE
         sure_alone = (
             bool(main)
             and main[0].score >= self.threshold
             and not (declines(main[0].source.topic) and looks_like_follow_up(plan.question))
-            and not (plan.with_context and len(content_words(plan.question)) <= BARE)
+            and not bare
         )
         if plan.focus and not sure_alone and not (main and declines(main[0].source.topic)):
             # "… nghị quyết 57 là gì, thấy trên xã treo băng rôn hoài": the asking clause alone;
@@ -403,9 +404,15 @@ class Answerer:
             plan.with_context
             and not sure_alone
             and leaning
-            and (not main or leaning[0].score > main[0].score or declines(main[0].source.topic))
+            and (
+                (bare and bool(plan.context and plan.context.source_ids))
+                or not main
+                or leaning[0].score > main[0].score
+                or declines(main[0].source.topic)
+            )
         ):
-            # Otherwise only a message that cannot stand alone is read with the previous one.
+            # Otherwise only a message that cannot stand alone is read with the previous one;
+            # a bare one ("có mất tiền không") always, after an answer: not "is the bot free?".
             main, text = leaning, plan.with_context
         if plan.parts:
             first, second = hits[plan.parts[0]], hits[plan.parts[1]]

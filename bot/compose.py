@@ -48,10 +48,10 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
         r"\b(Sở|Bộ|Ban|Ủy ban|UBND|Cục|[Cc]ông an|Tổng Bí thư|Thủ tướng|Chính phủ|Bộ Chính trị|"
         r"Trung tâm|Hội|Đoàn|Mặt trận|Báo(?= [A-ZĐ])|Đài(?= [A-ZĐ])|Tổ)\b"
     ),
-    # "đến" a place, not "đến khi", "đến ngày", "đến năm 2030".
+    # "đến" a place, not "đến khi", "đến ngày", "đến năm 2030", "đến tuổi đổi thẻ".
     "where": re.compile(
         r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b|\b(tại|ở)\b"
-        r"|\bđến\b(?! (khi|ngày|năm|nay|hết|lúc|tháng|trước|sau|\d))",
+        r"|\bđến\b(?! (khi|ngày|năm|nay|hết|lúc|tháng|trước|sau|tuổi|\d))",
         re.I,
     ),
     "contact": re.compile(r"\b\d{3,4}([ .]?\d{2,4})*\b"),

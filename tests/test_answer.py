@@ -249,8 +249,7 @@ def test_a_bare_follow_up_is_not_answered_by_what_it_means_alone(kb_answerer: An
     assert after.answer.startswith("Không mất tiền")
     card = kb_answerer.answer("Cách làm thẻ căn cước cho con 5 tuổi")
     after = kb_answerer.answer("có mất tiền không", context=card.turn())
-    assert not after.answered
-    assert after.answer.startswith("Tôi chưa có thông tin chắc chắn về số tiền")
+    assert not after.answered and "Bot hỏi đáp" not in after.answer
     assert any("căn cước" in s for s in after.suggestions)
 
 

@@ -113,6 +113,17 @@ def test_a_list_item_led_is_introduced_by_its_list_not_by_an_item_ending_in_a_co
             id="a website asked for leads even among sentences that say where",
         ),
         pytest.param(
+            "Theo Luật Căn cước năm 2023:\n"
+            "- Bị mất thẻ căn cước: làm thủ tục cấp lại.\n"
+            "- Đến tuổi đổi thẻ: công dân phải cấp đổi thẻ căn cước khi đủ 14 tuổi, 25 tuổi.\n"
+            "\n"
+            "Cách làm: bạn đến cơ quan quản lý căn cước của công an để được thu nhận thông tin.",
+            "cccd gắn chíp bị mất thì làm lại ở đâu",
+            "where",
+            "cơ quan quản lý căn cước",
+            id="'đến tuổi' is an age, not a place",
+        ),
+        pytest.param(
             "Các mốc của phong trào:\n"
             "1. Tháng 11/2024: phong trào được đề xuất.\n"
             "2. Ngày 26/3/2025: Thủ tướng phát động phong trào tại Hà Nội.\n"
