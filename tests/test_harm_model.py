@@ -155,3 +155,11 @@ def test_features_are_padded_character_grams_and_word_pairs() -> None:
         "mat khau": 1,
         "khau vneid": 1,
     }
+
+
+def test_what_a_long_term_means_is_answered_not_refused(kb_answerer: Answerer) -> None:
+    # Six words name the term: a refusal entry on swapped QR codes matches its words best.
+    question = "mã qr truy xuất nguồn gốc là gì"
+    assert excused(question)
+    answer = kb_answerer.answer(question)
+    assert answer.intent not in ("harmful", "privacy")
