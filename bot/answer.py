@@ -25,6 +25,7 @@ from .questions import (
     looks_like_follow_up,
     split_parts,
     topic_anchor,
+    typed_in,
 )
 from .safety import REPLIES as SAFETY_REPLIES
 from .safety import (
@@ -706,7 +707,7 @@ def _names_whose(hit: Hit, question: str) -> bool:
         normalize(" ".join([source.title, *source.questions, source.answer or ""])).split()
     )
     folded = {fold(w) for w in marked}
-    named = sum((w in marked) if fold(w) != w else (w in folded) for w in whose)
+    named = sum(typed_in(w, marked, folded) for w in whose)
     return 2 * named >= len(whose)
 
 

@@ -9,6 +9,7 @@ decide how an answer is laid out and which searches to run, never what the answe
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Literal
 
 from .text import fold, has_diacritics, normalize
@@ -203,9 +204,10 @@ def fact_kind(question: str) -> FactKind | None:
 def contact_subject(question: str) -> list[str] | None:
     """The words naming whose phone number a message asks ("số tổng đài bảo hiểm xã hội" ->
     bảo hiểm xã hội), as typed, without the words that ask for it; None if it asks for none."""
-    if not _ASKS_HOTLINE.search(_folded(question)):
+    folded = _folded(question)
+    if not _ASKS_HOTLINE.search(folded):
         return None
-    asking = set(_folded(question).split()) - set(without_asking(question, "contact").split())
+    asking = set(folded.split()) - set(without_asking(question, "contact").split())
     return [
         w
         for w in normalize(question).split()
@@ -276,11 +278,14 @@ def topic_anchor(previous: str, question: str) -> str:
 
 
 def _is_stopword(word: str) -> bool:
-    """A word typed with its marks is read as typed: "khai tử" keeps "tử" (not "từ"), "mã QR"
-    keeps "mã" (not "mà"); one typed without marks may be any of them."""
-    if fold(word) != word:
-        return word in _MARKED_STOPWORDS
-    return word in _STOPWORDS
+    """ "khai tử" keeps "tử" (not "từ"), "mã QR" keeps "mã" (not "mà")."""
+    return typed_in(word, _MARKED_STOPWORDS, _STOPWORDS)
+
+
+def typed_in(word: str, marked: Collection[str], folded: Collection[str]) -> bool:
+    """Whether a normalised word is among words, read as typed: one typed with its marks
+    must be found with them; one typed without marks may be any word that folds to it."""
+    return word in marked if fold(word) != word else word in folded
 
 
 def split_parts(message: str) -> list[str]:
