@@ -35,6 +35,7 @@ SETS = (
     "tune-7",
     "tune-8",
     "tune-9",
+    "tune-10",
     "heldout",
     "heldout-2",
     "heldout-3",
@@ -45,6 +46,7 @@ SETS = (
     "heldout-8",
     "heldout-9",
     "heldout-10",
+    "heldout-11",
 )
 
 
@@ -78,6 +80,7 @@ def load_sets() -> dict[str, list[Case]]:
     eighth = load_cases(EVAL / "blind-8.jsonl")
     ninth = load_cases(EVAL / "blind-9.jsonl")
     tenth = load_cases(EVAL / "blind-10.jsonl")
+    eleventh = load_cases(EVAL / "blind-11.jsonl")
     return {
         "dev": load_cases(EVAL / "dev.jsonl"),
         "tune": [c for c in blind if c.split == "tune"],
@@ -89,6 +92,7 @@ def load_sets() -> dict[str, list[Case]]:
         "tune-7": [c for c in eighth if c.split == "tune-7"],
         "tune-8": [c for c in ninth if c.split == "tune-8"],
         "tune-9": [c for c in tenth if c.split == "tune-9"],
+        "tune-10": [c for c in eleventh if c.split == "tune-10"],
         "heldout": [c for c in blind if c.split == "heldout"],
         # Written afresh, blind, after the knowledge base grew; never looked at while tuning.
         "heldout-2": load_cases(EVAL / "blind-2.jsonl"),
@@ -108,6 +112,8 @@ def load_sets() -> dict[str, list[Case]]:
         "heldout-9": [c for c in ninth if c.split == "heldout-9"],
         # Batch 10 (2026-12-02, after the VNeID fee, hotline and online-tax entries).
         "heldout-10": [c for c in tenth if c.split == "heldout-10"],
+        # Batch 11 (2026-12-03, after the household health-insurance entry).
+        "heldout-11": [c for c in eleventh if c.split == "heldout-11"],
     }
 
 
