@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .chunking import split_sentences
-from .questions import FactKind, without_asking
+from .questions import FactKind, content_words, without_asking
 from .text import fold, lexical_tokens, normalize
 
 Weigh = Callable[[Sequence[str]], dict[str, float]]
@@ -57,6 +57,9 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     "contact": re.compile(r"\b\d{3,4}([ .]?\d{2,4})*\b"),
     "yes_no": re.compile(r"^(Có|Không|Được|Chưa|Nên|Phải|Cần)\b"),  # for passages only
 }
+# Kinds whose shape alone shows the fact (a figure, a time limit, a phone number); "tại",
+# "ở", "Sở", "Tổ" are in too many sentences that answer something else.
+_PLAIN_SHAPES: tuple[FactKind, ...] = ("number", "money", "duration", "time", "contact")
 # "Trong 15 ngày kể từ …" is a deadline: the answer to "phải làm trong vòng bao nhiêu ngày",
 # not to "mất bao lâu" (how long the office takes).
 _DEADLINE = re.compile(r"\btrong \d+ (ngày|tháng)", re.I)
@@ -101,7 +104,11 @@ def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
     bare = re.sub(r"\d+", lambda m: "" if m.group() in said else m.group(), sentence)
     if _asks_address(question, kind):
         return bool(_WEBSITE.search(bare))  # "trang web nào": an address, not "tại xã"
-    if kind == "duration" and _DEADLINE.search(bare) and _ASKS_DEADLINE.search(fold(question)):
+    if (
+        kind == "duration"
+        and _DEADLINE.search(bare)
+        and _ASKS_DEADLINE.search(fold(normalize(question)))
+    ):
         return True
     return bool(_FACT_SHAPES[kind].search(bare))
 
@@ -195,7 +202,16 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
             best = max(shaped_at, key=lambda i: scores[i])
         # An address asked for ("trang web nào") is the answer whatever words surround it.
         margin = -1.0
-        shaped = holds[best] and (_asks_address(question, kind) or scores[best] > FACT_BONUS)
+        # A bare ask ("có mất tiền không" after a question on birth registration), or one
+        # whose words no sentence shares ("mất bao lâu thì được duyệt" after one on temporary
+        # residence): the shape alone makes the lead.
+        topic = " ".join(content_words(asked))
+        shares = _scores(sentences, topic, weigh, kind, [False] * len(sentences)) > 0
+        shaped = holds[best] and (
+            _asks_address(question, kind)
+            or scores[best] > FACT_BONUS
+            or (kind in _PLAIN_SHAPES and not shares.any())
+        )
     if (
         best == first
         or scores[best] <= scores[first] + margin

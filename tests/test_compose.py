@@ -198,3 +198,39 @@ def test_a_deadline_answers_within_how_many_days_and_a_processing_time_how_long(
     assert how_long is not None and "5 ngày làm việc" in how_long
     # The opening states the deadline asked for, so it stays first.
     assert lead(entry, "chuyển đến thì trong vòng mấy ngày phải đăng ký", weigh, "duration") is None
+
+
+def test_a_deadline_asked_in_teencode_leads_with_it() -> None:
+    entry = (
+        "Bạn có thể đăng ký trực tuyến hoặc tại UBND xã.\n"
+        "Theo luật, trong 15 ngày kể từ ngày có người chết, người thân phải đi đăng ký."
+    )
+    first = lead(entry, "nhà có ng mất thì trong bn ngày phải đi khai tử", weigh, "duration")
+    assert first is not None and "trong 15 ngày" in first
+
+
+def test_a_bare_cost_follow_up_leads_with_the_fee_though_it_names_no_topic() -> None:
+    entry = (
+        "Thời hạn giải quyết: UBND xã cấp giấy ngay trong ngày tiếp nhận.\n"
+        "Lệ phí:\n"
+        "- Đăng ký đúng hạn được miễn lệ phí.\n"
+        "- Đăng ký quá hạn có thể phải nộp lệ phí theo mức của tỉnh."
+    )
+    first = lead(entry, "Thế có mất tiền không?", weigh, "money")
+    assert first is not None and first == "Lệ phí: đăng ký đúng hạn được miễn lệ phí."
+
+
+RESIDENCE = (
+    "Khi ở nơi khác từ 30 ngày trở lên thì phải đăng ký tạm trú.\n"
+    "Cách làm: khai trên ứng dụng, rồi đến công an xã nếu được hẹn.\n"
+    "Thời hạn giải quyết: trong 03 ngày làm việc kể từ ngày nhận đủ hồ sơ."
+)
+
+
+def test_a_time_question_whose_words_no_sentence_shares_leads_with_the_time_limit() -> None:
+    first = lead(RESIDENCE, "mat bao lau thi duoc duyet vay", weigh, "duration")
+    assert first is not None and "03 ngày làm việc" in first
+
+
+def test_a_where_question_is_not_led_by_any_sentence_that_merely_names_a_place() -> None:
+    assert lead(RESIDENCE, "tai o dau", weigh, "where") is None

@@ -34,6 +34,7 @@ from bot.text import fold
         ("ai ký nghị quyết 57", "who"),
         ("Trang web học Bình dân học vụ số ở đâu?", "where"),
         ("tổng đài hỗ trợ dịch vụ công số mấy", "contact"),
+        ("tin nhắn lừa đảo thì báo về đầu số nào", "contact"),  # no "Sở nào"
         ("Thẻ BHYT tích hợp VNeID được không?", "yes_no"),
         ("học trên binhdanhocvuso có cần đăng ký không ad", "yes_no"),
         ("Hướng dẫn cài VNeID", None),

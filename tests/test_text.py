@@ -60,6 +60,7 @@ def test_nfd_input_matches_nfc() -> None:
         ("giờ mik quên luôn mk", "giờ mình quên luôn mật khẩu"),  # "mk" beside "quên luôn"
         ("chuyển đổi sổ là cái gì", "chuyển đổi số là cái gì"),  # a tone misheard
         ("còn đến năm hai không bốn năm thì sao", "còn đến năm 2045 thì sao"),  # digit by digit
+        ("sàn pốt mát là của ai", "sàn postmart là của ai"),  # a brand name said aloud
     ],
 )
 def test_abbreviations_and_teencode_are_expanded(typed: str, expanded: str) -> None:
