@@ -89,6 +89,7 @@ MISSING_FACT_REPLY = (
 )
 MISSING_FACT_NOTE = "Riêng {what} bạn hỏi thì tôi chưa có thông tin chắc chắn. Nội dung liên quan:"
 HOLDER_FLOOR = 0.05  # how unsure a runner-up holding the asked figure may be
+NAME_WORDS = 3  # up to this many words, whose hotline is asked names one body, as a phrase
 MISSING_FACT_NAMES: dict[FactKind, str] = {
     "number": "con số",
     "money": "số tiền",
@@ -501,8 +502,22 @@ class Answerer:
             return Answer(question, False, text, "none", best.score, sources, intent=intent)
         kind = fact_kind(question)
         if not _names_whose(best, question):
-            # "số tổng đài bảo hiểm xã hội" is not answered with the VNeID hotline.
-            return self._missing_fact(question, hits, sources, "số điện thoại")
+            # "số tổng đài bảo hiểm xã hội" is not answered with the VNeID hotline; a runner-up
+            # that names whose number is asked, and gives one, is ("tổng đài VssID số mấy").
+            holder = next(
+                (
+                    h
+                    for h in hits[1:]
+                    if h.score >= HOLDER_FLOOR
+                    and not declines(h.source.topic)
+                    and _names_whose(h, question)
+                    and _gives_fact(h, question, "contact")
+                ),
+                None,
+            )
+            if holder is None:
+                return self._missing_fact(question, hits, sources, "số điện thoại")
+            best = holder
         unknown = ""
         if kind in MISSING_FACT_NAMES and not _gives_fact(best, question, kind):
             # Another entry may hold the figure: a sure one, or, for a bare follow-up such as
@@ -696,19 +711,26 @@ def _gives_fact(hit: Hit, question: str, kind: FactKind) -> bool:
 
 
 def _names_whose(hit: Hit, question: str) -> bool:
-    """Whether an entry names, at least half of them, the words of whose phone number the
-    question asks (true for a question that asks for none). A word typed with its marks must
+    """Whether an entry names whose phone number the question asks (true for a question that
+    asks for none): at least half of its words, and a name of two or three words as a phrase
+    ("điện lực" is not named by "số điện thoại" and "lúc"). A word typed with its marks must
     be found with them: "bảo hiểm" is not "báo"."""
     whose = contact_subject(question)
     if not whose:
         return True
     source = hit.source
-    marked = set(
-        normalize(" ".join([source.title, *source.questions, source.answer or ""])).split()
+    words = normalize(" ".join([source.title, *source.questions, source.answer or ""])).split()
+    marked, folded = set(words), {fold(w) for w in words}
+    if 2 * sum(typed_in(w, marked, folded) for w in whose) < len(whose):
+        return False
+    if not 2 <= len(whose) <= NAME_WORDS:
+        return True
+    pairs = set(zip(words, words[1:]))
+    named = sum(
+        any(typed_in(a, {x}, {fold(x)}) and typed_in(b, {y}, {fold(y)}) for x, y in pairs)
+        for a, b in zip(whose, whose[1:])
     )
-    folded = {fold(w) for w in marked}
-    named = sum(typed_in(w, marked, folded) for w in whose)
-    return 2 * named >= len(whose)
+    return 2 * named >= len(whose) - 1
 
 
 def _asks_it(hit: Hit, best: Hit, kind: FactKind) -> bool:

@@ -135,7 +135,7 @@ _ASKS_HOTLINE = re.compile(
 # Words that ask for a phone number rather than name whose it is.
 _CONTACT_WORDS = frozenset(
     ("so", "sdt", "tong", "dai", "hotline", "thoai", "duong", "day", "nong", "goi", "lien", "he")
-    + ("ho", "tro", "co", "quan", "cua")
+    + ("ho", "tro", "co", "quan", "cua", "bn")
 )
 _MARKED_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _YEAR = re.compile(r"(19|20)\d\d")

@@ -277,16 +277,29 @@ def test_a_follow_up_keeps_the_marked_words_of_the_previous_topic(kb_answerer: A
 
 @pytest.mark.parametrize(
     "question",
-    ["số tổng đài bảo hiểm xã hội là bao nhiêu", "tổng đài hỗ trợ VssID số mấy"],
+    ["số tổng đài điện lực là bao nhiêu", "sdt tong dai dien luc mien bac la bn"],
 )
 def test_another_agencys_hotline_is_not_answered_with_the_vneid_one(
     kb_answerer: Answerer, question: str
 ) -> None:
+    # "điện" (in "số điện thoại") and "lực" apart do not name the power company.
     answer = kb_answerer.answer(question)
     assert not answer.answered and "1900 0368" not in answer.answer
     assert answer.answer.startswith("Tôi chưa có thông tin chắc chắn về số điện thoại")
-    vneid = kb_answerer.answer("tổng đài hỗ trợ vê nờ ai đi số mấy")
+    vneid = kb_answerer.answer("tổng đài hỗ trợ vê nờ ai đi số bn ạ")
     assert vneid.answered and "1900 0368" in vneid.answer[:120]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["số tổng đài bảo hiểm xã hội là bao nhiêu", "tổng đài hỗ trợ VssID số mấy"],
+)
+def test_the_social_insurance_hotline_is_found_though_the_vneid_one_ranks_first(
+    kb_answerer: Answerer, question: str
+) -> None:
+    answer = kb_answerer.answer(question)
+    assert answer.answered and "1900 9068" in answer.answer[:200]
+    assert "1900 0368" not in answer.answer
 
 
 def test_a_short_follow_up_stays_on_the_previous_topic(kb_answerer: Answerer) -> None:
