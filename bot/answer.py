@@ -11,6 +11,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
+from itertools import pairwise
 from threading import Lock
 from typing import Literal, cast
 
@@ -725,10 +726,10 @@ def _names_whose(hit: Hit, question: str) -> bool:
         return False
     if not 2 <= len(whose) <= NAME_WORDS:
         return True
-    pairs = set(zip(words, words[1:]))
+    pairs = set(pairwise(words))
     named = sum(
         any(typed_in(a, {x}, {fold(x)}) and typed_in(b, {y}, {fold(y)}) for x, y in pairs)
-        for a, b in zip(whose, whose[1:])
+        for a, b in pairwise(whose)
     )
     return 2 * named >= len(whose) - 1
 

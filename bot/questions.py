@@ -20,7 +20,9 @@ FactKind = Literal["number", "money", "duration", "time", "who", "where", "conta
 _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
     (
         "contact",
-        re.compile(r"\b(so dien thoai|tong dai|hotline|duong day nong|goi so|so may|goi cho so|dau so)\b"),
+        re.compile(
+            r"\b(so dien thoai|tong dai|hotline|duong day nong|goi so|so may|goi cho so|dau so)\b"
+        ),
     ),
     (
         "duration",
