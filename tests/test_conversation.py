@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,14 @@ async def test_a_citizens_follow_up_is_answered_in_the_light_of_their_previous_q
     # Another citizen asking the same words has no thread to lean on.
     other = await kb_service.ask("zalo", "someone-else", "thế muốn nhờ họ thì liên hệ kiểu gì")
     assert other.answer.answered is False
+
+
+async def test_a_conversation_is_counted_under_the_entry_that_answered_it(
+    kb_service: ChatService,
+) -> None:
+    # The VNeID hotline entry ranks first; the VssID entry, which gives the number, answers.
+    reply = await kb_service.ask("telegram", "citizen", "tổng đài hỗ trợ VssID số mấy")
+    assert reply.answer.sources[0].id != "dvso-vssid-la-gi"
+    assert reply.answer.answered_from[0].id == "dvso-vssid-la-gi"
+    counted = kb_service.store.answers_per_source(0, time.time() + 60)
+    assert counted == [("dvso-vssid-la-gi", 1)]

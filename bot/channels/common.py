@@ -281,7 +281,7 @@ class ChatService:
                 answer.answered,
                 answer.kind,
                 answer.score,
-                answer.sources[0].id if answer.sources else None,
+                _logged_source(answer),
             )
         except StorageError as exc:  # the citizen still gets the answer
             log.error("conversation not logged channel=%s user=%s: %s", channel, user, exc)
@@ -464,3 +464,10 @@ def plain_reply(answer: Answer) -> str:
         return answer.answer
     suggestions = "\n".join(f"- {s}" for s in extra)
     return f"{answer.answer}\n\nBạn có thể hỏi thêm:\n{suggestions}"
+
+
+def _logged_source(answer: Answer) -> str | None:
+    """The entry a conversation is counted under in reports: the one that answered (a
+    runner-up may answer when the first lacks the asked number), else the closest one."""
+    chosen = answer.answered_from or tuple(answer.sources)
+    return chosen[0].id if chosen else None
