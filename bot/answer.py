@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from itertools import pairwise
 from threading import Lock
@@ -505,16 +505,11 @@ class Answerer:
         if not _names_whose(best, question):
             # "số tổng đài bảo hiểm xã hội" is not answered with the VNeID hotline; a runner-up
             # that names whose number is asked, and gives one, is ("tổng đài VssID số mấy").
-            holder = next(
-                (
-                    h
-                    for h in hits[1:]
-                    if h.score >= HOLDER_FLOOR
-                    and not declines(h.source.topic)
-                    and _names_whose(h, question)
-                    and _gives_fact(h, question, "contact")
-                ),
-                None,
+            holder = _holder(
+                hits,
+                question,
+                "contact",
+                lambda h: h.score >= HOLDER_FLOOR and _names_whose(h, question),
             )
             if holder is None:
                 return self._missing_fact(question, hits, sources, "số điện thoại")
@@ -524,16 +519,12 @@ class Answerer:
             # Another entry may hold the figure: a sure one, or, for a bare follow-up such as
             # "có mất phí không" after a question on birth registration, the runner-up of the
             # same topic that is asked for such a figure (the entry on its fees, not its steps).
-            holder = next(
-                (
-                    h
-                    for h in hits[1:]
-                    if (h.score >= self.threshold or (with_previous and _asks_it(h, best, kind)))
-                    and not declines(h.source.topic)
-                    and _gives_fact(h, question, kind)
-                ),
-                None,
-            )
+            first, asked = best, kind  # not None: a closure would forget that
+
+            def fits(h: Hit) -> bool:
+                return h.score >= self.threshold or (with_previous and _asks_it(h, first, asked))
+
+            holder = _holder(hits, question, asked, fits)
             if holder is None and not _asks_more_than_figures(question):
                 return self._missing_fact(question, hits, sources, MISSING_FACT_NAMES[kind])
             if holder is None:
@@ -709,6 +700,21 @@ def _gives_fact(hit: Hit, question: str, kind: FactKind) -> bool:
     if states_fact(hit.source.answer or "", question, kind):
         return True
     return bool(hit.source.questions) and fact_kind(hit.source.questions[0]) == kind
+
+
+def _holder(
+    hits: list[Hit], question: str, kind: FactKind, fits: Callable[[Hit], bool]
+) -> Hit | None:
+    """The first runner-up that fits, is no out-of-scope entry, and gives the asked kind of
+    fact: the entry that answers when the best one lacks it."""
+    return next(
+        (
+            h
+            for h in hits[1:]
+            if fits(h) and not declines(h.source.topic) and _gives_fact(h, question, kind)
+        ),
+        None,
+    )
 
 
 def _names_whose(hit: Hit, question: str) -> bool:
