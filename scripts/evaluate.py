@@ -24,29 +24,27 @@ from bot.search import MODES
 from bot.settings import Settings
 
 EVAL = Path(__file__).resolve().parent.parent / "tests" / "eval"
+# Each blind batch after the first: its file, its tune half and its held-out half, with when
+# it was written. Batch 2 is held out whole; batch 4 is two-message conversations only.
+BATCHES: tuple[tuple[str, str | None, str], ...] = (
+    ("blind-2.jsonl", None, "heldout-2"),  # 2026-12-01, after the knowledge base grew
+    ("blind-3.jsonl", "tune-2", "heldout-3"),  # 2026-12-02
+    ("blind-4.jsonl", "tune-3", "heldout-4"),  # follow-ups and changes of subject
+    ("blind-5.jsonl", "tune-4", "heldout-5"),  # every kind again
+    ("blind-6.jsonl", "tune-5", "heldout-6"),  # after the chuyen-doi-so topic
+    ("blind-7.jsonl", "tune-6", "heldout-7"),  # 2026-12-02, evening
+    ("blind-8.jsonl", "tune-7", "heldout-8"),  # 2026-12-02, night
+    ("blind-9.jsonl", "tune-8", "heldout-9"),  # 2026-12-02, late night
+    ("blind-10.jsonl", "tune-9", "heldout-10"),  # after the VNeID fee and hotline entries
+    ("blind-11.jsonl", "tune-10", "heldout-11"),  # after household health insurance
+    ("blind-12.jsonl", "tune-11", "heldout-12"),  # 2026-12-03, after the review of stop 22
+)
 SETS = (
     "dev",
     "tune",
-    "tune-2",
-    "tune-3",
-    "tune-4",
-    "tune-5",
-    "tune-6",
-    "tune-7",
-    "tune-8",
-    "tune-9",
-    "tune-10",
+    *(tune for _, tune, _ in BATCHES if tune),
     "heldout",
-    "heldout-2",
-    "heldout-3",
-    "heldout-4",
-    "heldout-5",
-    "heldout-6",
-    "heldout-7",
-    "heldout-8",
-    "heldout-9",
-    "heldout-10",
-    "heldout-11",
+    *(heldout for _, _, heldout in BATCHES),
 )
 
 
@@ -71,50 +69,22 @@ class MemoEmbedder:
 
 
 def load_sets() -> dict[str, list[Case]]:
+    """Every set by name: dev, then the tune halves, then the held-out ones (never looked at
+    while tuning)."""
     blind = load_cases(EVAL / "blind.jsonl")
-    third = load_cases(EVAL / "blind-3.jsonl")
-    conversations = load_cases(EVAL / "blind-4.jsonl")
-    fifth = load_cases(EVAL / "blind-5.jsonl")
-    sixth = load_cases(EVAL / "blind-6.jsonl")
-    seventh = load_cases(EVAL / "blind-7.jsonl")
-    eighth = load_cases(EVAL / "blind-8.jsonl")
-    ninth = load_cases(EVAL / "blind-9.jsonl")
-    tenth = load_cases(EVAL / "blind-10.jsonl")
-    eleventh = load_cases(EVAL / "blind-11.jsonl")
-    return {
+    sets = {
         "dev": load_cases(EVAL / "dev.jsonl"),
         "tune": [c for c in blind if c.split == "tune"],
-        "tune-2": [c for c in third if c.split == "tune-2"],
-        "tune-3": [c for c in conversations if c.split == "tune-3"],
-        "tune-4": [c for c in fifth if c.split == "tune-4"],
-        "tune-5": [c for c in sixth if c.split == "tune-5"],
-        "tune-6": [c for c in seventh if c.split == "tune-6"],
-        "tune-7": [c for c in eighth if c.split == "tune-7"],
-        "tune-8": [c for c in ninth if c.split == "tune-8"],
-        "tune-9": [c for c in tenth if c.split == "tune-9"],
-        "tune-10": [c for c in eleventh if c.split == "tune-10"],
         "heldout": [c for c in blind if c.split == "heldout"],
-        # Written afresh, blind, after the knowledge base grew; never looked at while tuning.
-        "heldout-2": load_cases(EVAL / "blind-2.jsonl"),
-        # The third blind batch (2026-12-02) was split in halves: tune-2 and heldout-3.
-        "heldout-3": [c for c in third if c.split == "heldout-3"],
-        # Batch 4: two-message conversations only (follow-ups and changes of subject).
-        "heldout-4": [c for c in conversations if c.split == "heldout-4"],
-        # Batch 5 (2026-12-02): every kind again, split tune-4 / heldout-5.
-        "heldout-5": [c for c in fifth if c.split == "heldout-5"],
-        # Batch 6 (2026-12-02, after the chuyen-doi-so topic): split tune-5 / heldout-6.
-        "heldout-6": [c for c in sixth if c.split == "heldout-6"],
-        # Batch 7 (2026-12-02, evening): every kind, split tune-6 / heldout-7.
-        "heldout-7": [c for c in seventh if c.split == "heldout-7"],
-        # Batch 8 (2026-12-02, night): every kind, split tune-7 / heldout-8.
-        "heldout-8": [c for c in eighth if c.split == "heldout-8"],
-        # Batch 9 (2026-12-02, late night): every kind, split tune-8 / heldout-9.
-        "heldout-9": [c for c in ninth if c.split == "heldout-9"],
-        # Batch 10 (2026-12-02, after the VNeID fee, hotline and online-tax entries).
-        "heldout-10": [c for c in tenth if c.split == "heldout-10"],
-        # Batch 11 (2026-12-03, after the household health-insurance entry).
-        "heldout-11": [c for c in eleventh if c.split == "heldout-11"],
     }
+    for file, tune, heldout in BATCHES:
+        cases = load_cases(EVAL / file)
+        if tune is None:
+            sets[heldout] = cases
+        else:
+            sets[tune] = [c for c in cases if c.split == tune]
+            sets[heldout] = [c for c in cases if c.split == heldout]
+    return {name: sets[name] for name in SETS}
 
 
 def cell(value: float | None) -> str:
