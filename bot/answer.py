@@ -20,6 +20,7 @@ from .knowledge import DECLINE_TOPICS, declines
 from .questions import (
     FactKind,
     asking_clause,
+    asks_without_topic,
     contact_subject,
     content_words,
     fact_kind,
@@ -336,7 +337,7 @@ class Answerer:
             # A victim's "tôi lỡ đọc mã OTP cho người ta" is helped, not refused.
             plan.without = REFUSAL_TOPICS
         plan.reading = model_reading(question)
-        if context is not None and looks_like_follow_up(question):
+        if context is not None and (looks_like_follow_up(question) or asks_without_topic(question)):
             # A message that stands on its own is read on its own: "chatbot này có trả lời
             # bằng tiếng Mông được không" after a question on bank transfers is about the bot.
             anchor = topic_anchor(context.question, question)
@@ -522,7 +523,11 @@ class Answerer:
             first, asked = best, kind  # not None: a closure would forget that
 
             def fits(h: Hit) -> bool:
-                return h.score >= self.threshold or (with_previous and _asks_it(h, first, asked))
+                # On the same subject: the marriage entry's time limit is no answer to how
+                # long a certificate of marital status takes, however close it ranks.
+                return _on_subject(h, first) and (
+                    h.score >= self.threshold or (with_previous and _asks_it(h, first, asked))
+                )
 
             holder = _holder(hits, question, asked, fits)
             if holder is None and not _asks_more_than_figures(question):
@@ -682,8 +687,10 @@ def leans(question: str, context: Turn | None) -> bool:
     same in any conversation, and may be cached."""
     if context is None:
         return False
-    return looks_like_follow_up(question) or any(
-        looks_like_follow_up(part) for part in split_parts(question)
+    return (
+        looks_like_follow_up(question)
+        or asks_without_topic(question)
+        or any(looks_like_follow_up(part) for part in split_parts(question))
     )
 
 
@@ -738,6 +745,12 @@ def _names_whose(hit: Hit, question: str) -> bool:
         for a, b in pairwise(whose)
     )
     return 2 * named >= len(whose) - 1
+
+
+def _on_subject(hit: Hit, best: Hit) -> bool:
+    """Whether a runner-up's title names at least half of what the best entry's does."""
+    subject = set(content_words(best.source.title))
+    return 2 * len(subject & set(content_words(hit.source.title))) >= len(subject)
 
 
 def _asks_it(hit: Hit, best: Hit, kind: FactKind) -> bool:

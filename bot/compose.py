@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .chunking import split_sentences
-from .questions import FactKind, content_words, without_asking
+from .questions import FactKind, content_words, fact_kind, split_parts, without_asking
 from .text import fold, lexical_tokens, normalize
 
 Weigh = Callable[[Sequence[str]], dict[str, float]]
@@ -64,6 +64,14 @@ _PLAIN_SHAPES: tuple[FactKind, ...] = ("number", "money", "duration", "time", "c
 # not to "mất bao lâu" (how long the office takes).
 _DEADLINE = re.compile(r"\btrong \d+ (ngày|tháng)", re.I)
 _ASKS_DEADLINE = re.compile(r"\b(trong (vong )?(bao nhieu|may|bao lau)|han|cham nhat|toi da)\b")
+# How long a paper is valid ("Giá trị: … hoặc 6 tháng kể từ ngày cấp") answers "giấy đó dùng
+# được bao lâu", not "mấy ngày thì có kết quả".
+_VALIDITY = re.compile(
+    r"(giá trị|hiệu lực)[^.]{0,80}\d+ (ngày|tháng|năm)|\d+ (ngày|tháng|năm) kể từ ngày cấp", re.I
+)
+_ASKS_VALIDITY = re.compile(
+    r"\b(dung (duoc|dc) (bao lau|may)|gia tri (bao lau|may|trong)|hieu luc|han (dung|su dung))\b"
+)
 _DOCUMENT_DATE = r"(?:ngày\s+)?(?:\d{1,2}/\d{1,2}/\d{4}|\d{1,2} tháng \d{1,2} năm \d{4})"
 _WEBSITE = re.compile(r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b", re.I)
 _ASKS_WEBSITE = re.compile(
@@ -104,12 +112,12 @@ def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
     bare = re.sub(r"\d+", lambda m: "" if m.group() in said else m.group(), sentence)
     if _asks_address(question, kind):
         return bool(_WEBSITE.search(bare))  # "trang web nào": an address, not "tại xã"
-    if (
-        kind == "duration"
-        and _DEADLINE.search(bare)
-        and _ASKS_DEADLINE.search(fold(normalize(question)))
-    ):
-        return True
+    if kind == "duration":
+        asked = fold(normalize(question))
+        if _DEADLINE.search(bare) and _ASKS_DEADLINE.search(asked):
+            return True
+        if _VALIDITY.search(bare) and _ASKS_VALIDITY.search(asked):
+            return True
     return bool(_FACT_SHAPES[kind].search(bare))
 
 
@@ -173,7 +181,7 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
     if len(sentences) < 2:
         return None
     holds = [_holds_fact(s, question, kind) for s in sentences]
-    asked = without_asking(question, kind)
+    asked = without_asking(_asking_part(question, kind), kind)
     if kind == "yes_no":
         # Its "shape" is only a first word: "Không trả tiền cho người lạ …" is no answer to
         # "bán mật ong trên mạng có cần giấy phép không". It counts beside the question's words.
@@ -236,6 +244,17 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
         # quá 15 ngày" is misread from its second sentence alone.
         text = lines[numbered[best][0]].strip()
     return text
+
+
+def _asking_part(question: str, kind: FactKind) -> str:
+    """The first part of a two-part message, when it alone asks the fact: in "bao lâu thì
+    xong, có cần lên công an không" the second part's words would only lead to other
+    sentences. A fact asked second ("báo cáo 6 tháng gửi về sở nào, hạn ngày nào") leans on
+    the first part's words."""
+    parts = split_parts(question)
+    if kind == "yes_no" or len(parts) < 2 or fact_kind(parts[0]) != kind:
+        return question
+    return question if any(fact_kind(part) == kind for part in parts[1:]) else parts[0]
 
 
 def focused(answer: str, question: str, weigh: Weigh, kind: FactKind | None) -> str:

@@ -140,6 +140,9 @@ _CONTACT_WORDS = frozenset(
     + ("ho", "tro", "co", "quan", "cua", "bn")
 )
 _MARKED_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Typed without marks, these are as likely topic words: "dang ky" (đăng ký), "thuong tru"
+# (thường trú), "thuong mai" (thương mại).
+_BARE_TOPIC_WORDS = frozenset({"dang", "thuong"})
 _YEAR = re.compile(r"(19|20)\d\d")
 # Where one message holds two questions: after a question mark, or a comma or "và" that
 # opens a new clause.
@@ -247,6 +250,13 @@ def looks_like_follow_up(question: str) -> bool:
     return len(content_words(question)) <= 3
 
 
+def asks_without_topic(question: str) -> bool:
+    """Whether a message, without the words that ask ("mất mấy ngày", "ở đâu"), names hardly
+    any topic: "mất mấy ngày, có cần ra công an không" leans on what was asked before."""
+    kind = fact_kind(question)
+    return kind is not None and len(content_words(without_asking(question, kind))) <= 3
+
+
 def _opens_as_typed(question: str) -> bool:
     """Whether a message's first word, as typed, is the opener it folds to: "Thẻ BHYT …",
     "Mã QR …", "Những giấy tờ …" and, in a message typed with marks, a bare "con tôi …" or
@@ -281,7 +291,7 @@ def topic_anchor(previous: str, question: str) -> str:
 
 def _is_stopword(word: str) -> bool:
     """ "khai tử" keeps "tử" (not "từ"), "mã QR" keeps "mã" (not "mà")."""
-    return typed_in(word, _MARKED_STOPWORDS, _STOPWORDS)
+    return typed_in(word, _MARKED_STOPWORDS, _STOPWORDS - _BARE_TOPIC_WORDS)
 
 
 def typed_in(word: str, marked: Collection[str], folded: Collection[str]) -> bool:

@@ -266,6 +266,25 @@ def test_a_bare_fee_follow_up_is_answered_by_the_entry_on_that_procedures_fees(
     assert after.answered and after.answered_from[0].id == "dvc-khai-sinh-thoi-han-le-phi"
 
 
+def test_a_follow_up_of_little_more_than_what_it_asks_is_read_after_the_previous_one(
+    kb_answerer: Answerer,
+) -> None:
+    first = kb_answerer.answer("dk tam tru tren mang dc k")
+    after = kb_answerer.answer("mat may ngay, co can ra cong an k", context=first.turn())
+    assert first.answered_from[0].id == "dvc-dang-ky-tam-tru"
+    assert after.answered and after.answered_from[0].id == "dvc-dang-ky-tam-tru"
+
+
+def test_a_time_limit_is_not_taken_from_another_procedures_entry(kb_answerer: Answerer) -> None:
+    # The marriage entry, close behind, states its own time limit; the certificate of marital
+    # status has none in the knowledge base, and the bot says so rather than quote marriage's.
+    first = kb_answerer.answer("xin giấy xác nhận tình trạng hôn nhân online thế nào")
+    after = kb_answerer.answer("bao lâu thì có, có phải ra xã không", context=first.turn())
+    assert first.answered_from[0].id == "dvc-xac-nhan-tinh-trang-hon-nhan"
+    assert "dvc-dang-ky-ket-hon" not in [s.id for s in after.answered_from]
+    assert "chưa có thông tin chắc chắn" in after.answer
+
+
 def test_a_follow_up_keeps_the_marked_words_of_the_previous_topic(kb_answerer: Answerer) -> None:
     # "khai tử" folds to "khai tu", and "tu" (từ) carries no topic: typed with its marks,
     # "tử" is kept, so the deadline asked is the one for registering a death, not a birth.

@@ -234,3 +234,25 @@ def test_a_time_question_whose_words_no_sentence_shares_leads_with_the_time_limi
 
 def test_a_where_question_is_not_led_by_any_sentence_that_merely_names_a_place() -> None:
     assert lead(RESIDENCE, "tai o dau", weigh, "where") is None
+
+
+def test_a_two_part_message_is_led_by_the_part_that_asks_the_time() -> None:
+    # "công an xã" of the second part is in the steps, not in the time limit.
+    first = lead(RESIDENCE, "mất mấy ngày, có phải lên công an xã không", weigh, "duration")
+    assert first is not None and "03 ngày làm việc" in first
+
+
+CERTIFICATE = (
+    "Bạn xin giấy trên Cổng Dịch vụ công, khai mục đích sử dụng.\n"
+    "Kết quả trả theo thời hạn của thủ tục.\n"
+    "Giấy có giá trị đến khi hoàn cảnh thay đổi hoặc 6 tháng kể từ ngày cấp."
+)
+
+
+def test_how_long_a_paper_is_valid_leads_with_its_validity() -> None:
+    first = lead(CERTIFICATE, "giấy đấy dùng được bao lâu", weigh, "duration")
+    assert first is not None and "6 tháng kể từ ngày cấp" in first
+
+
+def test_a_papers_validity_is_no_answer_to_how_soon_it_is_issued() -> None:
+    assert lead(CERTIFICATE, "mấy ngày thì có giấy", weigh, "duration") is None

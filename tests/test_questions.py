@@ -6,6 +6,7 @@ import pytest
 
 from bot.questions import (
     asking_clause,
+    asks_without_topic,
     contact_subject,
     fact_kind,
     looks_like_follow_up,
@@ -113,6 +114,35 @@ def test_a_topic_word_typed_with_its_marks_is_not_taken_for_a_stopword(
     assert kept in topic_anchor(previous, "có mất phí không").split()
     # Typed without marks, the same word may be the stopword: it is left out.
     assert fold(kept) not in topic_anchor(fold(previous), "co mat phi khong").split()
+
+
+def test_dang_ky_and_thuong_tru_typed_without_marks_stay_in_the_topic() -> None:
+    # "dang" may be "đang" and "thuong" "thường", but lost they leave "ky tru vo chong":
+    # a question on marriage, not on registering a wife's permanent residence.
+    anchor = topic_anchor("dang ky thuong tru cho vo ve nha chong", "can giay to gi")
+    assert anchor.split()[:4] == ["dang", "ky", "thuong", "tru"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["mất mấy ngày, có cần ra công an không", "mat bao lau thi co ket qua", "lấy ở đâu ạ"],
+)
+def test_a_question_of_hardly_more_than_its_asking_words_leans_on_the_previous_one(
+    message: str,
+) -> None:
+    assert asks_without_topic(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "lệ phí cấp lại thẻ căn cước gắn chip là bao nhiêu",
+        "nghị quyết 57 của bộ chính trị ban hành ngày nào",
+        "chuyển đổi số là gì",  # asks no fact: a question of its own
+    ],
+)
+def test_a_fact_question_that_names_its_topic_stands_alone(message: str) -> None:
+    assert not asks_without_topic(message)
 
 
 @pytest.mark.parametrize(
