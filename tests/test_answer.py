@@ -275,6 +275,21 @@ def test_a_follow_up_of_little_more_than_what_it_asks_is_read_after_the_previous
     assert after.answered and after.answered_from[0].id == "dvc-dang-ky-tam-tru"
 
 
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("cấp lại thẻ căn cước thì bao lâu có thẻ mới", "07 ngày làm việc"),
+        ("đi làm ở bình dương có làm căn cước ở đó được không hay phải về lai châu", "tạm trú"),
+    ],
+)
+def test_where_and_how_soon_an_id_card_is_issued_are_answered(
+    kb_answerer: Answerer, question: str, said: str
+) -> None:
+    answer = kb_answerer.answer(question)
+    assert answer.answered and answer.answered_from[0].id == "dvc-can-cuoc-noi-lam-thoi-han"
+    assert said in answer.answer[:400]
+
+
 def test_a_time_limit_is_not_taken_from_another_procedures_entry(kb_answerer: Answerer) -> None:
     # The marriage entry, close behind, states its own time limit; the certificate of marital
     # status has none in the knowledge base, and the bot says so rather than quote marriage's.
