@@ -420,7 +420,9 @@ class Answerer:
             main, text = leaning, plan.with_context
         if plan.parts:
             first, second = hits[plan.parts[0]], hits[plan.parts[1]]
-            if not self._answers_apart(first, second):
+            if not self._answers_apart(first, second) or (
+                first[0].source.topic != second[0].source.topic
+            ):
                 second = self._second_in_first_topic(first, second, plan.parts[1], k, plan.without)
             if self._answers_apart(first, second):
                 return self._two_parts(plan.question, plan.parts, first, second, main, k)
@@ -445,15 +447,28 @@ class Answerer:
     ) -> list[Hit]:
         """The second part read within the first part's topic, when it is unsure alone:
         "… quên mật khẩu VNeID thế nào, với lại đổi số điện thoại thì làm sao" asks about
-        VNeID twice. The topic's name, not the first part's words, which would only lead
-        back to the first part's entry."""
+        VNeID twice; or when, sure alone, it lands in another topic and reads surer within the
+        first's ("… mức 2 dùng để làm gì, quên mật khẩu thì lấy lại sao" is VNeID's password,
+        not a bank app's). The topic's name, not the first part's words, which would only
+        lead back to the first part's entry."""
         if not first or first[0].score < self.threshold or declines(first[0].source.topic):
             return second
-        if (second and second[0].score >= self.threshold) or not first[0].source.topic:
+        if not first[0].source.topic:
+            return second
+        sure = bool(second) and second[0].score >= self.threshold
+        if sure and second[0].source.topic == first[0].source.topic:
             return second
         topic = str(first[0].source.topic).replace("-", " ")
         within = self.retriever.search(f"{part} {topic}", k=max(k, 5), without=without)
-        if within and within[0].source.id != first[0].source.id:
+        if not within or within[0].source.id == first[0].source.id:
+            return second
+        if not sure:
+            return within
+        if (
+            within[0].source.topic == first[0].source.topic
+            and within[0].score > second[0].score
+            and within[0].score >= self.threshold
+        ):
             return within
         return second
 

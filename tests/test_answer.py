@@ -290,6 +290,17 @@ def test_where_and_how_soon_an_id_card_is_issued_are_answered(
     assert said in answer.answer[:400]
 
 
+def test_a_second_part_that_names_no_service_is_read_within_the_firsts(
+    kb_answerer: Answerer,
+) -> None:
+    # Alone, "quên mật khẩu thì lấy lại sao" is the bank-app password; after a part on VNeID
+    # it is the VNeID one.
+    answer = kb_answerer.answer(
+        "tài khoản định danh mức 2 dùng để làm gì, quên mật khẩu thì lấy lại sao"
+    )
+    assert [s.id for s in answer.answered_from] == ["vneid-muc-1-va-muc-2", "vneid-quen-mat-khau"]
+
+
 def test_a_time_limit_is_not_taken_from_another_procedures_entry(kb_answerer: Answerer) -> None:
     # The marriage entry, close behind, states its own time limit; the certificate of marital
     # status has none in the knowledge base, and the bot says so rather than quote marriage's.

@@ -116,6 +116,15 @@ def test_a_topic_word_typed_with_its_marks_is_not_taken_for_a_stopword(
     assert fold(kept) not in topic_anchor(fold(previous), "co mat phi khong").split()
 
 
+def test_a_clause_ending_on_a_bare_sao_asks_a_second_question() -> None:
+    assert split_parts(
+        "vneid mức 1 với mức 2 khác nhau thế nào, quên mật khẩu thì lấy lại sao"
+    ) == [
+        "vneid mức 1 với mức 2 khác nhau thế nào",
+        "quên mật khẩu thì lấy lại sao",
+    ]
+
+
 def test_dang_ky_and_thuong_tru_typed_without_marks_stay_in_the_topic() -> None:
     # "dang" may be "đang" and "thuong" "thường", but lost they leave "ky tru vo chong":
     # a question on marriage, not on registering a wife's permanent residence.
