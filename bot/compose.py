@@ -29,6 +29,8 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
         r"\d[\d.,]*\s*(đồng|nghìn|ngàn|triệu|tỷ|VNĐ|đ)\b|miễn (lệ )?phí|"
         r"không (mất|thu|tính|phải trả|phải nộp) (phí|tiền|lệ phí)|"
         r"(số tiền|lệ phí|mức phí)[^.]{0,40}(hiện|ghi|xem|tra)|hiện số tiền|"
+        # A fee that depends on the bank; not "tên mục có thể khác tùy ngân hàng".
+        r"(phí|giá|mất tiền|thu tiền|trả tiền)[^.]{0,60}"
         r"tùy (từng |theo )?(ngân hàng|nhà mạng|đơn vị|nơi|gói)",
         re.I,
     ),

@@ -301,6 +301,15 @@ def test_a_second_part_that_names_no_service_is_read_within_the_firsts(
     assert [s.id for s in answer.answered_from] == ["vneid-muc-1-va-muc-2", "vneid-quen-mat-khau"]
 
 
+def test_a_fee_asked_after_a_question_on_a_stalls_qr_code_leads_with_the_fee(
+    kb_answerer: Answerer,
+) -> None:
+    first = kb_answerer.answer("tôi bán rau ngoài chợ, muốn có mã QR cho khách quét trả tiền")
+    after = kb_answerer.answer("thế có mất phí không", context=first.turn())
+    assert after.answered and after.answered_from[0].id == "ttso-nhan-tien-qr"
+    assert after.answer.startswith("Phí:")
+
+
 def test_a_time_limit_is_not_taken_from_another_procedures_entry(kb_answerer: Answerer) -> None:
     # The marriage entry, close behind, states its own time limit; the certificate of marital
     # status has none in the knowledge base, and the bot says so rather than quote marriage's.

@@ -256,3 +256,13 @@ def test_how_long_a_paper_is_valid_leads_with_its_validity() -> None:
 
 def test_a_papers_validity_is_no_answer_to_how_soon_it_is_issued() -> None:
     assert lead(CERTIFICATE, "mấy ngày thì có giấy", weigh, "duration") is None
+
+
+def test_a_menu_named_differently_by_each_bank_is_no_answer_to_a_fee() -> None:
+    entry = (
+        "1. Mở ứng dụng, tìm mục mã QR nhận tiền (tên mục có thể khác tùy ngân hàng).\n"
+        "2. Lưu ảnh mã QR để dán tại quầy.\n"
+        "Phí: lấy mã QR và nhận tiền chuyển đến thường không mất phí."
+    )
+    first = lead(entry, "thế có mất phí không", weigh, "money")
+    assert first is not None and first.startswith("Phí: lấy mã QR")
