@@ -337,7 +337,7 @@ class Answerer:
             # A victim's "tôi lỡ đọc mã OTP cho người ta" is helped, not refused.
             plan.without = REFUSAL_TOPICS
         plan.reading = model_reading(question)
-        if context is not None and (looks_like_follow_up(question) or asks_without_topic(question)):
+        if context is not None and _leans_back(question):
             # A message that stands on its own is read on its own: "chatbot này có trả lời
             # bằng tiếng Mông được không" after a question on bank transfers is about the bot.
             anchor = topic_anchor(context.question, question)
@@ -451,9 +451,12 @@ class Answerer:
         first's ("… mức 2 dùng để làm gì, quên mật khẩu thì lấy lại sao" is VNeID's password,
         not a bank app's). The topic's name, not the first part's words, which would only
         lead back to the first part's entry."""
-        if not first or first[0].score < self.threshold or declines(first[0].source.topic):
-            return second
-        if not first[0].source.topic:
+        if (
+            not first
+            or first[0].score < self.threshold
+            or declines(first[0].source.topic)
+            or not first[0].source.topic
+        ):
             return second
         sure = bool(second) and second[0].score >= self.threshold
         if sure and second[0].source.topic == first[0].source.topic:
@@ -702,11 +705,15 @@ def leans(question: str, context: Turn | None) -> bool:
     same in any conversation, and may be cached."""
     if context is None:
         return False
-    return (
-        looks_like_follow_up(question)
-        or asks_without_topic(question)
-        or any(looks_like_follow_up(part) for part in split_parts(question))
+    return _leans_back(question) or any(
+        looks_like_follow_up(part) for part in split_parts(question)
     )
+
+
+def _leans_back(question: str) -> bool:
+    """Whether a whole message is read after the previous one: it looks like a follow-up, or
+    is little more than the words that ask ("mất mấy ngày, có cần ra công an không")."""
+    return looks_like_follow_up(question) or asks_without_topic(question)
 
 
 def _guards_privacy(hit: Hit) -> bool:

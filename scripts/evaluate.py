@@ -37,7 +37,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-9.jsonl", "tune-8", "heldout-9"),  # 2026-12-02, late night
     ("blind-10.jsonl", "tune-9", "heldout-10"),  # after the VNeID fee and hotline entries
     ("blind-11.jsonl", "tune-10", "heldout-11"),  # after household health insurance
-    ("blind-12.jsonl", "tune-11", "heldout-12"),  # 2026-12-03, after the review of stop 22
+    ("blind-12.jsonl", "tune-11", "heldout-12"),  # 2026-12-03, morning
 )
 SETS = (
     "dev",
