@@ -38,6 +38,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-10.jsonl", "tune-9", "heldout-10"),  # after the VNeID fee and hotline entries
     ("blind-11.jsonl", "tune-10", "heldout-11"),  # after household health insurance
     ("blind-12.jsonl", "tune-11", "heldout-12"),  # 2026-12-03, morning
+    ("blind-13.jsonl", "tune-12", "heldout-13"),  # 2026-12-03, more two-part messages
 )
 SETS = (
     "dev",
