@@ -75,10 +75,14 @@ _ASKS_VALIDITY = re.compile(
     r"\b(dung (duoc|dc) (bao lau|may)|gia tri (bao lau|may|trong)|hieu luc|han (dung|su dung))\b"
 )
 _DOCUMENT_DATE = r"(?:ngày\s+)?(?:\d{1,2}/\d{1,2}/\d{4}|\d{1,2} tháng \d{1,2} năm \d{4})"
-_WEBSITE = re.compile(r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b", re.I)
+# A site's name: "dichvucong.gov.vn", not the bare ending ".gov.vn" that every state site
+# shares, unless the ending is what is asked ("tên miền đuôi gì").
+_WEBSITE = re.compile(r"https?://|(?<![.\w])[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b", re.I)
+_SITE_ENDING = re.compile(r"(?<!\w)\.[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b", re.I)
+_ASKS_ENDING = re.compile(r"\b(đuôi|duoi)\b", re.I)
 _ASKS_WEBSITE = re.compile(
     r"\b(trang web|website|web nào|web nao|trang nào|trang nao|đường link|duong link|"
-    r"tên miền|ten mien|địa chỉ web|dia chi web)\b",
+    r"tên miền|ten mien|địa chỉ web|dia chi web|địa chỉ trang|dia chi trang)\b",
     re.I,
 )
 _MARKER = r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-zđ][.)])\s+"
@@ -113,6 +117,8 @@ def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
     said = set(re.findall(r"\d+", question))
     bare = re.sub(r"\d+", lambda m: "" if m.group() in said else m.group(), sentence)
     if _asks_address(question, kind):
+        if _ASKS_ENDING.search(question) and _SITE_ENDING.search(bare):
+            return True
         return bool(_WEBSITE.search(bare))  # "trang web nào": an address, not "tại xã"
     if kind == "duration":
         asked = fold(normalize(question))

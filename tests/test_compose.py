@@ -113,6 +113,17 @@ def test_a_list_item_led_is_introduced_by_its_list_not_by_an_item_ending_in_a_co
             id="a website asked for leads even among sentences that say where",
         ),
         pytest.param(
+            "Hệ thống của tỉnh tiếp nhận và xử lý hồ sơ của các cơ quan, xã, phường.\n"
+            "Toàn bộ dịch vụ công trực tuyến của tỉnh tập trung trên Cổng quốc gia. Vì vậy "
+            "bạn cần nhớ dichvucong.gov.vn.\n"
+            "Nếu được giới thiệu một trang khác, hãy hỏi Trung tâm phục vụ hành chính công của "
+            "xã để biết đúng địa chỉ chính thức. Trang của cơ quan nhà nước có đuôi .gov.vn.",
+            "Địa chỉ trang dịch vụ công của tỉnh Lai Châu là gì?",
+            "where",
+            "dichvucong.gov.vn",
+            id="'địa chỉ trang' asks for a web address, not for the sentence sharing most words",
+        ),
+        pytest.param(
             "Theo Luật Căn cước năm 2023:\n"
             "- Bị mất thẻ căn cước: làm thủ tục cấp lại.\n"
             "- Đến tuổi đổi thẻ: công dân phải cấp đổi thẻ căn cước khi đủ 14 tuổi, 25 tuổi.\n"
