@@ -375,6 +375,12 @@ class Answerer:
         # A follow-up-looking message whose best reading alone is an out-of-scope entry
         # ("làm ở đâu" reads like a question on working abroad) is not sure of itself.
         bare = bool(plan.with_context) and len(content_words(plan.question)) <= BARE
+        if bare and main and main[0].score >= self.threshold and plan.context is not None:
+            # "nếu không có smartphone thì sao" after a question on VNeID level 2: its one
+            # word finds, alone, another entry of the topic just talked about.
+            leaning_now = hits[str(plan.with_context)]
+            before = {h.source.topic for h in leaning_now if h.source.id in plan.context.source_ids}
+            bare = main[0].source.topic not in before
         sure_alone = (
             bool(main)
             and main[0].score >= self.threshold

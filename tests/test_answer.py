@@ -481,3 +481,14 @@ def test_the_answerable_part_of_a_two_part_message_is_answered_and_the_other_sai
     assert answer.answer.startswith("Câu hỏi của bạn có hai ý. Tôi trả lời được một ý")
     assert "Ý còn lại tôi chưa có thông tin chắc chắn" in answer.answer
     assert answer.citation is not None
+
+
+def test_a_one_word_follow_up_that_finds_another_entry_of_the_topic_is_answered_by_it(
+    kb_answerer: Answerer,
+) -> None:
+    # Read with the question on VNeID level 2 it is swamped by it; alone, its one word finds
+    # the entry for people without a smartphone, in the same topic.
+    first = kb_answerer.answer("kích hoạt tài khoản định danh mức 2 thế nào")
+    after = kb_answerer.answer("nếu không có smartphone thì sao ạ", context=first.turn())
+    assert first.answered_from[0].id == "vneid-dang-ky-muc-2"
+    assert after.answered and after.answered_from[0].id == "vneid-nguoi-cao-tuoi"
