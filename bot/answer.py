@@ -374,12 +374,12 @@ class Answerer:
         text = plan.normalised
         # A follow-up-looking message whose best reading alone is an out-of-scope entry
         # ("làm ở đâu" reads like a question on working abroad) is not sure of itself.
+        leaning = hits[plan.with_context] if plan.with_context else []
         bare = bool(plan.with_context) and len(content_words(plan.question)) <= BARE
         if bare and main and main[0].score >= self.threshold and plan.context is not None:
             # "nếu không có smartphone thì sao" after a question on VNeID level 2: its one
             # word finds, alone, another entry of the topic just talked about.
-            leaning_now = hits[str(plan.with_context)]
-            before = {h.source.topic for h in leaning_now if h.source.id in plan.context.source_ids}
+            before = {h.source.topic for h in leaning if h.source.id in plan.context.source_ids}
             bare = main[0].source.topic not in before
         sure_alone = (
             bool(main)
@@ -400,7 +400,6 @@ class Answerer:
             ):
                 main, text = focused_hits, plan.focus
                 sure_alone = main[0].score >= self.threshold
-        leaning = hits[plan.with_context] if plan.with_context else []
         if (
             sure_alone
             and leaning
