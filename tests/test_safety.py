@@ -998,6 +998,7 @@ LEGITIMATE = [
     "có người chuyển nhầm tiền vào tài khoản tôi, tôi phải làm sao để trả lại",
     "tin đồn tiêm vắc xin gây vô sinh có phải tin giả không",
     "đổi số điện thoại trên vneid của tôi sang số mới thế nào",
+    "cho tôi xem hộ kinh doanh nộp thuế bao nhiêu một năm",
 ]
 
 
