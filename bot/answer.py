@@ -372,9 +372,9 @@ class Answerer:
             }
         main = hits[plan.normalised]
         text = plan.normalised
+        leaning = hits[plan.with_context] if plan.with_context else []
         # A follow-up-looking message whose best reading alone is an out-of-scope entry
         # ("làm ở đâu" reads like a question on working abroad) is not sure of itself.
-        leaning = hits[plan.with_context] if plan.with_context else []
         bare = bool(plan.with_context) and len(content_words(plan.question)) <= BARE
         if bare and main and main[0].score >= self.threshold and plan.context is not None:
             # "nếu không có smartphone thì sao" after a question on VNeID level 2: its one
