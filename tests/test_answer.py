@@ -253,26 +253,43 @@ def test_a_bare_follow_up_is_not_answered_by_what_it_means_alone(kb_answerer: An
     assert any("căn cước" in s for s in after.suggestions)
 
 
-def test_a_bare_fee_follow_up_is_answered_by_the_entry_on_that_procedures_fees(
-    kb_answerer: Answerer,
+@pytest.mark.parametrize(
+    ("previous", "question", "previous_entry", "entry"),
+    [
+        pytest.param(
+            "Con tôi mới sinh được 2 tuần, tôi muốn đăng ký khai sinh online thì làm thế nào?",
+            "Có mất phí không ạ?",
+            "dvc-khai-sinh",
+            "dvc-khai-sinh-thoi-han-le-phi",
+            # With the previous message, the steps of birth registration rank first (no fee
+            # in them) and the entry on its fees second, unsure: the fees entry answers.
+            id="a bare fee follow-up is answered by the entry on that procedure's fees",
+        ),
+        pytest.param(
+            "dk tam tru tren mang dc k",
+            "mat may ngay, co can ra cong an k",
+            "dvc-dang-ky-tam-tru",
+            "dvc-dang-ky-tam-tru",
+            id="a follow-up of little more than what it asks is read after the previous one",
+        ),
+        pytest.param(
+            "kích hoạt tài khoản định danh mức 2 thế nào",
+            "nếu không có smartphone thì sao ạ",
+            "vneid-dang-ky-muc-2",
+            "vneid-nguoi-cao-tuoi",
+            # Read with the question on VNeID level 2 it is swamped by it; alone, its one
+            # word finds the entry for people without a smartphone, in the same topic.
+            id="a one-word follow-up that finds another entry of the topic is answered by it",
+        ),
+    ],
+)
+def test_a_follow_up_is_answered_by_the_entry_it_leans_on(
+    kb_answerer: Answerer, previous: str, question: str, previous_entry: str, entry: str
 ) -> None:
-    # With the previous message, the steps of birth registration rank first (no fee in them)
-    # and the entry on its fees second, unsure: the fees entry answers.
-    first = kb_answerer.answer(
-        "Con tôi mới sinh được 2 tuần, tôi muốn đăng ký khai sinh online thì làm thế nào?"
-    )
-    after = kb_answerer.answer("Có mất phí không ạ?", context=first.turn())
-    assert first.answered_from[0].id == "dvc-khai-sinh"
-    assert after.answered and after.answered_from[0].id == "dvc-khai-sinh-thoi-han-le-phi"
-
-
-def test_a_follow_up_of_little_more_than_what_it_asks_is_read_after_the_previous_one(
-    kb_answerer: Answerer,
-) -> None:
-    first = kb_answerer.answer("dk tam tru tren mang dc k")
-    after = kb_answerer.answer("mat may ngay, co can ra cong an k", context=first.turn())
-    assert first.answered_from[0].id == "dvc-dang-ky-tam-tru"
-    assert after.answered and after.answered_from[0].id == "dvc-dang-ky-tam-tru"
+    first = kb_answerer.answer(previous)
+    after = kb_answerer.answer(question, context=first.turn())
+    assert first.answered_from[0].id == previous_entry
+    assert after.answered and after.answered_from[0].id == entry
 
 
 @pytest.mark.parametrize(
@@ -481,14 +498,3 @@ def test_the_answerable_part_of_a_two_part_message_is_answered_and_the_other_sai
     assert answer.answer.startswith("Câu hỏi của bạn có hai ý. Tôi trả lời được một ý")
     assert "Ý còn lại tôi chưa có thông tin chắc chắn" in answer.answer
     assert answer.citation is not None
-
-
-def test_a_one_word_follow_up_that_finds_another_entry_of_the_topic_is_answered_by_it(
-    kb_answerer: Answerer,
-) -> None:
-    # Read with the question on VNeID level 2 it is swamped by it; alone, its one word finds
-    # the entry for people without a smartphone, in the same topic.
-    first = kb_answerer.answer("kích hoạt tài khoản định danh mức 2 thế nào")
-    after = kb_answerer.answer("nếu không có smartphone thì sao ạ", context=first.turn())
-    assert first.answered_from[0].id == "vneid-dang-ky-muc-2"
-    assert after.answered and after.answered_from[0].id == "vneid-nguoi-cao-tuoi"

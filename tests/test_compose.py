@@ -21,6 +21,18 @@ TOP_UP = (
     "Có mất phí hay không là tùy từng ngân hàng; bạn xem biểu phí của ngân hàng."
 )
 
+RESIDENCE = (
+    "Khi ở nơi khác từ 30 ngày trở lên thì phải đăng ký tạm trú.\n"
+    "Cách làm: khai trên ứng dụng, rồi đến công an xã nếu được hẹn.\n"
+    "Thời hạn giải quyết: trong 03 ngày làm việc kể từ ngày nhận đủ hồ sơ."
+)
+
+CERTIFICATE = (
+    "Bạn xin giấy trên Cổng Dịch vụ công, khai mục đích sử dụng.\n"
+    "Kết quả trả theo thời hạn của thủ tục.\n"
+    "Giấy có giá trị đến khi hoàn cảnh thay đổi hoặc 6 tháng kể từ ngày cấp."
+)
+
 
 def test_a_yes_no_question_on_a_side_point_opens_with_that_point() -> None:
     answer = focused(
@@ -153,6 +165,28 @@ def test_a_list_item_led_is_introduced_by_its_list_not_by_an_item_ending_in_a_co
             "10 ngày",
             id="a deadline written 'Trong 10 ngày kể từ' answers 'trong mấy ngày'",
         ),
+        pytest.param(
+            RESIDENCE,
+            "mat bao lau thi duoc duyet vay",
+            "duration",
+            "03 ngày làm việc",
+            id="a time question whose words no sentence shares leads with the time limit",
+        ),
+        pytest.param(
+            RESIDENCE,
+            "mất mấy ngày, có phải lên công an xã không",
+            "duration",
+            "03 ngày làm việc",
+            # "công an xã" of the second part is in the steps, not in the time limit.
+            id="a two-part message is led by the part that asks the time",
+        ),
+        pytest.param(
+            CERTIFICATE,
+            "giấy đấy dùng được bao lâu",
+            "duration",
+            "6 tháng kể từ ngày cấp",
+            id="how long a paper is valid leads with its validity",
+        ),
     ],
 )
 def test_the_sentence_holding_the_asked_fact_leads(
@@ -160,6 +194,29 @@ def test_the_sentence_holding_the_asked_fact_leads(
 ) -> None:
     first = lead(entry, question, weigh, kind)
     assert first is not None and fact in first
+
+
+@pytest.mark.parametrize(
+    ("entry", "question", "kind"),
+    [
+        pytest.param(
+            RESIDENCE,
+            "tai o dau",
+            "where",
+            id="a where question is not led by a sentence that merely names a place",
+        ),
+        pytest.param(
+            CERTIFICATE,
+            "mấy ngày thì có giấy",
+            "duration",
+            id="a paper's validity is no answer to how soon it is issued",
+        ),
+    ],
+)
+def test_no_sentence_leads_when_none_holds_the_asked_fact(
+    entry: str, question: str, kind: FactKind
+) -> None:
+    assert lead(entry, question, weigh, kind) is None
 
 
 def test_a_documents_date_is_the_one_given_beside_its_number() -> None:
@@ -229,44 +286,6 @@ def test_a_bare_cost_follow_up_leads_with_the_fee_though_it_names_no_topic() -> 
     )
     first = lead(entry, "Thế có mất tiền không?", weigh, "money")
     assert first is not None and first == "Lệ phí: đăng ký đúng hạn được miễn lệ phí."
-
-
-RESIDENCE = (
-    "Khi ở nơi khác từ 30 ngày trở lên thì phải đăng ký tạm trú.\n"
-    "Cách làm: khai trên ứng dụng, rồi đến công an xã nếu được hẹn.\n"
-    "Thời hạn giải quyết: trong 03 ngày làm việc kể từ ngày nhận đủ hồ sơ."
-)
-
-
-def test_a_time_question_whose_words_no_sentence_shares_leads_with_the_time_limit() -> None:
-    first = lead(RESIDENCE, "mat bao lau thi duoc duyet vay", weigh, "duration")
-    assert first is not None and "03 ngày làm việc" in first
-
-
-def test_a_where_question_is_not_led_by_any_sentence_that_merely_names_a_place() -> None:
-    assert lead(RESIDENCE, "tai o dau", weigh, "where") is None
-
-
-def test_a_two_part_message_is_led_by_the_part_that_asks_the_time() -> None:
-    # "công an xã" of the second part is in the steps, not in the time limit.
-    first = lead(RESIDENCE, "mất mấy ngày, có phải lên công an xã không", weigh, "duration")
-    assert first is not None and "03 ngày làm việc" in first
-
-
-CERTIFICATE = (
-    "Bạn xin giấy trên Cổng Dịch vụ công, khai mục đích sử dụng.\n"
-    "Kết quả trả theo thời hạn của thủ tục.\n"
-    "Giấy có giá trị đến khi hoàn cảnh thay đổi hoặc 6 tháng kể từ ngày cấp."
-)
-
-
-def test_how_long_a_paper_is_valid_leads_with_its_validity() -> None:
-    first = lead(CERTIFICATE, "giấy đấy dùng được bao lâu", weigh, "duration")
-    assert first is not None and "6 tháng kể từ ngày cấp" in first
-
-
-def test_a_papers_validity_is_no_answer_to_how_soon_it_is_issued() -> None:
-    assert lead(CERTIFICATE, "mấy ngày thì có giấy", weigh, "duration") is None
 
 
 def test_a_menu_named_differently_by_each_bank_is_no_answer_to_a_fee() -> None:
