@@ -423,6 +423,14 @@ class Answerer:
             # Otherwise only a message that cannot stand alone is read with the previous one;
             # a bare one ("có mất tiền không") always, after an answer: not "is the bot free?".
             main, text = leaning, plan.with_context
+        again = self._previous_entry_again(plan, ((leaning, plan.with_context), (main, text)))
+        if again is not None:
+            # "Phải ra đâu trình báo, mang theo những gì?" after a question on a scam finds,
+            # unsure, the very entry that answered it: offering it as "did you mean" would
+            # send back what was just read.
+            found, read = again
+            with_previous = read == plan.with_context
+            return self.compose(plan.question, read, found, k, with_previous, found[0].score)
         if plan.parts:
             first, second = hits[plan.parts[0]], hits[plan.parts[1]]
             if not self._answers_apart(first, second) or (
@@ -442,6 +450,26 @@ class Answerer:
                 # whole being unsure, the part must be surer: halfway from the threshold to 1.
                 return self._one_part(plan.question, *sure[0], main, k)
         return self.compose(plan.question, text, main, k, with_previous=text == plan.with_context)
+
+    def _previous_entry_again(
+        self, plan: _Plan, readings: tuple[tuple[list[Hit], str | None], ...]
+    ) -> tuple[list[Hit], str] | None:
+        """The first unsure reading of a follow-up whose best entry answered the previous
+        message, when it is close enough to be offered; None otherwise."""
+        if plan.parts or not plan.with_context or plan.context is None:
+            return None
+        if any(self._sure(found) for found, _ in readings):
+            return None
+        for found, read in readings:
+            if (
+                found
+                and read
+                and found[0].source.id in plan.context.source_ids
+                and found[0].score >= self.near_miss
+                and not declines(found[0].source.topic)
+            ):
+                return found, read
+        return None
 
     def _sure(self, hits: list[Hit]) -> bool:
         """Whether the best hit answers: above the threshold, and no out-of-scope entry."""
@@ -501,13 +529,20 @@ class Answerer:
         return Answer(question, intent != "empty", _CANNED[intent], "none", 1.0, [], intent=intent)
 
     def compose(
-        self, question: str, normalised: str, hits: list[Hit], k: int, with_previous: bool = False
+        self,
+        question: str,
+        normalised: str,
+        hits: list[Hit],
+        k: int,
+        with_previous: bool = False,
+        floor: float | None = None,
     ) -> Answer:
         """The answer to a question from its ranked hits: FAQ, document excerpt or decline.
-        `with_previous`: the hits come from the message read with the previous one."""
+        `with_previous`: the hits come from the message read with the previous one; `floor`:
+        the score that answers, when not the threshold."""
         sources = _source_refs(hits, k)
         best = hits[0] if hits else None
-        if best is None or best.score < self.threshold:
+        if best is None or best.score < (self.threshold if floor is None else floor):
             return self._decline(question, hits, sources)
         if declines(best.source.topic):
             intent = cast(Intent, DECLINE_TOPICS[str(best.source.topic)])

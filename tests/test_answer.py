@@ -281,6 +281,15 @@ def test_a_bare_follow_up_is_not_answered_by_what_it_means_alone(kb_answerer: An
             # word finds the entry for people without a smartphone, in the same topic.
             id="a one-word follow-up that finds another entry of the topic is answered by it",
         ),
+        pytest.param(
+            "Tôi bị lừa đầu tư tiền ảo mất 50 triệu, có lấy lại được không?",
+            "Thế ra đâu trình báo, cầm theo giấy gì?",
+            "atm-bi-lua-phai-lam-gi",
+            "atm-bi-lua-phai-lam-gi",
+            # Unsure, its best reading is the entry just read, which says where to report
+            # and what to bring: not offered back as "did you mean", answered.
+            id="a follow-up whose unsure best entry answered the previous message gets it",
+        ),
     ],
 )
 def test_a_follow_up_is_answered_by_the_entry_it_leans_on(
