@@ -27,6 +27,7 @@ from .questions import (
     looks_like_follow_up,
     split_parts,
     topic_anchor,
+    topic_words,
     typed_in,
 )
 from .safety import REPLIES as SAFETY_REPLIES
@@ -375,7 +376,7 @@ class Answerer:
         leaning = hits[plan.with_context] if plan.with_context else []
         # A follow-up-looking message whose best reading alone is an out-of-scope entry
         # ("làm ở đâu" reads like a question on working abroad) is not sure of itself.
-        bare = bool(plan.with_context) and len(content_words(plan.question)) <= BARE
+        bare = bool(plan.with_context) and len(topic_words(plan.question)) <= BARE
         if bare and main and main[0].score >= self.threshold and plan.context is not None:
             # "nếu không có smartphone thì sao" after a question on VNeID level 2: its one
             # word finds, alone, another entry of the topic just talked about.

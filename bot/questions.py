@@ -38,7 +38,9 @@ _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
             r"gia bao nhieu|(het|ton|mat|dong|nop|tra) bao nhieu"
             r"(?! (ngay|thang|nam|gio|phut|lau|lan|buoc|nguoi|ky tu|tuoi))|"
             # "có mất phí không": whether it costs anything, asked as a yes or no.
-            r"co (phai )?(mat|ton|thu|bi tru|bi thu|tinh|tra|dong|nop) (them )?(tien|phi|le phi))\b"
+            r"co (phai )?(mat|ton|thu|bi tru|bi thu|tinh|tra|dong|nop) (them )?(tien|phi|le phi)|"
+            # "… hay miễn phí": the other half of the same yes or no.
+            r"hay (la )?(mien phi|khong mat (tien|phi)))\b"
         ),
     ),
     (
@@ -248,6 +250,13 @@ def looks_like_follow_up(question: str) -> bool:
     ):
         return True
     return len(content_words(question)) <= 3
+
+
+def topic_words(question: str) -> list[str]:
+    """The content words of a message left once the words that ask for a fact are removed:
+    "có mất phí không hay miễn phí hả bạn" names no topic at all."""
+    kind = fact_kind(question)
+    return content_words(without_asking(question, kind) if kind else question)
 
 
 def asks_without_topic(question: str) -> bool:

@@ -290,6 +290,15 @@ def test_a_bare_follow_up_is_not_answered_by_what_it_means_alone(kb_answerer: An
             # and what to bring: not offered back as "did you mean", answered.
             id="a follow-up whose unsure best entry answered the previous message gets it",
         ),
+        pytest.param(
+            "Đăng ký khai sinh cho con qua mạng làm thế nào?",
+            "có mất phí không hay miễn phí vậy bạn",
+            "dvc-khai-sinh",
+            "dvc-khai-sinh-thoi-han-le-phi",
+            # "hay miễn phí" asks too: the message names no topic, so "miễn phí" alone (the
+            # entry on VNeID being free) does not take it away from birth registration.
+            id="a fee follow-up asked both ways is answered by that procedure's fees entry",
+        ),
     ],
 )
 def test_a_follow_up_is_answered_by_the_entry_it_leans_on(
