@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .chunking import split_sentences
-from .questions import FactKind, content_words, fact_kind, split_parts, without_asking
+from .questions import FactKind, fact_kind, split_parts, topic_words, without_asking
 from .text import fold, lexical_tokens, normalize
 
 Weigh = Callable[[Sequence[str]], dict[str, float]]
@@ -221,7 +221,7 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
         # A bare ask ("có mất tiền không" after a question on birth registration), or one
         # whose words no sentence shares ("mất bao lâu thì được duyệt" after one on temporary
         # residence): the shape alone makes the lead.
-        topic = " ".join(content_words(asked))
+        topic = " ".join(topic_words(_asking_part(question, kind)))
         shares = _scores(sentences, topic, weigh, kind, [False] * len(sentences)) > 0
         shaped = holds[best] and (
             _asks_address(question, kind)

@@ -142,6 +142,9 @@ _CONTACT_WORDS = frozenset(
     + ("ho", "tro", "co", "quan", "cua", "bn")
 )
 _MARKED_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Stopwords only as typed with their marks: "bạn" (you) carries no topic, but bare "ban" is as
+# often "bán" (sell) or "bản" (village).
+_MARKED_ONLY_STOPWORDS = frozenset({"bạn"})
 # Typed without marks, these are as likely topic words: "dang ky" (đăng ký), "thuong tru"
 # (thường trú), "thuong mai" (thương mại).
 _BARE_TOPIC_WORDS = frozenset({"dang", "thuong"})
@@ -234,7 +237,8 @@ def without_asking(question: str, kind: FactKind) -> str:
 
 def content_words(text: str) -> list[str]:
     """The folded words of a message that carry its topic."""
-    return [w for w in _folded(text).split() if w not in _STOPWORDS and len(w) > 1]
+    folded = (fold(w) for w in normalize(text).split() if w not in _MARKED_ONLY_STOPWORDS)
+    return [w for w in folded if w not in _STOPWORDS and len(w) > 1]
 
 
 def looks_like_follow_up(question: str) -> bool:
@@ -256,7 +260,11 @@ def topic_words(question: str) -> list[str]:
     """The content words of a message left once the words that ask for a fact are removed:
     "có mất phí không hay miễn phí hả bạn" names no topic at all."""
     kind = fact_kind(question)
-    return content_words(without_asking(question, kind) if kind else question)
+    words = content_words(question)
+    if kind is None:
+        return words
+    left = set(without_asking(question, kind).split())
+    return [w for w in words if w in left]
 
 
 def asks_without_topic(question: str) -> bool:

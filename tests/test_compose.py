@@ -187,6 +187,16 @@ def test_a_list_item_led_is_introduced_by_its_list_not_by_an_item_ending_in_a_co
             "6 tháng kể từ ngày cấp",
             id="how long a paper is valid leads with its validity",
         ),
+        pytest.param(
+            "Thời hạn giải quyết: bạn nhận giấy khai sinh ngay trong ngày nộp đủ giấy tờ cho xã.\n"
+            "Với hồ sơ nộp trực tuyến, bạn theo dõi kết quả trên cổng dịch vụ công.\n"
+            "Lệ phí: đăng ký khai sinh đúng hạn được miễn lệ phí.",
+            "có mất phí không hay miễn phí vậy bạn",
+            "money",
+            "miễn lệ phí",
+            # "bạn" names no topic, though every sentence that speaks to the reader has it.
+            id="a fee asked both ways, 'bạn' and all, leads with the fee",
+        ),
     ],
 )
 def test_the_sentence_holding_the_asked_fact_leads(
