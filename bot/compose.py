@@ -221,7 +221,7 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
         # A bare ask ("có mất tiền không" after a question on birth registration), or one
         # whose words no sentence shares ("mất bao lâu thì được duyệt" after one on temporary
         # residence): the shape alone makes the lead.
-        topic = " ".join(topic_words(_asking_part(question, kind)))
+        topic = " ".join(topic_words(_asking_part(question, kind), kind))
         shares = _scores(sentences, topic, weigh, kind, [False] * len(sentences)) > 0
         shaped = holds[best] and (
             _asks_address(question, kind)

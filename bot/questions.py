@@ -256,10 +256,11 @@ def looks_like_follow_up(question: str) -> bool:
     return len(content_words(question)) <= 3
 
 
-def topic_words(question: str) -> list[str]:
-    """The content words of a message left once the words that ask for a fact are removed:
-    "có mất phí không hay miễn phí hả bạn" names no topic at all."""
-    kind = fact_kind(question)
+def topic_words(question: str, kind: FactKind | None = None) -> list[str]:
+    """The content words of a message left once the words that ask for a fact (of `kind`, by
+    default the one it asks) are removed: "có mất phí không hay miễn phí hả bạn" names no
+    topic at all."""
+    kind = kind or fact_kind(question)
     words = content_words(question)
     if kind is None:
         return words
@@ -270,8 +271,7 @@ def topic_words(question: str) -> list[str]:
 def asks_without_topic(question: str) -> bool:
     """Whether a message, without the words that ask ("mất mấy ngày", "ở đâu"), names hardly
     any topic: "mất mấy ngày, có cần ra công an không" leans on what was asked before."""
-    kind = fact_kind(question)
-    return kind is not None and len(content_words(without_asking(question, kind))) <= 3
+    return fact_kind(question) is not None and len(topic_words(question)) <= 3
 
 
 def _opens_as_typed(question: str) -> bool:

@@ -548,7 +548,7 @@ PRIVACY = [
 # Questions that share words with the concerns above and must reach the FAQ.
 LEGITIMATE = [
     # Teaching the elderly to spot scams; checking a rumour; a neighbour posting one's child's
-    # photos; one's own plate (batch 22's wrongly refused look-alikes, reworded).
+    # photos (batch 22's wrongly refused look-alikes, reworded).
     "tổ công nghệ số muốn hướng dẫn bà con nhận diện lừa đảo qua điện thoại thì làm thế nào",
     "thấy tin trên mạng không rõ nguồn nói sắp cắt điện cả tuần, kiểm tra thật giả ở đâu",
     "người ta cứ đăng ảnh con nhà tôi lên facebook để chế giễu, yêu cầu gỡ thế nào",
