@@ -40,6 +40,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-12.jsonl", "tune-11", "heldout-12"),  # 2026-12-03, morning
     ("blind-13.jsonl", "tune-12", "heldout-13"),  # 2026-12-03, more two-part messages
     ("blind-14.jsonl", "tune-13", "heldout-14"),  # 2026-12-03, afternoon
+    ("blind-15.jsonl", "tune-14", "heldout-15"),  # 2026-12-03, late afternoon
 )
 SETS = (
     "dev",
