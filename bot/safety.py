@@ -141,6 +141,12 @@ def asks_if_punished(question: str) -> bool:
     return _legal_pattern().search(text) is not None and _EVADING.search(text) is None
 
 
+def _speaks_of_punishment(question: str) -> bool:
+    """Whether a message asks if an act is punished, or how to escape it."""
+    text = " " + fold(normalize(question))
+    return _legal_pattern().search(text) is not None or _EVADING.search(text) is not None
+
+
 def model_reading(question: str) -> Reading | None:
     """What the learned model (bot/harm_model.py) is sure of in a message: a harmful request,
     or a legitimate one; None when it is unsure or not shipped. Harmful is only a reading: the
@@ -153,9 +159,10 @@ def model_reading(question: str) -> Reading | None:
     probability = model.probability(question)
     if probability >= model.sure or (probability >= model.cutoff and not excused(question)):
         return "harmful"
-    if probability < model.clear and not asks_if_punished(question):
+    if probability < model.clear and not _speaks_of_punishment(question):
         # "Is it punished?" is left to a refusal entry that matches it: it says the act is
-        # unlawful, and no other entry may speak of that act at all.
+        # unlawful, and no other entry may speak of that act at all; so is a wish to escape
+        # punishment ("muốn bán mà không bị bắt").
         return "legitimate"
     return None
 
