@@ -196,6 +196,10 @@ _ASKS = re.compile(rf"\b({_ASKING}|dau|may)\b|\bsao$")  # "… thì lấy lại 
 # A plain question word anywhere in a clause (see asking_clause).
 _PLAIN_ASKS = re.compile(rf"\b({_PLAIN_ASKING}|la gi|nhu nao|sao)\b")
 MIN_PART_WORDS = 3
+# "Có mất tiền không" after a slip or a scam asks whether money will be lost, not what
+# something costs: unless a fee is named or an amount asked.
+_LOSING = re.compile(r"\b(lo|bi lua|lua dao|hack|bi chiem|ke gian|bi trom|mat trom|otp)\b")
+_COSTING = re.compile(r"\b(phi|le phi|cuoc|bao nhieu|het|ton)\b")
 
 
 def _folded(text: str) -> str:
@@ -207,6 +211,8 @@ def fact_kind(question: str) -> FactKind | None:
     folded = _folded(question)
     for kind, pattern in _FACT_PATTERNS:
         if pattern.search(folded):
+            if kind == "money" and _LOSING.search(folded) and not _COSTING.search(folded):
+                continue  # "lỡ bấm vào link rồi, có mất tiền không": a loss, not a fee
             return kind
     return None
 

@@ -28,6 +28,9 @@ from bot.text import fold
         ("đăng ký kết hôn lệ phí bao nhiêu", "money"),
         ("kích hoạt VNeID có mất tiền không", "money"),
         ("chuyen khoan co bi tru phi ko", "money"),
+        # A loss after a slip, not a fee; a fee asked after one still is.
+        ("lỡ nhập mã OTP cho nó rồi thì có mất tiền không", "yes_no"),
+        ("bị lừa nạp thẻ rồi, rút tiền về có mất phí không", "money"),
         ("có mất nhiều thời gian không", "yes_no"),
         ("xem được mình đã đóng bao nhiêu tháng không", "number"),
         ("cấp phiếu mất bao nhiêu ngày", "duration"),
