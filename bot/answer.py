@@ -109,6 +109,10 @@ ONE_PART_REPLY = (
 TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
 # A follow-up sure alone is still read with the previous message when that is this much surer.
 CONTEXT_MARGIN = 0.2
+# A refusal entry this sure speaks even after a conversation on a neighbouring subject.
+REFUSAL_SURE = 0.6
+# How sure a message that is no follow-up must be, read with the previous message's words.
+CONTEXT_SURE = 0.75
 # A message of this many topic words or fewer ("có mất tiền không") means nothing alone in a
 # conversation: however sure its reading alone, it is read with the previous message.
 BARE = 2
@@ -244,6 +248,10 @@ class _Plan:
     normalised: str
     context: Turn | None = None
     with_context: str | None = None  # the message with the previous message's topic words
+    # The same for a message that does not look like a follow-up: read so only when, alone, it
+    # finds nothing sure (see _unsure_within_previous_topic).
+    in_context: str | None = None
+    used_context: bool = False  # its answer depends on the previous message: not cached
     parts: list[str] = field(default_factory=list)  # normalised; the second with the first's topic
     focus: str | None = None  # normalised: the one clause that asks, amid ones that only tell
     without: tuple[str, ...] = ()  # topics whose entries do not fit this message (refusals)
@@ -253,6 +261,7 @@ class _Plan:
         return [
             self.normalised,
             *([self.with_context] if self.with_context else []),
+            *([self.in_context] if self.in_context else []),
             *([self.focus] if self.focus else []),
             *self.parts,
         ]
@@ -297,6 +306,8 @@ class Answerer:
                 continue
             normalised = normalize(question)
             cached = None if leans(question, context) else self._cache_get((normalised, k))
+            if cached is not None and context is not None and not self._sure_alone(cached):
+                cached = None  # read with the previous message, it may find more
             if cached is not None:
                 results[i] = _with_question(cached, question)
             else:
@@ -327,7 +338,7 @@ class Answerer:
                     # trúng thưởng là lừa đảo" is a question to answer.
                     plan.without = REFUSAL_TOPICS
                     answer = decide(plan)
-                if not leans(plan.question, plan.context):
+                if not leans(plan.question, plan.context) and not plan.used_context:
                     self._cache_put((plan.normalised, k), answer)
                 results[i] = answer
         return [r for r in results if r is not None]
@@ -338,12 +349,14 @@ class Answerer:
             # A victim's "tôi lỡ đọc mã OTP cho người ta" is helped, not refused.
             plan.without = REFUSAL_TOPICS
         plan.reading = model_reading(question)
-        if context is not None and _leans_back(question):
+        if context is not None:
             # A message that stands on its own is read on its own: "chatbot này có trả lời
             # bằng tiếng Mông được không" after a question on bank transfers is about the bot.
             anchor = topic_anchor(context.question, question)
-            if anchor:
+            if anchor and _leans_back(question):
                 plan.with_context = f"{normalised} {anchor}"
+            elif anchor and context.source_ids:
+                plan.in_context = f"{normalised} {anchor}"
         clause = asking_clause(question)
         if clause is not None:
             plan.focus = normalize(clause)
@@ -373,6 +386,13 @@ class Answerer:
             }
         main = hits[plan.normalised]
         text = plan.normalised
+        within = self._unsure_within_previous_topic(plan, main, hits)
+        if within is not None:
+            # "số mới đứng tên vợ tôi thì có được không" after a question on changing VNeID's
+            # phone number: alone it finds nothing sure (or only a refusal), with the previous
+            # message's words the entry just read about, far surer.
+            plan.used_context = True
+            return self.compose(plan.question, str(plan.in_context), within, k, True)
         leaning = hits[plan.with_context] if plan.with_context else []
         # A follow-up-looking message whose best reading alone is an out-of-scope entry
         # ("làm ở đâu" reads like a question on working abroad) is not sure of itself.
@@ -451,6 +471,41 @@ class Answerer:
                 # whole being unsure, the part must be surer: halfway from the threshold to 1.
                 return self._one_part(plan.question, *sure[0], main, k)
         return self.compose(plan.question, text, main, k, with_previous=text == plan.with_context)
+
+    def _sure_alone(self, answer: Answer) -> bool:
+        """Whether an answer found alone stands whatever came before: sure, and no refusal
+        entry of low confidence (see _unsure_within_previous_topic)."""
+        return answer.score >= self.threshold and not (
+            answer.intent in ("harmful", "privacy") and answer.score < REFUSAL_SURE
+        )
+
+    def _unsure_within_previous_topic(
+        self, plan: _Plan, main: list[Hit], hits: dict[str, list[Hit]]
+    ) -> list[Hit] | None:
+        """The hits of a message read with the previous one's words, for a message that does
+        not look like a follow-up but finds, alone, nothing sure or only a refusal entry of
+        low confidence; when that reading is sure, far surer, and lands in the topic of the
+        entry that answered the previous message. None otherwise."""
+        if not plan.in_context or plan.context is None or plan.parts:
+            return None
+        alone = main[0].score if main else 0.0
+        if (
+            main
+            and alone >= self.threshold
+            and not (main[0].source.topic in REFUSAL_TOPICS and alone < REFUSAL_SURE)
+        ):
+            return None
+        found = hits[plan.in_context]
+        if not self._sure(found) or found[0].score < alone + CONTEXT_MARGIN:
+            return None
+        sources = self.retriever.index.sources
+        before = {sources[s].topic for s in plan.context.source_ids if s in sources}
+        if found[0].source.topic not in before:
+            return None
+        # Either reading confirms the other's guess, or the previous message's words make it
+        # very sure: half the other answers this way were wrong on the tune sets.
+        agree = bool(main) and main[0].source.id == found[0].source.id
+        return found if agree or found[0].score >= CONTEXT_SURE else None
 
     def _previous_entry_again(
         self, plan: _Plan, readings: tuple[tuple[list[Hit], str | None], ...]

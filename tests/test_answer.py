@@ -414,6 +414,21 @@ def test_a_follow_up_far_surer_with_the_previous_message_is_read_with_it(
     assert after.answered_from[0].id == first.answered_from[0].id == "atm-lam-quen-dau-tu"
 
 
+def test_an_unsure_message_is_read_with_the_previous_topic_when_that_makes_it_sure(
+    kb_answerer: Answerer,
+) -> None:
+    # No follow-up by its words, and unsure alone; after a question on updating one's face
+    # with the bank it is plainly about that. Its answer then depends on the conversation, so
+    # it is not cached for the next one.
+    first = kb_answerer.answer("ngân hàng bắt cập nhật sinh trắc học thì làm thế nào")
+    question = "bà tôi mắt kém, camera không nhận mặt thì làm sao"
+    alone = kb_answerer.answer(question)
+    after = kb_answerer.answer(question, context=first.turn())
+    assert alone.answered is False
+    assert after.answered and after.answered_from[0].id == "ttso-cap-nhat-sinh-trac-hoc"
+    assert kb_answerer.answer(question).answered is False
+
+
 def test_a_new_question_is_not_bent_by_the_previous_one(kb_answerer: Answerer) -> None:
     first = kb_answerer.answer("Bình dân học vụ số là gì?")
     answer = kb_answerer.answer("cách kích hoạt tài khoản VNeID", context=first.turn())
