@@ -248,8 +248,8 @@ class _Plan:
     normalised: str
     context: Turn | None = None
     with_context: str | None = None  # the message with the previous message's topic words
-    # The same for a message that does not look like a follow-up: read so only when, alone, it
-    # finds nothing sure (see _unsure_within_previous_topic).
+    # The same for a message that does not look like a follow-up: searched only when, alone,
+    # it finds nothing sure (see _unsure_within_previous_topic).
     in_context: str | None = None
     used_context: bool = False  # its answer depends on the previous message: not cached
     parts: list[str] = field(default_factory=list)  # normalised; the second with the first's topic
@@ -261,7 +261,6 @@ class _Plan:
         return [
             self.normalised,
             *([self.with_context] if self.with_context else []),
-            *([self.in_context] if self.in_context else []),
             *([self.focus] if self.focus else []),
             *self.parts,
         ]
@@ -317,15 +316,21 @@ class Answerer:
             vectors = dict(zip(texts, self.retriever.embed_questions(texts), strict=True))
             searched: dict[tuple[str, tuple[str, ...]], list[Hit]] = {}
 
+            def search(text: str, plan: _Plan) -> list[Hit]:
+                key = (text, plan.without)
+                if key not in searched:
+                    if text not in vectors:
+                        vectors[text] = self.retriever.embed_questions([text])[0]
+                    searched[key] = self.retriever.search_vector(
+                        text, vectors[text], k=max(k, 5), without=plan.without
+                    )
+                return searched[key]
+
             def decide(plan: _Plan) -> Answer:
-                hits = {}
-                for text in plan.texts():
-                    key = (text, plan.without)
-                    if key not in searched:
-                        searched[key] = self.retriever.search_vector(
-                            text, vectors[text], k=max(k, 5), without=plan.without
-                        )
-                    hits[text] = searched[key]
+                hits = {text: search(text, plan) for text in plan.texts()}
+                if plan.in_context and not self._sure_hits(hits[plan.normalised]):
+                    # Embedded only now: most messages of a conversation are sure alone.
+                    hits[plan.in_context] = search(plan.in_context, plan)
                 return self._decide(plan, hits, k)
 
             for i, plan in plans.items():
@@ -479,6 +484,14 @@ class Answerer:
             answer.intent in ("harmful", "privacy") and answer.score < REFUSAL_SURE
         )
 
+    def _sure_hits(self, hits: list[Hit]) -> bool:
+        """The same for a message's hits: the best is sure, and no refusal entry below
+        REFUSAL_SURE."""
+        return bool(hits) and (
+            hits[0].score >= self.threshold
+            and not (hits[0].source.topic in REFUSAL_TOPICS and hits[0].score < REFUSAL_SURE)
+        )
+
     def _unsure_within_previous_topic(
         self, plan: _Plan, main: list[Hit], hits: dict[str, list[Hit]]
     ) -> list[Hit] | None:
@@ -486,16 +499,10 @@ class Answerer:
         not look like a follow-up but finds, alone, nothing sure or only a refusal entry of
         low confidence; when that reading is sure, far surer, and lands in the topic of the
         entry that answered the previous message. None otherwise."""
-        if not plan.in_context or plan.context is None or plan.parts:
+        if plan.in_context not in hits or plan.context is None or plan.parts:
             return None
         alone = main[0].score if main else 0.0
-        if (
-            main
-            and alone >= self.threshold
-            and not (main[0].source.topic in REFUSAL_TOPICS and alone < REFUSAL_SURE)
-        ):
-            return None
-        found = hits[plan.in_context]
+        found = hits[str(plan.in_context)]
         if not self._sure(found) or found[0].score < alone + CONTEXT_MARGIN:
             return None
         sources = self.retriever.index.sources
