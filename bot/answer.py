@@ -305,7 +305,11 @@ class Answerer:
                 continue
             normalised = normalize(question)
             cached = None if leans(question, context) else self._cache_get((normalised, k))
-            if cached is not None and context is not None and not self._sure_alone(cached):
+            if (
+                cached is not None
+                and context is not None
+                and not self._stands_alone(cached.score, cached.intent in ("harmful", "privacy"))
+            ):
                 cached = None  # read with the previous message, it may find more
             if cached is not None:
                 results[i] = _with_question(cached, question)
@@ -328,7 +332,10 @@ class Answerer:
 
             def decide(plan: _Plan) -> Answer:
                 hits = {text: search(text, plan) for text in plan.texts()}
-                if plan.in_context and not self._sure_hits(hits[plan.normalised]):
+                alone = hits[plan.normalised]
+                if plan.in_context and not (
+                    alone and self._stands_alone(alone[0].score, _refuses(alone[0]))
+                ):
                     # Embedded only now: most messages of a conversation are sure alone.
                     hits[plan.in_context] = search(plan.in_context, plan)
                 return self._decide(plan, hits, k)
@@ -357,6 +364,7 @@ class Answerer:
         if context is not None:
             # A message that stands on its own is read on its own: "chatbot này có trả lời
             # bằng tiếng Mông được không" after a question on bank transfers is about the bot.
+            # Only one unsure alone is read with the previous message too (in_context).
             anchor = topic_anchor(context.question, question)
             if anchor and _leans_back(question):
                 plan.with_context = f"{normalised} {anchor}"
@@ -477,20 +485,10 @@ class Answerer:
                 return self._one_part(plan.question, *sure[0], main, k)
         return self.compose(plan.question, text, main, k, with_previous=text == plan.with_context)
 
-    def _sure_alone(self, answer: Answer) -> bool:
-        """Whether an answer found alone stands whatever came before: sure, and no refusal
-        entry of low confidence (see _unsure_within_previous_topic)."""
-        return answer.score >= self.threshold and not (
-            answer.intent in ("harmful", "privacy") and answer.score < REFUSAL_SURE
-        )
-
-    def _sure_hits(self, hits: list[Hit]) -> bool:
-        """The same for a message's hits: the best is sure, and no refusal entry below
-        REFUSAL_SURE."""
-        return bool(hits) and (
-            hits[0].score >= self.threshold
-            and not (hits[0].source.topic in REFUSAL_TOPICS and hits[0].score < REFUSAL_SURE)
-        )
+    def _stands_alone(self, score: float, refuses: bool) -> bool:
+        """Whether what a message finds alone stands whatever came before: sure, and no
+        refusal of low confidence (see _unsure_within_previous_topic)."""
+        return score >= self.threshold and not (refuses and score < REFUSAL_SURE)
 
     def _unsure_within_previous_topic(
         self, plan: _Plan, main: list[Hit], hits: dict[str, list[Hit]]
@@ -817,6 +815,11 @@ def _leans_back(question: str) -> bool:
     """Whether a whole message is read after the previous one: it looks like a follow-up, or
     is little more than the words that ask ("mất mấy ngày, có cần ra công an không")."""
     return looks_like_follow_up(question) or asks_without_topic(question)
+
+
+def _refuses(hit: Hit) -> bool:
+    """Whether a hit is a refusal entry (harmful or privacy)."""
+    return hit.source.topic in REFUSAL_TOPICS
 
 
 def _guards_privacy(hit: Hit) -> bool:
