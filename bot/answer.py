@@ -98,9 +98,11 @@ MISSING_FACT_NAMES: dict[FactKind, str] = {
     "money": "số tiền",
     "duration": "thời hạn",
 }
+# Refusals of a request (a health question is pointed to 115 instead).
+REFUSAL_INTENTS = ("harmful", "privacy")
 # Entries that do not fit a victim's message (left out before ranking: see _plan).
-REFUSAL_TOPICS = tuple(t for t, i in DECLINE_TOPICS.items() if i in ("harmful", "privacy"))
-REFUSING_INTENTS = ("harmful", "privacy", "emergency")
+REFUSAL_TOPICS = tuple(t for t, i in DECLINE_TOPICS.items() if i in REFUSAL_INTENTS)
+REFUSING_INTENTS = (*REFUSAL_INTENTS, "emergency")
 ONE_PART_REPLY = (
     "Câu hỏi của bạn có hai ý. Tôi trả lời được một ý:\n\n{title}\n{answer}\n\n"
     "Ý còn lại tôi chưa có thông tin chắc chắn; bạn có thể hỏi Tổ công nghệ số cộng đồng "
@@ -308,7 +310,7 @@ class Answerer:
             if (
                 cached is not None
                 and context is not None
-                and not self._stands_alone(cached.score, cached.intent in ("harmful", "privacy"))
+                and not self._stands_alone(cached.score, cached.intent in REFUSAL_INTENTS)
             ):
                 cached = None  # read with the previous message, it may find more
             if cached is not None:
@@ -345,7 +347,7 @@ class Answerer:
                 if plan.reading == "harmful" and answer.intent not in REFUSING_INTENTS:
                     # No how-to of a neighbouring entry, nor "ask again", for these.
                     answer = _refusal(plan.question, "harmful")
-                elif plan.reading == "legitimate" and answer.intent in ("harmful", "privacy"):
+                elif plan.reading == "legitimate" and answer.intent in REFUSAL_INTENTS:
                     # A refusal entry's words, not its wrong: "làm sao biết tin nhắn báo
                     # trúng thưởng là lừa đảo" is a question to answer.
                     plan.without = REFUSAL_TOPICS
@@ -429,7 +431,7 @@ class Answerer:
             focused_hits = hits[plan.focus]
             if (
                 focused_hits
-                and focused_hits[0].source.topic not in REFUSAL_TOPICS
+                and not _refuses(focused_hits[0])
                 and (not main or focused_hits[0].score > main[0].score)
             ):
                 main, text = focused_hits, plan.focus
