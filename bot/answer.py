@@ -347,9 +347,16 @@ class Answerer:
                 if plan.reading == "harmful" and answer.intent not in REFUSING_INTENTS:
                     # No how-to of a neighbouring entry, nor "ask again", for these.
                     answer = _refusal(plan.question, "harmful")
-                elif plan.reading == "legitimate" and answer.intent in REFUSAL_INTENTS:
+                elif (
+                    plan.reading == "legitimate"
+                    and answer.intent in REFUSAL_INTENTS
+                    and not (answer.intent == "harmful" and asks_if_punished(plan.question))
+                ):
                     # A refusal entry's words, not its wrong: "làm sao biết tin nhắn báo
-                    # trúng thưởng là lừa đảo" is a question to answer.
+                    # trúng thưởng là lừa đảo" is a question to answer. "Is it punished?" is
+                    # left to the harmful entry that matches it: it says the act is unlawful,
+                    # and no other entry may speak of that act; rules on others' data
+                    # ("quy định bảo vệ dữ liệu cá nhân") are not a privacy refusal's.
                     plan.without = REFUSAL_TOPICS
                     answer = decide(plan)
                 if not leans(plan.question, plan.context) and not plan.used_context:

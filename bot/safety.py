@@ -141,10 +141,9 @@ def asks_if_punished(question: str) -> bool:
     return _legal_pattern().search(text) is not None and _EVADING.search(text) is None
 
 
-def _speaks_of_punishment(question: str) -> bool:
-    """Whether a message asks if an act is punished, or how to escape it."""
-    text = " " + fold(normalize(question))
-    return _legal_pattern().search(text) is not None or _EVADING.search(text) is not None
+def _evades_punishment(question: str) -> bool:
+    """Whether a message wants to escape punishment ("muốn bán mà không bị bắt")."""
+    return _EVADING.search(" " + fold(normalize(question))) is not None
 
 
 def model_reading(question: str) -> Reading | None:
@@ -159,10 +158,8 @@ def model_reading(question: str) -> Reading | None:
     probability = model.probability(question)
     if probability >= model.sure or (probability >= model.cutoff and not excused(question)):
         return "harmful"
-    if probability < model.clear and not _speaks_of_punishment(question):
-        # "Is it punished?" is left to a refusal entry that matches it: it says the act is
-        # unlawful, and no other entry may speak of that act at all; so is a wish to escape
-        # punishment ("muốn bán mà không bị bắt").
+    if probability < model.clear and not _evades_punishment(question):
+        # A wish to escape punishment ("muốn bán mà không bị bắt") is never legitimate.
         return "legitimate"
     return None
 
