@@ -110,7 +110,7 @@ ONE_PART_REPLY = (
 )
 TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
 # A follow-up sure alone is still read with the previous message when that is this much surer.
-CONTEXT_MARGIN = 0.2
+CONTEXT_MARGIN = 0.15
 # A refusal entry this sure speaks even after a conversation on a neighbouring subject.
 REFUSAL_SURE = 0.6
 # How sure a message that is no follow-up must be, read with the previous message's words.
@@ -450,7 +450,7 @@ class Answerer:
             and leaning[0].score >= main[0].score + CONTEXT_MARGIN
         ):
             # "Bác ấy chuyển 20 triệu rồi, giờ làm gì?" after a question on a scam reads, alone,
-            # as one on transfer limits (0.62); with the scam it is far surer (0.90).
+            # as one on transfer limits (0.71); with the scam it is far surer (0.88).
             main, text = leaning, str(plan.with_context)
         elif (
             plan.with_context
