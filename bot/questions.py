@@ -146,8 +146,8 @@ _MARKED_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 # often "bán" (sell) or "bản" (village).
 _MARKED_ONLY_STOPWORDS = frozenset({"bạn"})
 # Typed without marks, these are as likely topic words: "dang ky" (đăng ký), "thuong tru"
-# (thường trú), "thuong mai" (thương mại).
-_BARE_TOPIC_WORDS = frozenset({"dang", "thuong"})
+# (thường trú), "thuong mai" (thương mại), "vay app" (a loan app, not "vậy").
+_BARE_TOPIC_WORDS = frozenset({"dang", "thuong", "vay"})
 _YEAR = re.compile(r"(19|20)\d\d")
 # Where one message holds two questions: after a question mark, or a comma or "và" that
 # opens a new clause.

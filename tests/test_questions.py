@@ -102,6 +102,14 @@ def test_a_follow_up_on_another_year_leaves_the_previous_year_behind() -> None:
     assert "71" in topic_anchor("Nghị quyết 71 là gì?", "nó khác gì với nghị quyết 57").split()
 
 
+def test_a_bare_word_as_likely_a_topic_as_a_stopword_stays_in_the_topic() -> None:
+    # Bare "vay" is "vậy" (so) as often as "vay" (borrow): "báo ai được ạ" after a message on a
+    # loan app that threatens the asker must keep the loan.
+    previous = "mn ơi e vay app online 3tr giờ nó đòi 8tr, còn dọa gửi ảnh e cho người thân"
+    assert "vay" in topic_anchor(previous, "báo ai đc ạ").split()
+    assert "vậy" not in topic_anchor("Bình dân học vụ số là gì vậy?", "có mất phí không")
+
+
 @pytest.mark.parametrize(
     ("previous", "kept"),
     [
