@@ -286,10 +286,15 @@ def excerpt(
         return "\n".join(sentences)
     scores = _scores(sentences, question, weigh, kind)
     chosen: set[int] = set()
+    said: set[str] = set()
     length = 0
     for i in np.argsort(-scores, kind="stable"):
         if chosen and (scores[i] <= 0 or length + len(sentences[i]) > limit):
             break
+        key = _LIST_MARK.sub("", sentences[i]).strip()
+        if key in said:
+            continue  # a focused answer says its lead twice: first, and again in its place
+        said.add(key)
         chosen.add(int(i))
         length += len(sentences[i])
     return "\n".join(sentences[i] for i in sorted(chosen))

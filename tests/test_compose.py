@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.compose import focused, lead
+from bot.compose import excerpt, focused, lead
 from bot.questions import FactKind
 
 
@@ -306,3 +306,15 @@ def test_a_menu_named_differently_by_each_bank_is_no_answer_to_a_fee() -> None:
     )
     first = lead(entry, "thế có mất phí không", weigh, "money")
     assert first is not None and first.startswith("Phí: lấy mã QR")
+
+
+def test_a_shortened_focused_answer_says_its_lead_once() -> None:
+    # One part of a two-part answer is cut to a few sentences; the lead, which the focused
+    # answer says first and again in its place, was chosen twice.
+    question = "mat bao lau thi duoc duyet vay"
+    answer = focused(RESIDENCE, question, weigh, "duration")
+    assert answer.startswith("Thời hạn giải quyết")
+    short = excerpt(answer, question, weigh, "duration", limit=160)
+    lines = short.splitlines()
+    assert len(lines) == len(set(lines))
+    assert any(line.startswith("Thời hạn giải quyết") for line in lines)
