@@ -383,6 +383,10 @@ class Answerer:
         if clause is not None:
             plan.focus = normalize(clause)
         parts = split_parts(question)
+        if context is not None and all(len(topic_words(p)) <= BARE for p in parts):
+            # "Vậy tôi báo cho ai, gọi số điện thoại nào?" after a fake police call: clauses
+            # that name nothing of their own ask one thing of the topic just talked about.
+            parts = []
         if len(parts) >= 2:
             first, rest = parts[0], " ".join(parts[1:])
             plan.parts = [normalize(first), normalize(rest)]

@@ -414,6 +414,20 @@ def test_a_follow_up_far_surer_with_the_previous_message_is_read_with_it(
     assert after.answered_from[0].id == first.answered_from[0].id == "atm-lam-quen-dau-tu"
 
 
+def test_a_follow_up_of_two_bare_clauses_is_one_question_on_the_previous_topic(
+    kb_answerer: Answerer,
+) -> None:
+    # Split in two, "gọi số điện thoại nào" was answered with the VNeID hotline.
+    first = kb_answerer.answer(
+        "Có người gọi xưng là công an bảo tôi liên quan đến vụ rửa tiền, bắt chuyển tiền vào "
+        "tài khoản để xác minh."
+    )
+    after = kb_answerer.answer("Vậy tôi báo cho ai, gọi số điện thoại nào?", context=first.turn())
+    assert after.answered
+    assert [s.id for s in after.answered_from] == ["atm-gia-danh-cong-an"]
+    assert "1900 0368" not in after.answer
+
+
 def test_an_unsure_message_is_read_with_the_previous_topic_when_that_makes_it_sure(
     kb_answerer: Answerer,
 ) -> None:
