@@ -223,6 +223,11 @@ def contact_subject(question: str) -> list[str] | None:
     folded = _folded(question)
     if not _ASKS_HOTLINE.search(folded):
         return None
+    # Of a two-part message, only the part that asks: "cài vneid thế nào, còn tổng đài điện
+    # lực số mấy" asks for the power company's number, not VNeID's.
+    asking_parts = [p for p in split_parts(question) if _ASKS_HOTLINE.search(_folded(p))]
+    if len(asking_parts) == 1:
+        question, folded = asking_parts[0], _folded(asking_parts[0])
     asking = set(folded.split()) - set(without_asking(question, "contact").split())
     return [
         w

@@ -366,7 +366,12 @@ def test_a_follow_up_keeps_the_marked_words_of_the_previous_topic(kb_answerer: A
 
 @pytest.mark.parametrize(
     "question",
-    ["số tổng đài điện lực là bao nhiêu", "sdt tong dai dien luc mien bac la bn"],
+    [
+        "số tổng đài điện lực là bao nhiêu",
+        "sdt tong dai dien luc mien bac la bn",
+        # The other part names VNeID; the part that asks names the power company.
+        "cài vneid thế nào, còn tổng đài điện lực số mấy",
+    ],
 )
 def test_another_agencys_hotline_is_not_answered_with_the_vneid_one(
     kb_answerer: Answerer, question: str
