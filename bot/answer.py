@@ -484,14 +484,15 @@ class Answerer:
                 first[0].source.topic != second[0].source.topic
             ):
                 second = self._second_in_first_topic(first, second, plan.parts[1], k, plan.without)
-            if self._answers_apart(first, second):
+            unnamed = self._number_of_another(plan.question, (first, second))
+            if unnamed is None and self._answers_apart(first, second):
                 return self._two_parts(plan.question, plan.parts, first, second, main, k)
             sure = [
                 (p, h)
-                for p, h in zip(plan.parts, (first, second), strict=True)
-                if self._sure(h) and h[0].score >= (1 + self.threshold) / 2
+                for i, (p, h) in enumerate(zip(plan.parts, (first, second), strict=True))
+                if i != unnamed and self._sure(h) and h[0].score >= (1 + self.threshold) / 2
             ]
-            if len(sure) == 1 and not self._sure(main):
+            if len(sure) == 1 and (unnamed is not None or not self._sure(main)):
                 # "tổ công nghệ số có được phụ cấp không, muốn tham gia thì đăng ký ở đâu":
                 # the part the knowledge base answers is answered, the other said unknown. The
                 # whole being unsure, the part must be surer: halfway from the threshold to 1.
@@ -581,6 +582,17 @@ class Answerer:
         ):
             return within
         return second
+
+    def _number_of_another(self, question: str, found: tuple[list[Hit], list[Hit]]) -> int | None:
+        """The part of a two-part message that asks for a phone number its best entry does
+        not give ("…, còn tổng đài điện lực số mấy" finds the VNeID hotline); None if none."""
+        parts = split_parts(question)
+        if len(parts) < 2:
+            return None
+        for i, (part, hits) in enumerate(zip((parts[0], " ".join(parts[1:])), found, strict=True)):
+            if hits and not _names_whose(hits[0], part):
+                return i
+        return None
 
     def _answers_apart(self, first: list[Hit], second: list[Hit]) -> bool:
         return (

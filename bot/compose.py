@@ -87,6 +87,7 @@ _ASKS_WEBSITE = re.compile(
 )
 _MARKER = r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-zđ][.)])\s+"
 _LIST_MARK = re.compile(_MARKER)
+_STEP = re.compile(r"\s*(\d{1,2})[.)]\s")
 # A list item that opens with a short label: "3. Ngày 26/3/2025: Thủ tướng phát động …" is
 # one fact, though its colon before a capital ends a sentence for chunking.
 _LABELLED_ITEM = re.compile(_MARKER + r"[^:.!?]{1,40}:$")
@@ -281,7 +282,7 @@ def excerpt(
     limit: int = DOCUMENT_ANSWER_CHARS,
 ) -> str:
     """The sentences of a passage that best answer the question, in their order."""
-    sentences = split_sentences(text)
+    sentences = _whole_steps(split_sentences(text))
     if len(" ".join(sentences)) <= limit:
         return "\n".join(sentences)
     scores = _scores(sentences, question, weigh, kind)
@@ -294,7 +295,47 @@ def excerpt(
         key = _LIST_MARK.sub("", sentences[i]).strip()
         if key in said:
             continue  # a focused answer says its lead twice: first, and again in its place
-        said.add(key)
-        chosen.add(int(i))
-        length += len(sentences[i])
+        # A numbered step comes with the steps before it ("2. Gõ tìm …" without "1. Mở kho
+        # ứng dụng" reads as if a step were lost), or not at all.
+        steps = [j for j in _earlier_steps(sentences, int(i)) if j not in chosen]
+        needed = sum(len(sentences[j]) for j in steps) + len(sentences[i])
+        if chosen and length + needed > limit:
+            continue
+        for j in [*steps, int(i)]:
+            said.add(_LIST_MARK.sub("", sentences[j]).strip())
+            chosen.add(j)
+        length += needed
     return "\n".join(sentences[i] for i in sorted(chosen))
+
+
+def _whole_steps(sentences: list[str]) -> list[str]:
+    """Sentences, a numbered step that ends on a colon kept with what follows it ("1. Mở kho
+    ứng dụng: CH Play với máy Android, …" is one step, though the colon ends a sentence)."""
+    units: list[str] = []
+    for sentence in sentences:
+        if (
+            units
+            and _STEP.match(units[-1])
+            and units[-1].rstrip().endswith(":")
+            and not _LIST_MARK.match(sentence)
+        ):
+            units[-1] = f"{units[-1]} {sentence}"
+        else:
+            units.append(sentence)
+    return units
+
+
+def _earlier_steps(sentences: Sequence[str], i: int) -> list[int]:
+    """The items of the numbered list a sentence belongs to that come before it."""
+    number = _STEP.match(sentences[i])
+    if number is None:
+        return []
+    wanted, found = int(number.group(1)) - 1, []
+    for j in range(i - 1, -1, -1):
+        if wanted < 1:
+            break
+        step = _STEP.match(sentences[j])
+        if step is not None and int(step.group(1)) == wanted:
+            found.append(j)
+            wanted -= 1
+    return found[::-1]

@@ -369,8 +369,6 @@ def test_a_follow_up_keeps_the_marked_words_of_the_previous_topic(kb_answerer: A
     [
         "số tổng đài điện lực là bao nhiêu",
         "sdt tong dai dien luc mien bac la bn",
-        # The other part names VNeID; the part that asks names the power company.
-        "cài vneid thế nào, còn tổng đài điện lực số mấy",
     ],
 )
 def test_another_agencys_hotline_is_not_answered_with_the_vneid_one(
@@ -382,6 +380,19 @@ def test_another_agencys_hotline_is_not_answered_with_the_vneid_one(
     assert answer.answer.startswith("Tôi chưa có thông tin chắc chắn về số điện thoại")
     vneid = kb_answerer.answer("tổng đài hỗ trợ vê nờ ai đi số bn ạ")
     assert vneid.answered and "1900 0368" in vneid.answer[:120]
+
+
+def test_a_part_asking_another_agencys_hotline_is_said_unknown_and_the_other_answered(
+    kb_answerer: Answerer,
+) -> None:
+    # The first part names VNeID; the part that asks for a number names the power company,
+    # and its best entry, the VNeID hotline, is not its answer.
+    answer = kb_answerer.answer("cài vneid thế nào, còn tổng đài điện lực số mấy")
+    assert [s.id for s in answer.answered_from] == ["vneid-cai-dat"]
+    assert "1900 0368" not in answer.answer
+    assert "Ý còn lại tôi chưa có thông tin chắc chắn" in answer.answer
+    # Cut to fit, the install steps still start at the first one.
+    assert "1. Mở kho ứng dụng chính thức của điện thoại: CH Play" in answer.answer
 
 
 @pytest.mark.parametrize(

@@ -318,3 +318,18 @@ def test_a_shortened_focused_answer_says_its_lead_once() -> None:
     lines = short.splitlines()
     assert len(lines) == len(set(lines))
     assert any(line.startswith("Thời hạn giải quyết") for line in lines)
+
+
+def test_a_shortened_answer_keeps_the_steps_before_a_chosen_one() -> None:
+    steps = (
+        "Bạn làm như sau:\n"
+        "1. Mở kho ứng dụng: CH Play với máy Android, App Store với iPhone.\n"
+        "2. Gõ tìm VNeID.\n"
+        "3. Bấm cài đặt VNeID rồi mở ứng dụng VNeID.\n"
+        "Lưu ý: chỉ cài từ kho chính thức, không cài qua đường link người khác gửi."
+    )
+    short = excerpt(steps, "cài đặt vneid", weigh, None, limit=190)
+    assert "3. Bấm cài đặt" in short
+    # Step 3 alone would read as if two steps were lost; step 1 stays whole past its colon.
+    assert "1. Mở kho ứng dụng: CH Play với máy Android, App Store với iPhone." in short
+    assert "2. Gõ tìm VNeID." in short
