@@ -108,8 +108,8 @@ def test_comments_and_blank_lines_between_entries_stay_when_an_entry_changes(
     after = vneid.read_text("utf-8")
     assert after.startswith("# Câu hỏi thường gặp về ứng dụng VNeID")
     assert after == before.replace(
-        "    - dt iphone tai vneid tren app store dc ko\n",
-        "    - dt iphone tai vneid tren app store dc ko\n    - cai app vneid o dau\n",
+        "    - cai vneid lam sao\n",
+        "    - cai vneid lam sao\n    - cai app vneid o dau\n",
     )
 
 
