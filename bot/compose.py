@@ -87,7 +87,7 @@ _ASKS_WEBSITE = re.compile(
 )
 _MARKER = r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-zđ][.)])\s+"
 _LIST_MARK = re.compile(_MARKER)
-_STEP = re.compile(r"\s*(\d{1,2})[.)]\s")
+_STEP = re.compile(r"^\s*(\d{1,2})[.)]\s+")  # a numbered item of _MARKER, with its number
 # A list item that opens with a short label: "3. Ngày 26/3/2025: Thủ tướng phát động …" is
 # one fact, though its colon before a capital ends a sentence for chunking.
 _LABELLED_ITEM = re.compile(_MARKER + r"[^:.!?]{1,40}:$")
@@ -286,14 +286,15 @@ def excerpt(
     if len(" ".join(sentences)) <= limit:
         return "\n".join(sentences)
     scores = _scores(sentences, question, weigh, kind)
+    # What each sentence says, without its list mark.
+    saying = [_LIST_MARK.sub("", s).strip() for s in sentences]
     chosen: set[int] = set()
     said: set[str] = set()
     length = 0
     for i in np.argsort(-scores, kind="stable"):
         if chosen and (scores[i] <= 0 or length + len(sentences[i]) > limit):
             break
-        key = _LIST_MARK.sub("", sentences[i]).strip()
-        if key in said:
+        if saying[i] in said:
             continue  # a focused answer says its lead twice: first, and again in its place
         # A numbered step comes with the steps before it ("2. Gõ tìm …" without "1. Mở kho
         # ứng dụng" reads as if a step were lost), or not at all.
@@ -302,7 +303,7 @@ def excerpt(
         if chosen and length + needed > limit:
             continue
         for j in [*steps, int(i)]:
-            said.add(_LIST_MARK.sub("", sentences[j]).strip())
+            said.add(saying[j])
             chosen.add(j)
         length += needed
     return "\n".join(sentences[i] for i in sorted(chosen))
