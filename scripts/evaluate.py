@@ -42,6 +42,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-14.jsonl", "tune-13", "heldout-14"),  # 2026-12-03, afternoon
     ("blind-15.jsonl", "tune-14", "heldout-15"),  # 2026-12-03, late afternoon
     ("blind-16.jsonl", "tune-15", "heldout-16"),  # 2026-12-03, evening
+    ("blind-17.jsonl", "tune-16", "heldout-17"),  # 2026-12-03, night
 )
 SETS = (
     "dev",
