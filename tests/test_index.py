@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot import ranking
 from bot.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, KnowledgeError
 from bot.index import (
     EmbeddingCache,
@@ -99,6 +100,54 @@ def test_the_shipped_ranker_is_reused_for_the_knowledge_it_was_trained_on(
     built = Ranker.from_json((report.path / RANKER_FILE).read_text())
     assert built.trained_for == digest
     assert np.array_equal(built.weights, shipped.weights)
+
+
+def _shipped_knowing(entries: list[str], model: str) -> Ranker:
+    return replace(
+        Ranker.default(), trained_for="", trained_entries=tuple(entries), trained_model=model
+    )
+
+
+def test_an_edited_knowledge_base_keeps_the_shipped_ranker_that_learned_from_it(
+    knowledge: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An editor adds a phrasing: answers it has nothing to do with must not move with a new
+    # ranker trained for it, so the one that learned from these entries stays.
+    entries = [e.id for e in load_knowledge([knowledge]).faqs]
+    shipped = _shipped_knowing(entries, embedder.fingerprint)
+    monkeypatch.setattr(Ranker, "default", classmethod(lambda cls: shipped))
+    monkeypatch.setattr(ranking, "MIN_TRAINING_PHRASINGS", 5)
+    faq = knowledge / "faq" / "mau.yaml"
+    text = faq.read_text(encoding="utf-8")
+    faq.write_text(
+        text.replace(
+            "kich hoat vneid ntn\n", "kich hoat vneid ntn\n    - kich hoat vneid the nao\n"
+        ),
+        encoding="utf-8",
+    )
+    report = build_index([knowledge], tmp_path / "index", embedder)
+    built = Ranker.from_json((report.path / RANKER_FILE).read_text())
+    assert np.array_equal(built.weights, shipped.weights)
+
+
+@pytest.mark.parametrize("why", ["another knowledge base", "asked to retrain", "another model"])
+def test_a_ranker_is_trained_for_other_knowledge_another_model_or_when_asked(
+    why: str, knowledge: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = [e.id for e in load_knowledge([knowledge]).faqs]
+    known = {"another knowledge base": ["mot-muc-khac"]}.get(why, entries)
+    model = "another-model" if why == "another model" else embedder.fingerprint
+    shipped = _shipped_knowing(known, model)
+    monkeypatch.setattr(Ranker, "default", classmethod(lambda cls: shipped))
+    monkeypatch.setattr(ranking, "MIN_TRAINING_PHRASINGS", 5)
+    report = build_index(
+        [knowledge], tmp_path / "index", embedder, retrain_ranker=why == "asked to retrain"
+    )
+    built = Ranker.from_json((report.path / RANKER_FILE).read_text())
+    assert not np.array_equal(built.weights, shipped.weights)
+    assert (
+        set(built.trained_entries) <= set(entries) and built.trained_model == embedder.fingerprint
+    )
 
 
 def test_editing_one_file_re_embeds_only_its_chunks(
