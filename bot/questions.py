@@ -156,7 +156,8 @@ _PART_BREAK = re.compile(
     r"|[,;]\s*(?=(?:và |còn |với lại |vs lại |vs |va |voi lai |ngoài ra |thêm nữa |rồi |nếu |"
     r"có cần |có phải |có được |"
     r"có mất |có bị |có xem |có ai |ai |bao nhiêu |bao lâu |mấy |khi nào |ở đâu |làm sao |"
-    r"cách |đi |tra |lấy |gọi ))"
+    r"cách |đi |tra |lấy |gọi |tiện (?:cho (?:\S+ )?)?hỏi|tien (?:cho (?:\S+ )?)?hoi|"
+    r"cho (?:\S+ )?(?:hỏi|hoi) (?:thêm|luôn|them|luon)))"
     r"|\s+(?=(?:và (?:làm sao|cách|có|ở đâu|bao lâu|bao nhiêu|mấy|ai|khi nào)\b))",
     re.IGNORECASE,
 )
@@ -184,6 +185,10 @@ _SPOKEN_BREAK = re.compile(
     # Two things to do, asked once: "cách cài vssid và xem quá trình đóng bảo hiểm ở đâu",
     # "muốn đổi số điện thoại trên vneid với cập nhật địa chỉ thì làm thế nào" (see _WANTS).
     rf"|(?<=\w) (?P<task>va|voi) (?=(?:{_TASKS}) )"
+    # "… đổi số điện thoại trong vneid rồi tiện hỏi luôn đất nhà tôi muốn tách thửa …": one
+    # more question announced.
+    r"|(?<=\w) (?P<also>(?:roi |va |voi |con )?(?:tien (?:cho (?:\S+ )?)?hoi(?: luon| them)?"
+    r"|cho (?:\S+ )?hoi (?:luon|them)|hoi (?:luon|them))) "
 )
 _FIRST = re.compile(r"\b(mot la|thu nhat|1 la)\b")
 # A "how" or a wish before a task with its object: "cách cài vssid và xem …", not "tôi muốn
@@ -373,6 +378,8 @@ def _spoken_pieces(message: str) -> list[str]:
             continue
         if match.group("task") and not _WANTS.search(before):
             continue
+        if match.group("also") and len(before.split()) < MIN_PART_WORDS:
+            continue  # "à cho em hỏi luôn …" opens the one question
         pieces.append(normalised[start : match.start(match.lastindex or 1)].strip())
         start = match.end()
     pieces.append(normalised[start:].strip())

@@ -225,6 +225,17 @@ def test_a_hotline_question_names_whose_number_it_asks(
             "muốn chuyển tiền và nạp tiền điện thoại thì làm sao",
             ["muốn chuyển tiền", "nạp tiền điện thoại thì làm sao"],
         ),
+        (  # one more question announced: "tiện hỏi luôn", "cho hỏi thêm"
+            "làm sao đổi số điện thoại vneid rồi tiện hỏi luôn tách thửa có nộp online được không",
+            ["làm sao đổi số điện thoại vneid", "tách thửa có nộp online được không"],
+        ),
+        (
+            "vneid của tôi bị khóa rồi, tiện cho hỏi luôn làm lý lịch tư pháp online được không",
+            [
+                "vneid của tôi bị khóa rồi",
+                "tiện cho hỏi luôn làm lý lịch tư pháp online được không",
+            ],
+        ),
     ],
 )
 def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) -> None:
@@ -241,6 +252,8 @@ def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) ->
         "nguoi la xin ma so gui ve may voi pass zalo, nhung thu nao thi phai giu kin",
         "con tôi học lớp hai là lớp nào thì được làm căn cước",
         "tôi muốn xem và tải giấy khai sinh ở đâu",
+        "à cho em hỏi luôn, nghị quyết 57 là gì",
+        "cho em hỏi thêm cách cài vneid trên điện thoại mới",
     ],
 )
 def test_one_question_with_a_comma_or_and_stays_whole(message: str) -> None:
