@@ -42,6 +42,7 @@ from .chunking import Chunk, knowledge_chunks
 from .embedders import BATCH_SIZE, Embedder, Role
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from .knowledge import Knowledge, file_hash, load_knowledge, source_files
+from .ranking import MIN_ENTRY_PHRASINGS
 
 log = logging.getLogger(__name__)
 
@@ -364,7 +365,7 @@ def build_index(
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-        entries = [e.id for e in knowledge.faqs if len(e.questions) >= 2]
+        entries = [e.id for e in knowledge.faqs if len(e.questions) >= MIN_ENTRY_PHRASINGS]
         _train_ranker(staging, embedder, out / "embeddings.sqlite", entries, retrain_ranker)
         final = builds / build_id
         staging.rename(final)

@@ -57,6 +57,8 @@ RANKER_FILE = "ranker.json"
 # by an older version is then retrained rather than reused.
 TRAINING_VERSION = 3
 MIN_TRAINING_PHRASINGS = 150
+# An entry is learned from when it has this many phrasings: one is held out, one stays.
+MIN_ENTRY_PHRASINGS = 2
 # A knowledge base that shares this much of its FAQ entries with the one a ranker learned from,
 # under the same embedding model, keeps that ranker. Retrained after each edit, the weights move
 # enough to flip a few unrelated answers either way (one new out-of-scope entry: 11 of 926
@@ -168,7 +170,7 @@ def held_out_phrasings(
     # the ranker would learn that being one is wrong, and never let a refusal win.
     asks: list[tuple[str, str, list[int]]] = []
     for source in retriever.index.sources.values():
-        if source.kind != "faq" or len(source.questions) < 2:
+        if source.kind != "faq" or len(source.questions) < MIN_ENTRY_PHRASINGS:
             continue
         for phrasing, rows in retriever.phrasing_rows(source.id).items():
             asks.append((source.id, normalize(phrasing), rows))
