@@ -38,6 +38,8 @@ def test_nfd_input_matches_nfc() -> None:
         ("mk bị lừa 5tr qua app", "mình bị lừa 5 tr qua ứng dụng"),
         ("tôi quên cái vê en ai đi rồi", "tôi quên cái vneid rồi"),
         ("đọc mã ô tê pê cho người ta", "đọc mã otp cho người ta"),
+        ("đóng tiền học bằng quét mã cờ iu a", "đóng tiền học bằng quét mã qr"),
+        ("mã ô ti pi gửi qua ét em ét", "mã otp gửi qua sms"),
         ("nộp trên đê vê cê", "nộp trên dịch vụ công"),
         ("nghị quyết năm bảy là gì", "nghị quyết 57 là gì"),
         ("lm s ạ", "làm sao ạ"),
