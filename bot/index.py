@@ -45,6 +45,7 @@ from .knowledge import Knowledge, file_hash, load_knowledge, source_files
 from .ranking import MIN_ENTRY_PHRASINGS
 
 log = logging.getLogger(__name__)
+KEY_BYTES = 32  # a cache key is a SHA-256 digest
 
 FORMAT_VERSION = 1
 KEEP_BUILDS = 2
@@ -138,7 +139,9 @@ class EmbeddingCache:
             self._db.executemany(
                 "INSERT OR IGNORE INTO embeddings (key, vector) VALUES (?, ?)",
                 (
-                    (k.hex(), v.astype(np.float32).tobytes())
+                    # NumPy drops a fixed-width bytes value's trailing NULs on reading: one
+                    # digest in 256 ends in one, and its vector was re-embedded every time.
+                    (bytes(k).ljust(KEY_BYTES, b"\0").hex(), v.astype(np.float32).tobytes())
                     for k, v in zip(keys, vectors, strict=True)
                 ),
             )
@@ -147,7 +150,7 @@ class EmbeddingCache:
     def write_seed(self, path: Path) -> int:
         """Write every vector of this cache to a seed file; returns how many."""
         rows = self._db.execute("SELECT key, vector FROM embeddings ORDER BY key").fetchall()
-        keys = np.array([bytes.fromhex(k) for k, _ in rows], dtype="S32")
+        keys = np.array([bytes.fromhex(k) for k, _ in rows], dtype=f"S{KEY_BYTES}")
         vectors = np.stack([np.frombuffer(v, dtype=np.float32) for _, v in rows])
         np.savez_compressed(path, keys=keys, vectors=vectors)
         return len(rows)

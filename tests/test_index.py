@@ -80,6 +80,19 @@ def test_a_first_build_starts_from_the_seed_and_embeds_nothing(
     )
 
 
+def test_a_seed_keeps_keys_that_end_in_a_zero_byte(tmp_path: Path) -> None:
+    key = "ab" * 31 + "00"  # one SHA-256 digest in 256 ends so
+    vector = np.arange(4, dtype=np.float32)
+    cache = EmbeddingCache(tmp_path / "a.sqlite")
+    cache.put_many([(key, vector)])
+    cache.write_seed(tmp_path / "seed.npz")
+    cache.close()
+    fresh = EmbeddingCache(tmp_path / "b.sqlite")
+    fresh.import_seed(tmp_path / "seed.npz")
+    assert np.array_equal(fresh.get_many([key])[key], vector)
+    fresh.close()
+
+
 def test_a_damaged_seed_costs_only_time(knowledge: Path, tmp_path: Path, embedder) -> None:
     seed = tmp_path / "seed.npz"
     seed.write_bytes(b"not a seed")
