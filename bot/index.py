@@ -289,8 +289,8 @@ def _train_ranker(
 
     digest = training_digest(json.loads((build / "manifest.json").read_text()))
     shipped = Ranker.default()
-    if shipped.trained_for == digest or (
-        not retrain and shipped.learned_from(entries, embedder.fingerprint)
+    if not retrain and (
+        shipped.trained_for == digest or shipped.learned_from(entries, embedder.fingerprint)
     ):
         (build / RANKER_FILE).write_text(shipped.to_json())
         log.info("the shipped ranker learned from this knowledge and model: reused")
