@@ -148,6 +148,8 @@ _MARKED_ONLY_STOPWORDS = frozenset({"bạn"})
 # Typed without marks, these are as likely topic words: "dang ky" (đăng ký), "thuong tru"
 # (thường trú), "thuong mai" (thương mại), "vay app" (a loan app, not "vậy").
 _BARE_TOPIC_WORDS = frozenset({"dang", "thuong", "vay"})
+# Names whose first word, folded, is a stopword: "Lai Châu" is not "lại châu".
+_NAMES_WITH_STOPWORDS = frozenset({("lai", "chau")})
 _YEAR = re.compile(r"(19|20)\d\d")
 # Where one message holds two questions: after a question mark, or a comma or "và" that
 # opens a new clause.
@@ -319,7 +321,13 @@ def topic_anchor(previous: str, question: str) -> str:
     if any(_YEAR.fullmatch(w) for w in said):
         # "còn đến năm 2045 thì sao" after a question on 2030 asks the same of 2045.
         words = [w for w in words if not _YEAR.fullmatch(w)]
-    return " ".join(w for w in words if not _is_stopword(w) and fold(w) not in said)
+    kept = [
+        w
+        for w, after in zip(words, [*words[1:], ""], strict=True)
+        if (not _is_stopword(w) or (fold(w), fold(after)) in _NAMES_WITH_STOPWORDS)
+        and fold(w) not in said
+    ]
+    return " ".join(kept)
 
 
 def _is_stopword(word: str) -> bool:

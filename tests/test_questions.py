@@ -111,6 +111,16 @@ def test_a_bare_word_as_likely_a_topic_as_a_stopword_stays_in_the_topic() -> Non
 
 
 @pytest.mark.parametrize(
+    "previous", ["tỉnh Lai Châu có kế hoạch gì", "tinh lai chau co ke hoach gi"]
+)
+def test_the_provinces_name_stays_whole_in_the_topic(previous: str) -> None:
+    # "Lai" folds to "lại" (again), a stopword: the province's name must not lose it.
+    anchor = topic_anchor(previous, "cụ thể giao cho cơ quan nào").split()
+    assert [fold(w) for w in anchor[1:3]] == ["lai", "chau"]
+    assert "lại" not in topic_anchor("đăng nhập lại vneid thế nào", "còn quên mật khẩu").split()
+
+
+@pytest.mark.parametrize(
     ("previous", "kept"),
     [
         ("làm khai tử cho bố tôi trên mạng được không", "tử"),  # not "từ"
