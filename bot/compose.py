@@ -103,9 +103,20 @@ YES_NO_MATCH = 0.15  # the share of a yes/no question a "Có …"/"Không …" s
 
 def _sentences(line: str) -> list[str]:
     """The sentences of a line of an answer, a labelled list item kept whole."""
+    return _glued(split_sentences(line), _opens_labelled_item)
+
+
+def _opens_labelled_item(unit: str, _next: str) -> bool:
+    return bool(_LABELLED_ITEM.match(unit)) and len(unit.split()) <= LABEL_WORDS
+
+
+def _glued(sentences: list[str], holds_next: Callable[[str, str], bool]) -> list[str]:
+    """Sentences, each joined to the one before it when that one holds it (`holds_next` of the
+    unit so far and the sentence): a list item whose colon the sentence splitter took for an
+    end."""
     units: list[str] = []
-    for sentence in split_sentences(line):
-        if units and _LABELLED_ITEM.match(units[-1]) and len(units[-1].split()) <= LABEL_WORDS:
+    for sentence in sentences:
+        if units and holds_next(units[-1], sentence):
             units[-1] = f"{units[-1]} {sentence}"
         else:
             units.append(sentence)
@@ -282,7 +293,7 @@ def excerpt(
     limit: int = DOCUMENT_ANSWER_CHARS,
 ) -> str:
     """The sentences of a passage that best answer the question, in their order."""
-    sentences = _whole_steps(split_sentences(text))
+    sentences = _glued(split_sentences(text), _opens_step)
     if len(" ".join(sentences)) <= limit:
         return "\n".join(sentences)
     scores = _scores(sentences, question, weigh, kind)
@@ -309,21 +320,12 @@ def excerpt(
     return "\n".join(sentences[i] for i in sorted(chosen))
 
 
-def _whole_steps(sentences: list[str]) -> list[str]:
-    """Sentences, a numbered step that ends on a colon kept with what follows it ("1. Mở kho
-    ứng dụng: CH Play với máy Android, …" is one step, though the colon ends a sentence)."""
-    units: list[str] = []
-    for sentence in sentences:
-        if (
-            units
-            and _STEP.match(units[-1])
-            and units[-1].rstrip().endswith(":")
-            and not _LIST_MARK.match(sentence)
-        ):
-            units[-1] = f"{units[-1]} {sentence}"
-        else:
-            units.append(sentence)
-    return units
+def _opens_step(unit: str, sentence: str) -> bool:
+    """A numbered step that ends on a colon holds what follows it ("1. Mở kho ứng dụng: CH
+    Play với máy Android, …" is one step), unless that is the next item."""
+    return (
+        bool(_STEP.match(unit)) and unit.rstrip().endswith(":") and not _LIST_MARK.match(sentence)
+    )
 
 
 def _earlier_steps(sentences: Sequence[str], i: int) -> list[int]:
