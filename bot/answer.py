@@ -255,6 +255,7 @@ class _Plan:
     in_context: str | None = None
     used_context: bool = False  # its answer depends on the previous message: not cached
     parts: list[str] = field(default_factory=list)  # normalised; the second with the first's topic
+    clauses: tuple[str, ...] = ()  # the same two parts as typed
     focus: str | None = None  # normalised: the one clause that asks, amid ones that only tell
     without: tuple[str, ...] = ()  # topics whose entries do not fit this message (refusals)
     reading: Reading | None = None  # the learned model's, where it is sure
@@ -389,6 +390,7 @@ class Answerer:
             parts = []
         if len(parts) >= 2:
             first, rest = parts[0], " ".join(parts[1:])
+            plan.clauses = (first, rest)
             plan.parts = [normalize(first), normalize(rest)]
             if looks_like_follow_up(rest):
                 plan.parts[1] = f"{plan.parts[1]} {topic_anchor(first, rest)}".strip()
@@ -484,7 +486,7 @@ class Answerer:
                 first[0].source.topic != second[0].source.topic
             ):
                 second = self._second_in_first_topic(first, second, plan.parts[1], k, plan.without)
-            unnamed = self._number_of_another(plan.question, (first, second))
+            unnamed = _number_of_another(plan.clauses, (first, second))
             if unnamed is None and self._answers_apart(first, second):
                 return self._two_parts(plan.question, plan.parts, first, second, main, k)
             sure = [
@@ -582,17 +584,6 @@ class Answerer:
         ):
             return within
         return second
-
-    def _number_of_another(self, question: str, found: tuple[list[Hit], list[Hit]]) -> int | None:
-        """The part of a two-part message that asks for a phone number its best entry does
-        not give ("…, còn tổng đài điện lực số mấy" finds the VNeID hotline); None if none."""
-        parts = split_parts(question)
-        if len(parts) < 2:
-            return None
-        for i, (part, hits) in enumerate(zip((parts[0], " ".join(parts[1:])), found, strict=True)):
-            if hits and not _names_whose(hits[0], part):
-                return i
-        return None
 
     def _answers_apart(self, first: list[Hit], second: list[Hit]) -> bool:
         return (
@@ -920,6 +911,16 @@ def _asks_more_than_figures(question: str) -> bool:
     """Whether one of a message's parts asks something other than a figure or time limit."""
     parts = split_parts(question)
     return len(parts) >= 2 and any(fact_kind(part) not in MISSING_FACT_NAMES for part in parts)
+
+
+def _number_of_another(clauses: Sequence[str], found: tuple[list[Hit], list[Hit]]) -> int | None:
+    """The part of a two-part message (its `clauses` as typed) that asks for a phone number
+    its best entry does not give ("…, còn tổng đài điện lực số mấy" finds the VNeID hotline);
+    None if none."""
+    for i, (clause, hits) in enumerate(zip(clauses, found, strict=True)):
+        if hits and not _names_whose(hits[0], clause):
+            return i
+    return None
 
 
 def _answer_kind(*quoted: Hit) -> Kind:
