@@ -148,8 +148,9 @@ _MARKED_ONLY_STOPWORDS = frozenset({"bạn"})
 # Typed without marks, these are as likely topic words: "dang ky" (đăng ký), "thuong tru"
 # (thường trú), "thuong mai" (thương mại), "vay app" (a loan app, not "vậy").
 _BARE_TOPIC_WORDS = frozenset({"dang", "thuong", "vay"})
-# Names whose first word, folded, is a stopword: "Lai Châu" is not "lại châu".
-_NAMES_WITH_STOPWORDS = frozenset({("lai", "chau")})
+# Names whose words, folded, are stopwords: "Lai Châu" is not "lại châu", "chu ky so" is
+# "chữ ký số", not "chứ kỹ số".
+_NAMES_WITH_STOPWORDS = frozenset({("lai", "chau"), ("chu", "ky")})
 _YEAR = re.compile(r"(19|20)\d\d")
 # Where one message holds two questions: after a question mark, or a comma or "và" that
 # opens a new clause.
@@ -179,8 +180,9 @@ _SPOKEN_BREAK = re.compile(
     r"(va|con|voi lai|them nua|ngoai ra) "
     # A bare "với" only after a plain question word: "máy với", "không với" join, not split.
     rf"|\b(?:{_PLAIN_ASKING})(?: (?:vay|a|nhi|the))? (voi) "
-    # "… với nếu …", "… và nếu …": a linking word before "nếu" opens a new case to ask about.
-    r"|(?<=\w) (va|voi|con) (?=neu )"
+    # "… với nếu …", "… và nếu …", "… với lại nếu …": a linking word before "nếu" opens a new
+    # case to ask about.
+    r"|(?<=\w) (va|voi|voi lai|con) (?=neu )"
     # An enumerated second question: "… một là nộp hồ sơ rồi theo dõi ở đâu hai là …" (only
     # after a first: "lớp hai là lớp nào" is one question).
     r"|(?<=\w) (?P<second>hai la|thu hai la|thu hai|2 la) "
@@ -321,12 +323,15 @@ def topic_anchor(previous: str, question: str) -> str:
     if any(_YEAR.fullmatch(w) for w in said):
         # "còn đến năm 2045 thì sao" after a question on 2030 asks the same of 2045.
         words = [w for w in words if not _YEAR.fullmatch(w)]
-    kept = [
-        w
-        for w, after in zip(words, [*words[1:], ""], strict=True)
-        if (not _is_stopword(w) or (fold(w), fold(after)) in _NAMES_WITH_STOPWORDS)
-        and fold(w) not in said
-    ]
+    kept = []
+    for before, w, after in zip(["", *words[:-1]], words, [*words[1:], ""], strict=True):
+        names = {(fold(before), fold(w)), (fold(w), fold(after))} & _NAMES_WITH_STOPWORDS
+        if names:
+            # A name is kept whole unless the new message says all of it ("đăng ký" has "ký").
+            if not all(set(name) <= said for name in names):
+                kept.append(w)
+        elif not _is_stopword(w) and fold(w) not in said:
+            kept.append(w)
     return " ".join(kept)
 
 

@@ -120,6 +120,12 @@ def test_the_provinces_name_stays_whole_in_the_topic(previous: str) -> None:
     assert "lại" not in topic_anchor("đăng nhập lại vneid thế nào", "còn quên mật khẩu").split()
 
 
+def test_a_name_of_stopwords_stays_whole_even_when_one_of_its_words_is_said_again() -> None:
+    # Unaccented "chu ky" folds to two stopwords (chứ, kỹ), and "đăng ký" says "ký" again:
+    # the anchor must still name "chữ ký số", or the follow-up lands on VNeID's fee.
+    assert topic_anchor("chu ky so la gi", "the dang ky o dau, co mat tien khong") == "chu ky so"
+
+
 @pytest.mark.parametrize(
     ("previous", "kept"),
     [
@@ -222,6 +228,10 @@ def test_a_hotline_question_names_whose_number_it_asks(
         (  # "với nếu": a new case to ask about
             "lam sao biet tin nhan gia mao voi neu lo bam link roi thi bao o dau",
             ["lam sao biet tin nhan gia mao", "neu lo bam link roi thi bao o dau"],
+        ),
+        (  # "với lại nếu", dictated
+            "làm sao biết cuộc gọi là lừa đảo với lại nếu lỡ đọc mã cho nó thì phải làm gì",
+            ["làm sao biết cuộc gọi là lừa đảo", "nếu lỡ đọc mã cho nó thì phải làm gì"],
         ),
         (  # dictated and numbered: "một là …, hai là …"
             "một là đăng ký tạm trú online ở đâu hai là mất bao lâu thì có kết quả",

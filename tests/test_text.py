@@ -58,6 +58,10 @@ def test_nfd_input_matches_nfc() -> None:
         ("áp thẻ căn cước vào điện thoại", "áp thẻ căn cước vào điện thoại"),
         ("vs mún tham gia thì đk ở đâu", "với muốn tham gia thì đăng ký ở đâu"),
         ("hk bít đag học onl", "không biết đang học online"),
+        ("mk mới vào tổ cns thì làm những vc j", "mình mới vào tổ công nghệ số thì làm những việc gì"),
+        ("đổi mk mới", "đổi mật khẩu mới"),
+        ("cái a i mà ti vi hay nói", "cái AI mà ti vi hay nói"),
+        ("có cái chát bót hỏi đáp", "có cái chatbot hỏi đáp"),
         ("số tổng đài vê nờ ai đi", "số tổng đài vneid"),
         ("giờ mik quên luôn mk", "giờ mình quên luôn mật khẩu"),  # "mk" beside "quên luôn"
         ("chuyển đổi sổ là cái gì", "chuyển đổi số là cái gì"),  # a tone misheard
