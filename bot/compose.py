@@ -48,7 +48,9 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     "who": re.compile(
         # "Báo"/"Đài" only before a name (Báo Lai Châu): "Báo cáo", "Báo càng sớm" are no agency.
         r"\b(Sở|Bộ|Ban|Ủy ban|UBND|Cục|[Cc]ông an|Tổng Bí thư|Thủ tướng|Chính phủ|Bộ Chính trị|"
-        r"Trung tâm|Hội|Đoàn|Mặt trận|Báo(?= [A-ZĐ])|Đài(?= [A-ZĐ])|Tổ)\b"
+        r"Trung tâm|Hội|Đoàn|Mặt trận|Báo(?= [A-ZĐ])|Đài(?= [A-ZĐ])|Tổ|Quốc hội|Tòa án|"
+        r"Viện kiểm sát|Bưu điện|Bảo hiểm xã hội(?= [A-ZĐ])|BHXH|Tập đoàn|"
+        r"Tổng công ty|Công ty|Điện lực|Hợp tác xã|Viettel|VNPT|EVN)\b"
     ),
     # "đến" a place, not "đến khi", "đến ngày", "đến năm 2030", "đến tuổi đổi thẻ".
     "where": re.compile(

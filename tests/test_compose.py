@@ -93,6 +93,13 @@ def test_a_cost_question_opens_with_where_the_fee_is_shown_not_with_the_steps() 
             "bị lừa đảo qua mạng thì báo cho cơ quan nào",
             "công an cấp xã",
         ),
+        (  # a company or the post office is who runs a platform
+            "Không trả tiền cho người lạ hứa đưa hàng lên sàn. Khi cần, bạn hỏi Ủy ban nhân dân xã.\n"
+            "1. Chụp ảnh rõ sản phẩm.\n"
+            "2. Bưu điện Việt Nam có sàn Postmart.vn dành cho nông sản.",
+            "sàn postmart bán nông sản là của đơn vị nào",
+            "Bưu điện Việt Nam",
+        ),
     ],
 )
 def test_the_agency_asked_for_comes_first(entry: str, question: str, agency: str) -> None:
