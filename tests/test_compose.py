@@ -94,7 +94,7 @@ def test_a_cost_question_opens_with_where_the_fee_is_shown_not_with_the_steps() 
             "công an cấp xã",
         ),
         (  # a company or the post office is who runs a platform
-            "Không trả tiền cho người lạ hứa đưa hàng lên sàn. Khi cần, bạn hỏi Ủy ban nhân dân xã.\n"
+            "Không trả tiền cho người lạ hứa đưa hàng lên sàn. Khi cần, hỏi Ủy ban nhân dân xã.\n"
             "1. Chụp ảnh rõ sản phẩm.\n"
             "2. Bưu điện Việt Nam có sàn Postmart.vn dành cho nông sản.",
             "sàn postmart bán nông sản là của đơn vị nào",

@@ -58,10 +58,20 @@ def test_nfd_input_matches_nfc() -> None:
         ("áp thẻ căn cước vào điện thoại", "áp thẻ căn cước vào điện thoại"),
         ("vs mún tham gia thì đk ở đâu", "với muốn tham gia thì đăng ký ở đâu"),
         ("hk bít đag học onl", "không biết đang học online"),
-        ("mk mới vào tổ cns thì làm những vc j", "mình mới vào tổ công nghệ số thì làm những việc gì"),
+        ("mk mới vào tổ cns làm những vc j", "mình mới vào tổ công nghệ số làm những việc gì"),
         ("đổi mk mới", "đổi mật khẩu mới"),
         ("cái a i mà ti vi hay nói", "cái AI mà ti vi hay nói"),
         ("có cái chát bót hỏi đáp", "có cái chatbot hỏi đáp"),
+        ("h ra quầy thì cần mang j", "giờ ra quầy thì cần mang gì"),
+        ("wên mk vneid ròi", "quên mật khẩu vneid rồi"),
+        ("hum nay khum vào đc", "hôm nay không vào được"),
+        ("tải trên áp sto hay xê hát pờ lây", "tải trên app store hay ch play"),
+        ("lỡ bấm linh rồi", "lỡ bấm link rồi"),
+        ("sổ hk với giấy ks", "sổ hộ khẩu với giấy khai sinh"),
+        # ...and the words they could be mistaken for stay.
+        ("bé bị hóc dị vật", "bé bị hóc dị vật"),
+        ("mất túi có thẻ căn cước", "mất túi có thẻ căn cước"),
+        ("8h sáng mai", "8h sáng mai"),
         ("số tổng đài vê nờ ai đi", "số tổng đài vneid"),
         ("giờ mik quên luôn mk", "giờ mình quên luôn mật khẩu"),  # "mk" beside "quên luôn"
         ("chuyển đổi sổ là cái gì", "chuyển đổi số là cái gì"),  # a tone misheard
