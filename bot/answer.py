@@ -39,6 +39,7 @@ from .safety import (
     concern,
     excused,
     model_reading,
+    seeks_personal_data,
 )
 from .search import Hit, Retriever
 from .text import fold, normalize
@@ -347,7 +348,8 @@ class Answerer:
                 answer = decide(plan)
                 if plan.reading == "harmful" and answer.intent not in REFUSING_INTENTS:
                     # No how-to of a neighbouring entry, nor "ask again", for these.
-                    answer = _refusal(plan.question, "harmful")
+                    seeks = seeks_personal_data(plan.question)
+                    answer = _refusal(plan.question, "privacy" if seeks else "harmful")
                 elif (
                     plan.reading == "legitimate"
                     and answer.intent in REFUSAL_INTENTS

@@ -194,6 +194,32 @@ def _own_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return _compile("{own}", lists, 0), _compile("{other}|{others_kin}|{named}", lists, 0)
 
 
+def seeks_personal_data(question: str) -> bool:
+    """Whether a message asks to look up someone's identifying data ("tra giúp địa chỉ chỗ ở
+    của cháu", "tra tên thật người có số điện thoại này"). When the learned model reads such a
+    message as harmful, it is refused as privacy: a mother who lost touch with her daughter is
+    told that others' data is protected, not that she is breaking the law."""
+    text = " " + fold(normalize(question))
+    seeking, breaking_in = _seeking_patterns()
+    return seeking.search(text) is not None and breaking_in.search(text) is None
+
+
+@lru_cache(maxsize=1)
+def _seeking_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    # Breaking into an account or forging a paper is a crime to refuse as such, whatever data
+    # it is after ("dò mật khẩu khi biết số căn cước", "bản giả lý lịch tư pháp").
+    lists = _rules_lists()
+    return (
+        _compile(r"(?:{lookup}) (?:\S+ ){0,6}(?:{pstrong}|ten that|ho ten)", lists, 0),
+        _compile(
+            r"{intrude}|{forge}|gia|sua|mat khau|ma xac nhan|otp|dang nhap|doc trom|vao duoc"
+            r"|cap lai sim",
+            lists,
+            0,
+        ),
+    )
+
+
 @lru_cache(maxsize=1)
 def _guard_pattern() -> re.Pattern[str]:
     return _compile("{guard}", _rules_lists(), 0)
