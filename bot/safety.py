@@ -212,7 +212,7 @@ def _seeking_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return (
         _compile(r"(?:{lookup}) (?:\S+ ){0,6}(?:{pstrong}|ten that|ho ten)", lists, 0),
         _compile(
-            r"{intrude}|{forge}|gia|sua|mat khau|ma xac nhan|otp|dang nhap|doc trom|vao duoc"
+            r"{intrude}|{forge}|{fake}|sua|mat khau|ma xac nhan|otp|dang nhap|doc trom|vao duoc"
             r"|cap lai sim",
             lists,
             0,
