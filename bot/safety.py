@@ -183,9 +183,7 @@ def excused(question: str) -> bool:
 def about_oneself(question: str) -> bool:
     """Whether a message asks about the asker's own data ("số dư tài khoản của tôi", the
     rules' {own} list) and names nobody else: a privacy refusal entry does not fit it."""
-    text = " " + fold(normalize(question))
-    own, others = _own_patterns()
-    return own.search(text) is not None and others.search(text) is None
+    return _found_without(question, _own_patterns())
 
 
 @lru_cache(maxsize=1)
@@ -199,9 +197,14 @@ def seeks_personal_data(question: str) -> bool:
     của cháu", "tra tên thật người có số điện thoại này"). When the learned model reads such a
     message as harmful, it is refused as privacy: a mother who lost touch with her daughter is
     told that others' data is protected, not that she is breaking the law."""
+    return _found_without(question, _seeking_patterns())
+
+
+def _found_without(question: str, patterns: tuple[re.Pattern[str], re.Pattern[str]]) -> bool:
+    """Whether the first pattern matches the folded message and the second does not."""
     text = " " + fold(normalize(question))
-    seeking, breaking_in = _seeking_patterns()
-    return seeking.search(text) is not None and breaking_in.search(text) is None
+    wanted, unwanted = patterns
+    return wanted.search(text) is not None and unwanted.search(text) is None
 
 
 @lru_cache(maxsize=1)
