@@ -148,6 +148,18 @@ def normalize(text: str) -> str:
     abbreviations expanded, emoji and stray punctuation removed."""
     if not text.isupper():
         text = _CASED_ACRONYM.sub(lambda m: _CASED_ACRONYMS[m.group(1)], text)
+    # One rewrite can complete another's key ("vc jì" → "vc gì", which is "việc gì"):
+    # rewriting again until nothing changes keeps a normalised text final.
+    normalised = _normalize_once(text)
+    for _ in range(3):
+        again = _normalize_once(normalised)
+        if again == normalised:
+            break
+        normalised = again
+    return normalised
+
+
+def _normalize_once(text: str) -> str:
     lowered = traditional_tones(nfc(text).lower())
     table = abbreviations()
     pieces: list[str] = []

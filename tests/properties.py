@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from bot.text import abbreviations
+from bot.text import abbreviations, rewrites
 
 
 def examples(n: int) -> settings:
@@ -28,6 +28,7 @@ _VIETNAMESE = (
 _PIECES = [
     *sorted(abbreviations()),
     *abbreviations().values(),
+    *sorted(" ".join(key) for key in rewrites().folded),  # "vc gi", "cu a ro"
     *("0", "12", "2024", "hoà", "hòa", "thuỷ", "khoẻ", "VNeID", "57-NQ/TW", "22/12/2024"),
     *("muc2", "mức2", "lv2", "0z", "5kg", "số", "tài", "khoản", "mã", "OTP", "CCCD"),
     *("0912345678", "001234567890", "a@b.vn", "1900", "113", "500.000đ"),
