@@ -100,7 +100,7 @@ _OPENER_MARKED = {
 }
 _POINTING_BACK = re.compile(
     r"\b(cai (do|nay|ay)|cho (do|nay|ay)|ben (do|nay|ay)|tren do|o do|trong do|"
-    r"viec (do|nay)|chuyen (do|nay)|thu do|nhu vay|nhu the|"
+    r"viec (do|nay)|chuyen (do|nay)|thu do|nhu vay|nhu the(?! nao)|"
     r"(ke hoach|tai khoan|ung dung|app|trang|trang web|chuong trinh|phong trao|nghi quyet|"
     r"giay to|giay|the|ma|dich vu|thu tuc|nhom|link|duong link|tin nhan|so|phan mem|"
     r"khoa hoc|lop|to) (do(?! (ai|nguoi|co quan|cap|bo|so|ubnd|chinh phu|nha nuoc))|ay|kia))\b"

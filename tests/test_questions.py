@@ -83,6 +83,8 @@ def test_messages_that_lean_on_the_previous_one_are_follow_ups(message: str) -> 
         # "Thẻ" is not "thế", nor a bare "vay" (to borrow) "vậy" amid words typed with marks.
         "Thẻ bảo hiểm y tế tích hợp vào VNeID được không?",
         "vay tiền qua ứng dụng điện thoại có an toàn không",
+        # "như thế nào" (how) is not "như thế" (like that); "ntn" is written out to it.
+        "app ngân hàng giả nhận biết ntn",
     ],
 )
 def test_a_self_contained_question_is_not_a_follow_up(message: str) -> None:
