@@ -67,6 +67,7 @@ def test_nfd_input_matches_nfc() -> None:
         ("vs mún tham gia thì đk ở đâu", "với muốn tham gia thì đăng ký ở đâu"),
         ("hk bít đag học onl", "không biết đang học online"),
         ("mk mới vào tổ cns làm những vc j", "mình mới vào tổ công nghệ số làm những việc gì"),
+        ("tổ cn số cộng đồng", "tổ công nghệ số cộng đồng"),
         ("đổi mk mới", "đổi mật khẩu mới"),
         ("cái a i mà ti vi hay nói", "cái trí tuệ nhân tạo mà ti vi hay nói"),
         ("có cái chát bót hỏi đáp", "có cái chatbot hỏi đáp"),
