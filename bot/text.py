@@ -148,33 +148,36 @@ def normalize(text: str) -> str:
     abbreviations expanded, emoji and stray punctuation removed."""
     if not text.isupper():
         text = _CASED_ACRONYM.sub(lambda m: _CASED_ACRONYMS[m.group(1)], text)
-    # One rewrite can complete another's key ("vc jì" → "vc gì", which is "việc gì"):
-    # rewriting again until nothing changes keeps a normalised text final.
-    normalised = _normalize_once(text)
+    # One rewrite can complete another's key ("wen pass1800" → "wen mật khẩu", which is
+    # "quên mật khẩu"): rewriting again until nothing changes keeps a normalised text final.
+    normalised, rewritten = _normalize_once(text)
     for _ in range(3):
-        again = _normalize_once(normalised)
-        if again == normalised:
+        if not rewritten:
             break
-        normalised = again
+        normalised, rewritten = _normalize_once(normalised)
     return normalised
 
 
-def _normalize_once(text: str) -> str:
+def _normalize_once(text: str) -> tuple[str, bool]:
+    """The text normalised once, and whether a rewrite changed any of its words."""
     lowered = traditional_tones(nfc(text).lower())
     table = abbreviations()
     pieces: list[str] = []
+    expanded = False
     for word in words(lowered):
         split = _split_letters_digits(word) if word.isalnum() else word
         parts = split.split()
         if split != word and word not in table and parts[0] in table:
             pieces.append(table[parts[0]])  # "lv2" → "mức 2"
+            expanded = True
         elif split != word and word not in table and not any(p in table for p in parts[1:]):
             pieces.extend(parts)
         else:
             # "0z" or "5kg" stay whole: split, their "z" and "kg" would be expanded by the
             # next normalisation, and a normalised text must already be final.
             pieces.append(word)
-    return " ".join(_rewrite(pieces))
+    rewritten = _rewrite(pieces)
+    return " ".join(rewritten), expanded or rewritten != pieces
 
 
 def has_diacritics(text: str) -> bool:
