@@ -164,6 +164,7 @@ def test_a_rewrite_that_completes_another_key_is_read_in_one_normalisation(typed
     # Found by a stress run: "pass1800" became "mật khẩu", and only the next normalisation
     # read "wen mật khẩu" as "quên mật khẩu".
     assert normalize(normalize(typed)) == normalize(typed)
+    assert normalize("wen pass1800") == "quên mật khẩu"
 
 
 def test_a_digit_or_underscore_after_a_syllable_does_not_keep_the_new_style_tone() -> None:
