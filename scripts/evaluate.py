@@ -45,6 +45,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-17.jsonl", "tune-16", "heldout-17"),  # 2026-12-03, night
     ("blind-18.jsonl", "tune-17", "heldout-18"),  # 2026-12-03, late night
     ("blind-19.jsonl", "tune-18", "heldout-19"),  # 2026-12-04, night
+    ("blind-20.jsonl", "tune-19", "heldout-20"),  # 2026-12-04, morning
 )
 SETS = (
     "dev",
