@@ -270,6 +270,11 @@ def test_a_bare_follow_up_is_not_answered_by_what_it_means_alone(kb_answerer: An
     after = kb_answerer.answer("có mất tiền không", context=card.turn())
     assert not after.answered and "Bot hỏi đáp" not in after.answer
     assert any("căn cước" in s for s in after.suggestions)
+    # Nor is it told that VNeID is free, which reads as the card being free.
+    for asked in ("làm căn cước cho con ở đâu", "đổi thẻ căn cước ở đâu"):
+        card = kb_answerer.answer(asked)
+        after = kb_answerer.answer("có mất tiền không", context=card.turn())
+        assert not after.answered and "vneid-mien-phi" not in [s.id for s in after.answered_from]
 
 
 @pytest.mark.parametrize(
