@@ -239,6 +239,8 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
         shares = _scores(sentences, topic, weigh, kind, [False] * len(sentences)) > 0
         shaped = holds[best] and (
             _asks_address(question, kind)
+            # A phone number asked for ("gọi số nào") is the answer whatever words surround it.
+            or kind == "contact"
             or scores[best] > FACT_BONUS
             or (kind in _PLAIN_SHAPES and not shares.any())
         )
@@ -264,7 +266,7 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
     elif len(lines[numbered[best][0]]) <= LEAD_CHARS:
         # The whole paragraph: "Thời hạn cấp phiếu: không quá 10 ngày …. Nếu … thì không
         # quá 15 ngày" is misread from its second sentence alone.
-        text = lines[numbered[best][0]].strip()
+        text = _LIST_MARK.sub("", lines[numbered[best][0]]).strip()
     return text
 
 

@@ -340,3 +340,16 @@ def test_a_shortened_answer_keeps_the_steps_before_a_chosen_one() -> None:
     # Step 3 alone would read as if two steps were lost; step 1 stays whole past its colon.
     assert "1. Mở kho ứng dụng: CH Play với máy Android, App Store với iPhone." in short
     assert "2. Gõ tìm VNeID." in short
+
+
+def test_a_phone_number_asked_for_leads_though_its_sentence_shares_no_word() -> None:
+    entry = (
+        "Đây là thủ đoạn lừa đảo rất phổ biến.\n"
+        "Khi gặp cuộc gọi như vậy:\n"
+        "1. Tắt máy, không chuyển tiền.\n"
+        "2. Báo cho người thân biết, đừng giữ bí mật một mình.\n"
+        "3. Đến công an cấp xã nơi cư trú để trình báo. Nếu bị đe dọa khẩn cấp, gọi 113."
+    )
+    first = lead(entry, "vậy tôi báo cho ai, gọi số điện thoại nào", weigh, "contact")
+    # The whole item, without its number: "3." means nothing once it opens the answer.
+    assert first == "Đến công an cấp xã nơi cư trú để trình báo. Nếu bị đe dọa khẩn cấp, gọi 113."
