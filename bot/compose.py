@@ -230,16 +230,16 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
         shaped_at = [i for i, has in enumerate(holds) if has]
         if shaped_at:
             best = max(shaped_at, key=lambda i: scores[i])
-        # An address asked for ("trang web nào") is the answer whatever words surround it.
         margin = -1.0
         # A bare ask ("có mất tiền không" after a question on birth registration), or one
         # whose words no sentence shares ("mất bao lâu thì được duyệt" after one on temporary
         # residence): the shape alone makes the lead.
         topic = " ".join(topic_words(_asking_part(question, kind), kind))
         shares = _scores(sentences, topic, weigh, kind, [False] * len(sentences)) > 0
+        # An address ("trang web nào") or a phone number ("gọi số nào") asked for is the
+        # answer whatever words surround it.
         shaped = holds[best] and (
             _asks_address(question, kind)
-            # A phone number asked for ("gọi số nào") is the answer whatever words surround it.
             or kind == "contact"
             or scores[best] > FACT_BONUS
             or (kind in _PLAIN_SHAPES and not shares.any())

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
+from importlib import resources
 
 import pytest
 
 from bot.answer import classify
 from bot.diacritics import DiacriticRestorer
 from bot.text import (
+    REWRITE_FILES,
     fold,
     has_diacritics,
     lexical_tokens,
@@ -179,6 +182,18 @@ def test_ai_in_capitals_is_artificial_intelligence_not_who() -> None:
     assert normalize("Ai ký nghị quyết 57") == "ai ký nghị quyết 57"
     # A message typed all in capitals keeps its question word.
     assert normalize("AI BIẾT CHỈ VỚI") == "ai biết chỉ với"
+
+
+def test_every_rewrite_key_is_written_once_across_both_tables() -> None:
+    # A later line silently overrides an earlier one: an editor's new meaning for a key
+    # already in the tables would change answers without a word.
+    keys = Counter(
+        tuple(line.partition("\t")[0].lower().split())
+        for name in REWRITE_FILES
+        for line in resources.files("bot").joinpath(name).read_text("utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    assert [key for key, n in keys.items() if n > 1] == []
 
 
 def test_every_rewrite_is_final_and_every_key_can_be_typed() -> None:
