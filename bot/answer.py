@@ -20,6 +20,7 @@ from .knowledge import DECLINE_TOPICS, declines
 from .questions import (
     FactKind,
     asking_clause,
+    asks_besides,
     asks_without_topic,
     contact_subject,
     content_words,
@@ -667,7 +668,7 @@ class Answerer:
                 )
 
             holder = _holder(hits, question, asked, fits)
-            if holder is None and not _asks_more_than_figures(question):
+            if holder is None and not _asks_more_than_figures(question, kind):
                 return self._missing_fact(question, hits, sources, MISSING_FACT_NAMES[kind])
             if holder is None:
                 # "Đưa lên sàn nào thì tốt, có mất phí không?": the entry answers the other
@@ -909,10 +910,13 @@ def _asks_it(hit: Hit, best: Hit, kind: FactKind) -> bool:
     )
 
 
-def _asks_more_than_figures(question: str) -> bool:
-    """Whether one of a message's parts asks something other than a figure or time limit."""
+def _asks_more_than_figures(question: str, kind: FactKind) -> bool:
+    """Whether one of a message's parts, or its one run-on clause, asks something other than a
+    figure or time limit."""
     parts = split_parts(question)
-    return len(parts) >= 2 and any(fact_kind(part) not in MISSING_FACT_NAMES for part in parts)
+    if len(parts) >= 2:
+        return any(fact_kind(part) not in MISSING_FACT_NAMES for part in parts)
+    return asks_besides(question, kind)
 
 
 def _number_of_another(clauses: Sequence[str], found: tuple[list[Hit], list[Hit]]) -> int | None:

@@ -55,6 +55,8 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     # "đến" a place, not "đến khi", "đến ngày", "đến năm 2030", "đến tuổi đổi thẻ".
     "where": re.compile(
         r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b|\b(tại|ở)\b"
+        # "Nơi làm: cơ quan quản lý căn cước …": the place, by its label.
+        r"|^Nơi [^:]{1,25}:"
         r"|\bđến\b(?! (khi|ngày|năm|nay|hết|lúc|tháng|trước|sau|tuổi|\d))",
         re.I,
     ),
@@ -97,6 +99,14 @@ LABEL_WORDS = 6
 # Where a lead sentence stops being a lead: one phone screen.
 LEAD_CHARS = 420
 FACT_BONUS = 0.25  # a sentence shaped like the asked fact
+LABEL_BONUS = 0.25  # ... whose label names the kind asked ("Nơi làm: …" for "ở đâu")
+# Labels that name a kind of fact: an entry's "Thời hạn: …", "Nơi làm: …", "Phí: …" lines.
+_LABELLED_AS: dict[FactKind, re.Pattern[str]] = {
+    "where": re.compile(r"^Nơi [^:]{1,25}:"),
+    "duration": re.compile(r"^Thời hạn[^:]{0,25}:"),
+    "money": re.compile(r"^(Phí|Lệ phí|Mức phí|Chi phí)[^:]{0,25}:"),
+    "who": re.compile(r"^(Cơ quan|Đơn vị)[^:]{0,25}:"),
+}
 DATED_BONUS = 0.5  # ... that dates the very document the question names by its number
 LEAD_MARGIN = 0.1  # how much better than the opening sentence a lead must match
 YES_NO_MARGIN = 0.2  # ... for a yes/no question, whose shape no sentence shows
@@ -189,6 +199,9 @@ def _scores(
         scores[i] = sum(w for t, w in weights.items() if t in tokens) / total
         if holds[i]:
             scores[i] += FACT_BONUS
+            label = _LABELLED_AS.get(kind) if kind else None
+            if label is not None and label.match(sentence):
+                scores[i] += LABEL_BONUS
             if dated is not None and dated.search(sentence):
                 scores[i] += DATED_BONUS
     return scores

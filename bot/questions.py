@@ -205,6 +205,8 @@ _ASKS = re.compile(rf"\b({_ASKING}|dau|may)\b|\bsao$")  # "… thì lấy lại 
 # A plain question word anywhere in a clause (see asking_clause).
 _PLAIN_ASKS = re.compile(rf"\b({_PLAIN_ASKING}|la gi|nhu nao|sao)\b")
 MIN_PART_WORDS = 3
+# What asks besides a figure: which, where, how, who, what ("không" only closes a yes or no).
+_OTHER_ASK = re.compile(r"\b(nao|o dau|the nao|lam sao|ra sao|ai|gi)\b")
 # "Có mất tiền không" after a slip or a scam asks whether money will be lost, not what
 # something costs: unless a fee is named or an amount asked.
 _LOSING = re.compile(r"\b(lo|bi lua|lua dao|hack|bi chiem|ke gian|bi trom|mat trom|otp)\b")
@@ -253,6 +255,12 @@ def without_asking(question: str, kind: FactKind) -> str:
         return folded
     pattern = next(p for k, p in _FACT_PATTERNS if k == kind)
     return " ".join(pattern.sub(" ", folded).split())
+
+
+def asks_besides(question: str, kind: FactKind) -> bool:
+    """Whether a question asks something besides the figure of `kind`, in the same run-on
+    clause: "thế bán trên sàn nào thì tốt cho bà con mình có mất phí không"."""
+    return bool(_OTHER_ASK.search(without_asking(question, kind)))
 
 
 def content_words(text: str) -> list[str]:

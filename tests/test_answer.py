@@ -201,6 +201,11 @@ def test_a_figure_the_knowledge_base_does_not_state_is_said_to_be_unknown(
             "thời hạn",
             "dvc-xac-nhan-tinh-trang-hon-nhan",
         ),
+        (  # one run-on clause, as dictated: "sàn nào" is asked beside the fee
+            "bán nông sản lên sàn nào thì tốt mà có mất phí không",
+            "số tiền",
+            "dvso-ban-nong-san-online",
+        ),
     ],
 )
 def test_an_unstated_figure_beside_another_ask_does_not_decline_the_whole_message(
@@ -225,6 +230,18 @@ def test_asking_what_a_term_means_is_never_refused(kb_answerer: Answerer) -> Non
     )
     # ... while the how-to is still refused.
     assert kb_answerer.answer("cách hack tài khoản là gì").intent == "harmful"
+
+
+def test_a_fake_tax_officers_call_is_told_apart_from_a_fake_power_company_call(
+    kb_answerer: Answerer,
+) -> None:
+    answer = kb_answerer.answer(
+        "mẹ tôi bị gọi điện bảo nợ thuế phải chuyển tiền ngay có đúng không"
+    )
+    assert answer.answered_from[0].id == "atm-gia-danh-co-quan-thue"
+    assert "eTax Mobile" in answer.answer
+    power = kb_answerer.answer("nhân viên điện lực gọi báo nợ tiền điện bắt cài app")
+    assert power.answered_from[0].id == "atm-gia-danh-dien-luc"
 
 
 def test_a_child_with_a_fever_is_pointed_to_115(kb_answerer: Answerer) -> None:

@@ -273,6 +273,18 @@ def test_den_khi_is_a_time_not_the_place_a_where_question_asks_for() -> None:
     assert first == "Đơn xin giấy xác nhận nộp tại bộ phận một cửa của xã."
 
 
+def test_a_line_labelled_with_the_place_answers_where_before_a_sentence_sharing_more_words() -> (
+    None
+):
+    entry = (
+        "Thời hạn: trong 07 ngày làm việc kể từ ngày nhận đủ hồ sơ.\n"
+        "Nơi làm: cơ quan quản lý căn cước của công an nơi bạn cư trú.\n"
+        "Làm tại nhà: người già yếu có thể được làm thủ tục tại chỗ ở của mình."
+    )
+    first = lead(entry, "muốn làm căn cước thì đến chỗ nào làm", weigh, "where")
+    assert first is not None and first.startswith("Nơi làm:")
+
+
 def test_a_deadline_answers_within_how_many_days_and_a_processing_time_how_long() -> None:
     entry = (
         "Theo quy định, trong 30 ngày kể từ ngày chuyển đến, chủ hộ đi đăng ký.\n"
