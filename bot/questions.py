@@ -180,9 +180,9 @@ _SPOKEN_BREAK = re.compile(
     r"(va|con|voi lai|them nua|ngoai ra) "
     # A bare "với" only after a plain question word: "máy với", "không với" join, not split.
     rf"|\b(?:{_PLAIN_ASKING})(?: (?:vay|a|nhi|the))? (voi) "
-    # "… với nếu …", "… và nếu …", "… với lại nếu …": a linking word before "nếu" opens a new
+    # "… với nếu …", "… và nếu …", "… mà nếu …": a linking word before "nếu" opens a new
     # case to ask about.
-    r"|(?<=\w) (va|voi|voi lai|con) (?=neu )"
+    r"|(?<=\w) (va|voi|voi lai|con|ma) (?=neu )"
     # An enumerated second question: "… một là nộp hồ sơ rồi theo dõi ở đâu hai là …" (only
     # after a first: "lớp hai là lớp nào" is one question).
     r"|(?<=\w) (?P<second>hai la|thu hai la|thu hai|2 la) "

@@ -231,6 +231,10 @@ def test_a_hotline_question_names_whose_number_it_asks(
             "lam sao biet tin nhan gia mao voi neu lo bam link roi thi bao o dau",
             ["lam sao biet tin nhan gia mao", "neu lo bam link roi thi bao o dau"],
         ),
+        (  # "mà nếu", dictated
+            "làm căn cước online trả phí bằng gì mà nếu bị từ chối thì có được hoàn tiền không",
+            ["làm căn cước online trả phí bằng gì", "nếu bị từ chối thì có được hoàn tiền không"],
+        ),
         (  # "với lại nếu", dictated
             "làm sao biết cuộc gọi là lừa đảo với lại nếu lỡ đọc mã cho nó thì phải làm gì",
             ["làm sao biết cuộc gọi là lừa đảo", "nếu lỡ đọc mã cho nó thì phải làm gì"],
