@@ -263,12 +263,33 @@ class _Plan:
     reading: Reading | None = None  # the learned model's, where it is sure
 
     def texts(self) -> list[str]:
+        """The searches every such message needs, embedded together. The focus is searched
+        only when the whole message is unsure (most are sure: a focus is one more embedding,
+        the larger part of a question's time)."""
         return [
             self.normalised,
             *([self.with_context] if self.with_context else []),
-            *([self.focus] if self.focus else []),
             *self.parts,
         ]
+
+
+class _Searches(dict[str, list[Hit]]):
+    """The hits of a message's searches, each run the first time it is read."""
+
+    def __init__(self, search: Callable[[str], list[Hit]]) -> None:
+        super().__init__()
+        self._search = search
+        self._keeps: Callable[[Hit], bool] = lambda _hit: True
+
+    def __missing__(self, text: str) -> list[Hit]:
+        found = self[text] = [h for h in self._search(text) if self._keeps(h)]
+        return found
+
+    def leave_out(self, unfit: Callable[[Hit], bool]) -> None:
+        """Drop the hits that do not fit, of the searches run and of those to come."""
+        self._keeps = lambda hit: not unfit(hit)
+        for text, found in self.items():
+            self[text] = [h for h in found if not unfit(h)]
 
 
 class Answerer:
@@ -336,7 +357,7 @@ class Answerer:
                 return searched[key]
 
             def decide(plan: _Plan) -> Answer:
-                hits = {text: search(text, plan) for text in plan.texts()}
+                hits = _Searches(lambda text: search(text, plan))
                 alone = hits[plan.normalised]
                 if plan.in_context and not (
                     alone and self._stands_alone(alone[0].score, _refuses(alone[0]))
@@ -405,16 +426,14 @@ class Answerer:
                         plan.parts[i] = f"{plan.parts[i]} {anchor}".strip()
         return plan
 
-    def _decide(self, plan: _Plan, hits: dict[str, list[Hit]], k: int) -> Answer:
+    def _decide(self, plan: _Plan, hits: _Searches, k: int) -> Answer:
         """Choose between the message alone and the message read with the previous one, and
         answer both parts of a two-part message when different entries answer them."""
         if not plan.without and about_oneself(plan.question):
             # "số dư tài khoản của tôi xem thế nào" asks about one's own data. Only the privacy
             # refusals step aside, once ranked: a harmful one still stands ("dán mã QR của mình
             # đè lên mã của sạp bên cạnh").
-            hits = {
-                text: [h for h in found if not _guards_privacy(h)] for text, found in hits.items()
-            }
+            hits.leave_out(_guards_privacy)
         main = hits[plan.normalised]
         text = plan.normalised
         within = self._unsure_within_previous_topic(plan, main, hits)

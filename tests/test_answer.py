@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
+import numpy as np
 import pytest
 
 from bot.answer import DECLINE_REPLY, DOCUMENT_ANSWER_CHARS, Answerer
@@ -242,6 +244,29 @@ def test_a_fake_tax_officers_call_is_told_apart_from_a_fake_power_company_call(
     assert "eTax Mobile" in answer.answer
     power = kb_answerer.answer("nhân viên điện lực gọi báo nợ tiền điện bắt cài app")
     assert power.answered_from[0].id == "atm-gia-danh-dien-luc"
+
+
+def test_the_asking_clause_is_embedded_only_when_the_whole_message_is_unsure(
+    kb_answerer: Answerer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embedded: list[str] = []
+    embed = kb_answerer.retriever.embed_questions
+
+    def counting(questions: Sequence[str]) -> np.ndarray:
+        embedded.extend(questions)
+        return embed(questions)
+
+    monkeypatch.setattr(kb_answerer.retriever, "embed_questions", counting)
+    # Sure as a whole: one embedding, not a second for "tôi muốn biết làm thẻ căn cước ở đâu".
+    sure = kb_answerer.answer("Nhà tôi ở xa, tôi muốn biết làm thẻ căn cước ở đâu")
+    assert sure.answered and len(embedded) == 1
+    # Unsure as a whole, the asking clause alone is searched and answers.
+    embedded.clear()
+    unsure = kb_answerer.answer(
+        "mẹ tôi 70 tuổi rồi, muốn kích hoạt vneid mức 2 cho bà thì làm sao ạ"
+    )
+    assert len(embedded) == 2
+    assert unsure.answered and unsure.answered_from[0].id == "vneid-kich-hoat"
 
 
 def test_a_child_with_a_fever_is_pointed_to_115(kb_answerer: Answerer) -> None:
