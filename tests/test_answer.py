@@ -246,6 +246,16 @@ def test_a_fake_tax_officers_call_is_told_apart_from_a_fake_power_company_call(
     assert power.answered_from[0].id == "atm-gia-danh-dien-luc"
 
 
+def test_a_fake_account_in_ones_name_is_told_apart_from_ones_own_account_hacked(
+    kb_answerer: Answerer,
+) -> None:
+    fake = kb_answerer.answer("fb bị mạo danh, có đứa lập nick giả giống tôi đi lừa bạn bè")
+    assert fake.answered_from[0].id == "atm-tai-khoan-mao-danh"
+    assert "Báo cáo" in fake.answer
+    hacked = kb_answerer.answer("nick zalo của tôi bị hack rồi làm sao lấy lại")
+    assert hacked.answered_from[0].id == "atm-lay-lai-tai-khoan-bi-chiem"
+
+
 def test_the_asking_clause_is_embedded_only_when_the_whole_message_is_unsure(
     kb_answerer: Answerer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
