@@ -21,6 +21,7 @@ Weigh = Callable[[Sequence[str]], dict[str, float]]
 
 DOCUMENT_ANSWER_CHARS = 700
 PART_ANSWER_CHARS = 650  # each answer of a two-part message
+_PLACE_LABEL = r"^Nơi [^:]{1,25}:"
 # What a sentence holding each kind of fact looks like.
 _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     "number": re.compile(r"\d"),
@@ -56,7 +57,7 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     "where": re.compile(
         r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b|\b(tại|ở)\b"
         # "Nơi làm: cơ quan quản lý căn cước …": the place, by its label.
-        r"|^Nơi [^:]{1,25}:"
+        rf"|{_PLACE_LABEL}"
         r"|\bđến\b(?! (khi|ngày|năm|nay|hết|lúc|tháng|trước|sau|tuổi|\d))",
         re.I,
     ),
@@ -102,7 +103,7 @@ FACT_BONUS = 0.25  # a sentence shaped like the asked fact
 LABEL_BONUS = 0.25  # ... whose label names the kind asked ("Nơi làm: …" for "ở đâu")
 # Labels that name a kind of fact: an entry's "Thời hạn: …", "Nơi làm: …", "Phí: …" lines.
 _LABELLED_AS: dict[FactKind, re.Pattern[str]] = {
-    "where": re.compile(r"^Nơi [^:]{1,25}:"),
+    "where": re.compile(_PLACE_LABEL),
     "duration": re.compile(r"^Thời hạn[^:]{0,25}:"),
     "money": re.compile(r"^(Phí|Lệ phí|Mức phí|Chi phí)[^:]{0,25}:"),
     "who": re.compile(r"^(Cơ quan|Đơn vị)[^:]{0,25}:"),
