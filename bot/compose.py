@@ -21,6 +21,7 @@ Weigh = Callable[[Sequence[str]], dict[str, float]]
 
 DOCUMENT_ANSWER_CHARS = 700
 PART_ANSWER_CHARS = 650  # each answer of a two-part message
+# An entry's line that names a place by its label: "Nơi làm: …", "Nơi nộp: …".
 _PLACE_LABEL = r"^Nơi [^:]{1,25}:"
 # What a sentence holding each kind of fact looks like.
 _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
@@ -56,7 +57,6 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     # "đến" a place, not "đến khi", "đến ngày", "đến năm 2030", "đến tuổi đổi thẻ".
     "where": re.compile(
         r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b|\b(tại|ở)\b"
-        # "Nơi làm: cơ quan quản lý căn cước …": the place, by its label.
         rf"|{_PLACE_LABEL}"
         r"|\bđến\b(?! (khi|ngày|năm|nay|hết|lúc|tháng|trước|sau|tuổi|\d))",
         re.I,
