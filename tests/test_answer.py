@@ -256,6 +256,16 @@ def test_a_fake_account_in_ones_name_is_told_apart_from_ones_own_account_hacked(
     assert hacked.answered_from[0].id == "atm-lay-lai-tai-khoan-bi-chiem"
 
 
+def test_an_old_citizen_id_card_still_valid_is_told_it_need_not_be_changed(
+    kb_answerer: Answerer,
+) -> None:
+    answer = kb_answerer.answer("cccd gắn chip cũ vẫn còn hạn thì có phải đi đổi không")
+    assert answer.answered_from[0].id == "dvc-the-can-cuoc-moi"
+    assert "không bắt buộc đổi" in answer.answer
+    lost = kb_answerer.answer("mất thẻ căn cước thì làm lại ở đâu")
+    assert lost.answered_from[0].id == "dvc-cap-doi-cap-lai-can-cuoc"
+
+
 def test_the_asking_clause_is_embedded_only_when_the_whole_message_is_unsure(
     kb_answerer: Answerer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
