@@ -234,36 +234,44 @@ def test_asking_what_a_term_means_is_never_refused(kb_answerer: Answerer) -> Non
     assert kb_answerer.answer("cách hack tài khoản là gì").intent == "harmful"
 
 
-def test_a_fake_tax_officers_call_is_told_apart_from_a_fake_power_company_call(
+@pytest.mark.parametrize(
+    ("question", "entry", "said", "neighbour_question", "neighbour"),
+    [
+        (
+            "mẹ tôi bị gọi điện bảo nợ thuế phải chuyển tiền ngay có đúng không",
+            "atm-gia-danh-co-quan-thue",
+            "eTax Mobile",
+            "nhân viên điện lực gọi báo nợ tiền điện bắt cài app",
+            "atm-gia-danh-dien-luc",
+        ),
+        (  # a fake account in one's name, not one's own account hacked
+            "fb bị mạo danh, có đứa lập nick giả giống tôi đi lừa bạn bè",
+            "atm-tai-khoan-mao-danh",
+            "Báo cáo",
+            "nick zalo của tôi bị hack rồi làm sao lấy lại",
+            "atm-lay-lai-tai-khoan-bi-chiem",
+        ),
+        (  # an old citizen ID card still valid need not be changed; a lost one is re-issued
+            "cccd gắn chip cũ vẫn còn hạn thì có phải đi đổi không",
+            "dvc-the-can-cuoc-moi",
+            "không bắt buộc đổi",
+            "mất thẻ căn cước thì làm lại ở đâu",
+            "dvc-cap-doi-cap-lai-can-cuoc",
+        ),
+    ],
+)
+def test_a_new_entry_is_told_apart_from_its_neighbour(
     kb_answerer: Answerer,
+    question: str,
+    entry: str,
+    said: str,
+    neighbour_question: str,
+    neighbour: str,
 ) -> None:
-    answer = kb_answerer.answer(
-        "mẹ tôi bị gọi điện bảo nợ thuế phải chuyển tiền ngay có đúng không"
-    )
-    assert answer.answered_from[0].id == "atm-gia-danh-co-quan-thue"
-    assert "eTax Mobile" in answer.answer
-    power = kb_answerer.answer("nhân viên điện lực gọi báo nợ tiền điện bắt cài app")
-    assert power.answered_from[0].id == "atm-gia-danh-dien-luc"
-
-
-def test_a_fake_account_in_ones_name_is_told_apart_from_ones_own_account_hacked(
-    kb_answerer: Answerer,
-) -> None:
-    fake = kb_answerer.answer("fb bị mạo danh, có đứa lập nick giả giống tôi đi lừa bạn bè")
-    assert fake.answered_from[0].id == "atm-tai-khoan-mao-danh"
-    assert "Báo cáo" in fake.answer
-    hacked = kb_answerer.answer("nick zalo của tôi bị hack rồi làm sao lấy lại")
-    assert hacked.answered_from[0].id == "atm-lay-lai-tai-khoan-bi-chiem"
-
-
-def test_an_old_citizen_id_card_still_valid_is_told_it_need_not_be_changed(
-    kb_answerer: Answerer,
-) -> None:
-    answer = kb_answerer.answer("cccd gắn chip cũ vẫn còn hạn thì có phải đi đổi không")
-    assert answer.answered_from[0].id == "dvc-the-can-cuoc-moi"
-    assert "không bắt buộc đổi" in answer.answer
-    lost = kb_answerer.answer("mất thẻ căn cước thì làm lại ở đâu")
-    assert lost.answered_from[0].id == "dvc-cap-doi-cap-lai-can-cuoc"
+    answer = kb_answerer.answer(question)
+    assert answer.answered_from[0].id == entry
+    assert said in answer.answer
+    assert kb_answerer.answer(neighbour_question).answered_from[0].id == neighbour
 
 
 def test_the_asking_clause_is_embedded_only_when_the_whole_message_is_unsure(
