@@ -47,6 +47,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-19.jsonl", "tune-18", "heldout-19"),  # 2026-12-04, night
     ("blind-20.jsonl", "tune-19", "heldout-20"),  # 2026-12-04, morning
     ("blind-21.jsonl", "tune-20", "heldout-21"),  # 2026-12-04, afternoon
+    ("blind-22.jsonl", "tune-21", "heldout-22"),  # 2026-12-04, evening
 )
 SETS = (
     "dev",
