@@ -160,6 +160,10 @@ _PART_BREAK = re.compile(
     r"có cần |có phải |có được |"
     r"có mất |có bị |có xem |có ai |ai |bao nhiêu |bao lâu |mấy |khi nào |ở đâu |làm sao |"
     r"cách |đi |tra |lấy |gọi |tiện (?:cho (?:\S+ )?)?hỏi|tien (?:cho (?:\S+ )?)?hoi|"
+    # The same typed without marks; not "con", "may", "di", which are as often "con" (a
+    # child), "máy", "dì".
+    r"neu |co can |co phai |co duoc |co mat |co bi |co ai |bao nhieu |bao lau |khi nao |"
+    r"o dau |lam sao |cach |"
     r"cho (?:\S+ )?(?:hỏi|hoi) (?:thêm|luôn|them|luon)))"
     r"|\s+(?=(?:và (?:làm sao|cách|có|ở đâu|bao lâu|bao nhiêu|mấy|ai|khi nào)\b))",
     re.IGNORECASE,
@@ -177,7 +181,7 @@ _TASKS = (
 )
 _SPOKEN_BREAK = re.compile(
     rf"\b(?:{_ASKING}|lam gi|may)(?: (?:vay|a|nhi|the|nhe|ha|ad))? "
-    r"(va|con|voi lai|them nua|ngoai ra) "
+    r"(va|con|voi lai|voi ca|them nua|ngoai ra) "
     # A bare "với" only after a plain question word: "máy với", "không với" join, not split.
     rf"|\b(?:{_PLAIN_ASKING})(?: (?:vay|a|nhi|the))? (voi) "
     # "… với nếu …", "… và nếu …", "… mà nếu …": a linking word before "nếu" opens a new

@@ -235,6 +235,17 @@ def test_a_hotline_question_names_whose_number_it_asks(
             "làm căn cước online trả phí bằng gì mà nếu bị từ chối thì có được hoàn tiền không",
             ["làm căn cước online trả phí bằng gì", "nếu bị từ chối thì có được hoàn tiền không"],
         ),
+        (  # typed without marks: a comma, then "neu"
+            "lam the nao de biet cuoc goi do la cong an that hay gia, neu lo bi lua thi bao ai",
+            ["lam the nao de biet cuoc goi do la cong an that hay gia", "neu lo bi lua thi bao ai"],
+        ),
+        (  # "với cả", dictated
+            "bà tôi không có mạng có dùng được vneid không với cả máy cục gạch có cài được không",
+            [
+                "bà tôi không có mạng có dùng được vneid không",
+                "máy cục gạch có cài được không",
+            ],
+        ),
         (  # "với lại nếu", dictated
             "làm sao biết cuộc gọi là lừa đảo với lại nếu lỡ đọc mã cho nó thì phải làm gì",
             ["làm sao biết cuộc gọi là lừa đảo", "nếu lỡ đọc mã cho nó thì phải làm gì"],
@@ -278,6 +289,7 @@ def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) ->
         "nguoi la xin ma so gui ve may voi pass zalo, nhung thu nao thi phai giu kin",
         "con tôi học lớp hai là lớp nào thì được làm căn cước",
         "tôi muốn xem và tải giấy khai sinh ở đâu",
+        "toi o ban xa, con toi 10 tuoi thi lam vneid o dau",  # "con" unmarked: a child
         "à cho em hỏi luôn, nghị quyết 57 là gì",
         "cho em hỏi thêm cách cài vneid trên điện thoại mới",
     ],
