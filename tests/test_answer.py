@@ -569,12 +569,31 @@ def test_a_question_on_another_subject_is_not_read_as_a_follow_up(kb_answerer: A
     assert answer.sources[0].id.startswith("bot-")
 
 
-def test_both_questions_of_a_two_part_message_are_answered(kb_answerer: Answerer) -> None:
-    answer = kb_answerer.answer(
-        "Nghị quyết 57 do ai ký ban hành? Tổ công nghệ số cộng đồng ở thôn tìm ở đâu?"
-    )
+@pytest.mark.parametrize(
+    ("message", "entries"),
+    [
+        (
+            "Nghị quyết 57 do ai ký ban hành? Tổ công nghệ số cộng đồng ở thôn tìm ở đâu?",
+            ["nq57-nguoi-ky", "tcns-tim-o-dau"],
+        ),
+        # Second parts asked in citizens' words (tune-8, tune-16, reworded): paying a public
+        # service fee by bank card; paying an elderly parent's health insurance online.
+        (
+            "Hồ sơ dịch vụ công tra cứu ở đâu? Trả lệ phí bằng thẻ ATM được không?",
+            ["dvc-tra-cuu-ho-so", "dvc-thanh-toan-truc-tuyen"],
+        ),
+        (
+            "ai phu trach to cong nghe so o xa minh, va dong bhyt cho bo me gia online duoc khong",
+            ["tcns-tim-o-dau", "dvso-bhyt-ho-gia-dinh"],
+        ),
+    ],
+)
+def test_both_questions_of_a_two_part_message_are_answered(
+    kb_answerer: Answerer, message: str, entries: list[str]
+) -> None:
+    answer = kb_answerer.answer(message)
     assert answer.answered is True
-    assert [s.id for s in answer.answered_from] == ["nq57-nguoi-ky", "tcns-tim-o-dau"]
+    assert [s.id for s in answer.answered_from] == entries
     assert answer.answer.count("Nguồn: ") == 2
 
 
