@@ -258,6 +258,7 @@ class _Plan:
     used_context: bool = False  # its answer depends on the previous message: not cached
     parts: list[str] = field(default_factory=list)  # normalised; the second with the first's topic
     clauses: tuple[str, ...] = ()  # the same two parts as typed
+    second_alone: str | None = None  # the second part without the first's words, if it got them
     focus: str | None = None  # normalised: the one clause that asks, amid ones that only tell
     without: tuple[str, ...] = ()  # topics whose entries do not fit this message (refusals)
     reading: Reading | None = None  # the learned model's, where it is sure
@@ -417,6 +418,7 @@ class Answerer:
             plan.clauses = (first, rest)
             plan.parts = [normalize(first), normalize(rest)]
             if looks_like_follow_up(rest):
+                plan.second_alone = plan.parts[1]
                 plan.parts[1] = f"{plan.parts[1]} {topic_anchor(first, rest)}".strip()
             if context is not None:
                 # "Ai được tham gia, có được trả tiền không?" after a question on the teams.
@@ -504,6 +506,12 @@ class Answerer:
             return self.compose(plan.question, read, found, k, with_previous, found[0].score)
         if plan.parts:
             first, second = hits[plan.parts[0]], hits[plan.parts[1]]
+            if plan.second_alone and not self._sure(second):
+                # "… app ngân hàng giả, còn nếu lỡ cài rồi thì xử lý sao": the first part's
+                # words drown the second's own subject; alone it may be sure.
+                alone = hits[plan.second_alone]
+                if self._sure(alone):
+                    second = alone
             if not self._answers_apart(first, second) or (
                 first[0].source.topic != second[0].source.topic
             ):

@@ -610,6 +610,20 @@ def test_the_second_part_of_a_message_is_read_within_the_first_parts_topic(
     ]
 
 
+def test_a_second_part_unsure_with_the_first_parts_words_is_read_alone(
+    kb_answerer: Answerer,
+) -> None:
+    # "nếu lỡ cài rồi thì xử lý sao" leans on the first part, but with its words ("app ngân
+    # hàng giả") it finds nothing sure; alone it finds the entry on an app installed by link.
+    answer = kb_answerer.answer(
+        "cach nhan biet app ngan hang gia, con neu lo cai roi thi xu ly sao"
+    )
+    assert [s.id for s in answer.answered_from] == [
+        "ttso-cai-ung-dung",
+        "atm-ung-dung-la-qua-link",
+    ]
+
+
 def test_a_question_that_stands_alone_is_served_from_the_cache_in_any_conversation(
     kb_answerer: Answerer,
 ) -> None:
