@@ -89,6 +89,10 @@ def test_nfd_input_matches_nfc() -> None:
         ("chuyển đổi sổ là cái gì", "chuyển đổi số là cái gì"),  # a tone misheard
         ("còn đến năm hai không bốn năm thì sao", "còn đến năm 2045 thì sao"),  # digit by digit
         ("sàn pốt mát là của ai", "sàn postmart là của ai"),  # a brand name said aloud
+        # Run together, misspelt by tone or initial, spelt letter by letter (a blind list).
+        ("tkdd bị khóa", "tài khoản định danh bị khóa"),
+        ("dút tiền ở cây atm", "rút tiền ở cây atm"),
+        ("số xi xi xi đi", "số căn cước công dân"),
     ],
 )
 def test_abbreviations_and_teencode_are_expanded(typed: str, expanded: str) -> None:
