@@ -597,31 +597,29 @@ def test_both_questions_of_a_two_part_message_are_answered(
     assert answer.answer.count("Nguồn: ") == 2
 
 
-def test_the_second_part_of_a_message_is_read_within_the_first_parts_topic(
-    kb_answerer: Answerer,
+@pytest.mark.parametrize(
+    ("message", "entries"),
+    [
+        pytest.param(
+            "vneid quen mat khau thi lay lai the nao, voi lai doi so dien thoai thi lam sao",
+            ["vneid-quen-mat-khau", "vneid-doi-so-dien-thoai"],
+            # "đổi số điện thoại thì làm sao" alone is unsure which service it means: VNeID.
+            id="a second part unsure alone is read within the first part's topic",
+        ),
+        pytest.param(
+            "cach nhan biet app ngan hang gia, con neu lo cai roi thi xu ly sao",
+            ["ttso-cai-ung-dung", "atm-ung-dung-la-qua-link"],
+            # "nếu lỡ cài rồi thì xử lý sao" leans on the first part, but with its words ("app
+            # ngân hàng giả") it finds nothing sure; alone, the entry on an app installed by link.
+            id="a second part unsure with the first part's words is read alone",
+        ),
+    ],
+)
+def test_the_second_part_of_a_message_is_read_in_the_light_that_makes_it_sure(
+    kb_answerer: Answerer, message: str, entries: list[str]
 ) -> None:
-    # "đổi số điện thoại thì làm sao" alone is unsure which service it means: VNeID here.
-    answer = kb_answerer.answer(
-        "vneid quen mat khau thi lay lai the nao, voi lai doi so dien thoai thi lam sao"
-    )
-    assert [s.id for s in answer.answered_from] == [
-        "vneid-quen-mat-khau",
-        "vneid-doi-so-dien-thoai",
-    ]
-
-
-def test_a_second_part_unsure_with_the_first_parts_words_is_read_alone(
-    kb_answerer: Answerer,
-) -> None:
-    # "nếu lỡ cài rồi thì xử lý sao" leans on the first part, but with its words ("app ngân
-    # hàng giả") it finds nothing sure; alone it finds the entry on an app installed by link.
-    answer = kb_answerer.answer(
-        "cach nhan biet app ngan hang gia, con neu lo cai roi thi xu ly sao"
-    )
-    assert [s.id for s in answer.answered_from] == [
-        "ttso-cai-ung-dung",
-        "atm-ung-dung-la-qua-link",
-    ]
+    answer = kb_answerer.answer(message)
+    assert [s.id for s in answer.answered_from] == entries
 
 
 def test_a_question_that_stands_alone_is_served_from_the_cache_in_any_conversation(
