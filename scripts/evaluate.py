@@ -49,6 +49,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-21.jsonl", "tune-20", "heldout-21"),  # 2026-12-04, afternoon
     ("blind-22.jsonl", "tune-21", "heldout-22"),  # 2026-12-04, evening
     ("blind-23.jsonl", "tune-22", "heldout-23"),  # 2026-12-04, late evening
+    ("blind-24.jsonl", "tune-23", "heldout-24"),  # 2026-12-04, night
 )
 SETS = (
     "dev",
