@@ -194,13 +194,13 @@ def _scores(
     if holds is None:
         holds = [kind is not None and _holds_fact(s, question, kind) for s in sentences]
     dated = _named_document_date(question) if kind == "time" else None
+    label = _LABELLED_AS.get(kind) if kind else None
     scores = np.zeros(len(sentences))
     for i, sentence in enumerate(sentences):
         tokens = set(lexical_tokens(sentence))
         scores[i] = sum(w for t, w in weights.items() if t in tokens) / total
         if holds[i]:
             scores[i] += FACT_BONUS
-            label = _LABELLED_AS.get(kind) if kind else None
             if label is not None and label.match(sentence):
                 scores[i] += LABEL_BONUS
             if dated is not None and dated.search(sentence):
