@@ -113,6 +113,7 @@ ONE_PART_REPLY = (
 TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
 # A follow-up sure alone is still read with the previous message when that is this much surer.
 CONTEXT_MARGIN = 0.15
+PART_MARGIN = 0.3  # how much surer a part must be than the whole message to answer alone
 # A refusal entry this sure speaks even after a conversation on a neighbouring subject.
 REFUSAL_SURE = 0.6
 # How sure a message that is no follow-up must be, read with the previous message's words.
@@ -524,7 +525,14 @@ class Answerer:
                 for i, (p, h) in enumerate(zip(plan.parts, (first, second), strict=True))
                 if i != unnamed and self._sure(h) and h[0].score >= (1 + self.threshold) / 2
             ]
-            if len(sure) == 1 and (unnamed is not None or not self._sure(main)):
+            if len(sure) == 1 and (
+                unnamed is not None
+                or not self._sure(main)
+                or (
+                    main[0].source.id != sure[0][1][0].source.id
+                    and sure[0][1][0].score >= main[0].score + PART_MARGIN
+                )
+            ):
                 # "tổ công nghệ số có được phụ cấp không, muốn tham gia thì đăng ký ở đâu":
                 # the part the knowledge base answers is answered, the other said unknown. The
                 # whole being unsure, the part must be surer: halfway from the threshold to 1.

@@ -193,6 +193,9 @@ _SPOKEN_BREAK = re.compile(
     # Two things to do, asked once: "cách cài vssid và xem quá trình đóng bảo hiểm ở đâu",
     # "muốn đổi số điện thoại trên vneid với cập nhật địa chỉ thì làm thế nào" (see _WANTS).
     rf"|(?<=\w) (?P<task>va|voi) (?=(?:{_TASKS}) )"
+    # A "how" and, after "và", a question of its own: "làm sao để con không xem nội dung độc
+    # hại trên mạng và học online thì nên dùng app gì" (see _HOW and _PLAIN_ASKS).
+    r"|(?<=\w) (?P<how>va) "
     # "… đổi số điện thoại trong vneid rồi tiện hỏi luôn đất nhà tôi muốn tách thửa …": one
     # more question announced.
     r"|(?<=\w) (?P<also>(?:roi |va |voi |con )?(?:tien (?:cho (?:\S+ )?)?hoi(?: luon| them)?"
@@ -202,6 +205,7 @@ _FIRST = re.compile(r"\b(mot la|thu nhat|1 la)\b")
 # A "how" or a wish before a task with its object: "cách cài vssid và xem …", not "tôi muốn
 # xem và tải … ở đâu" (one question on two verbs).
 _WANTS = re.compile(r"^(?:\S+ ){0,3}(cach|lam sao|muon|can) \S+ \S+")
+_HOW = re.compile(r"^(?:\S+ ){0,3}(cach|lam sao|lam the nao|lam nhu nao)( de)? \S+ \S+ \S+")
 # A clause that ends on a question word ("… nhắm tới những ai", "… có được không"), so that a
 # comma after it may close one question: "nhắm tới những ai, làm bằng những cách gì?".
 _ENDS_ASKING = re.compile(rf"\b({_ASKING})( (vay|a|nhi|the|nhe|ha|ad))?$")
@@ -403,12 +407,20 @@ def _spoken_pieces(message: str) -> list[str]:
             continue
         if match.group("task") and not _WANTS.search(before):
             continue
+        if match.group("how") and not _asks_its_own(before, folded[match.end() :]):
+            continue
         if match.group("also") and len(before.split()) < MIN_PART_WORDS:
             continue  # "à cho em hỏi luôn …" opens the one question
         pieces.append(normalised[start : match.start(match.lastindex or 1)].strip())
         start = match.end()
     pieces.append(normalised[start:].strip())
     return [p for p in pieces if p]
+
+
+def _asks_its_own(before: str, after: str) -> bool:
+    """Whether, after a "how" question, what follows "và" asks a question of its own: not
+    "cách đăng ký tài khoản VNeID và dịch vụ công là gì" (one thing, the two named)."""
+    return bool(_HOW.search(before) and _PLAIN_ASKS.search(after) and " la gi" not in after)
 
 
 def asking_clause(message: str) -> str | None:

@@ -686,3 +686,27 @@ def test_the_answerable_part_of_a_two_part_message_is_answered_and_the_other_sai
     assert answer.answer.startswith("Câu hỏi của bạn có hai ý. Tôi trả lời được một ý")
     assert "Ý còn lại tôi chưa có thông tin chắc chắn" in answer.answer
     assert answer.citation is not None
+
+
+def test_a_part_far_surer_than_the_whole_message_is_answered_from_its_own_entry(
+    kb_answerer: Answerer,
+) -> None:
+    # Read whole, the two asks blur into the entry on opening Bình dân học vụ số (0.46); the
+    # first part alone is the entry on its learning materials, far surer.
+    answer = kb_answerer.answer(
+        "Cô giáo được giao dạy Bình dân học vụ số thì tài liệu lấy ở đâu? "
+        "Và học sinh dưới 14 tuổi đăng ký VNeID thế nào?"
+    )
+    assert answer.answered is True
+    assert answer.answered_from[0].id == "bdhvs-tai-lieu"
+    assert answer.answer.startswith("Câu hỏi của bạn có hai ý")
+
+
+def test_a_how_question_and_another_joined_by_and_are_both_answered(
+    kb_answerer: Answerer,
+) -> None:
+    answer = kb_answerer.answer(
+        "lam sao de con khong xem noi dung xau tren mang va cho con hoc online thi dung app gi"
+    )
+    assert answer.answered is True
+    assert [s.id for s in answer.answered_from] == ["atm-bao-ve-tre-em", "dvso-hoc-truc-tuyen"]

@@ -262,6 +262,13 @@ def test_a_hotline_question_names_whose_number_it_asks(
             "muốn chuyển tiền và nạp tiền điện thoại thì làm sao",
             ["muốn chuyển tiền", "nạp tiền điện thoại thì làm sao"],
         ),
+        (  # a "how", then "và" and a question of its own
+            "lam sao de con khong xem noi dung doc hai tren mang va hoc online thi dung app gi",
+            [
+                "lam sao de con khong xem noi dung doc hai tren mang",
+                "hoc online thi dung ứng dụng gì",
+            ],
+        ),
         (  # one more question announced: "tiện hỏi luôn", "cho hỏi thêm"
             "làm sao đổi số điện thoại vneid rồi tiện hỏi luôn tách thửa có nộp online được không",
             ["làm sao đổi số điện thoại vneid", "tách thửa có nộp online được không"],
@@ -289,6 +296,7 @@ def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) ->
         "nguoi la xin ma so gui ve may voi pass zalo, nhung thu nao thi phai giu kin",
         "con tôi học lớp hai là lớp nào thì được làm căn cước",
         "tôi muốn xem và tải giấy khai sinh ở đâu",
+        "làm sao để chuyển tiền và nhận tiền qua app",  # "và" joins two verbs of one ask
         "toi o ban xa, con toi 10 tuoi thi lam vneid o dau",  # "con" unmarked: a child
         "à cho em hỏi luôn, nghị quyết 57 là gì",
         "cho em hỏi thêm cách cài vneid trên điện thoại mới",
