@@ -50,6 +50,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-22.jsonl", "tune-21", "heldout-22"),  # 2026-12-04, evening
     ("blind-23.jsonl", "tune-22", "heldout-23"),  # 2026-12-04, late evening
     ("blind-24.jsonl", "tune-23", "heldout-24"),  # 2026-12-04, night
+    ("blind-25.jsonl", "tune-24", "heldout-25"),  # 2026-12-04, late night
 )
 SETS = (
     "dev",
