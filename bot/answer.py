@@ -537,6 +537,12 @@ class Answerer:
                 # the part the knowledge base answers is answered, the other said unknown. The
                 # whole being unsure, the part must be surer: halfway from the threshold to 1.
                 return self._one_part(plan.question, *sure[0], main, k)
+            whole = self.compose(plan.question, text, main, k, text == plan.with_context)
+            if len(sure) == 1 and not whole.answered and whole.intent == "question":
+                # "… bị trả lại thì làm sao, còn muốn hỏi cán bộ thì gọi số nào": the whole is
+                # declined for the phone number its entry lacks; the part it answers is not.
+                return self._one_part(plan.question, *sure[0], main, k)
+            return whole
         return self.compose(plan.question, text, main, k, with_previous=text == plan.with_context)
 
     def _stands_alone(self, score: float, refuses: bool) -> bool:
@@ -564,7 +570,9 @@ class Answerer:
         # Either reading confirms the other's guess, or the previous message's words make it
         # very sure: half the other answers this way were wrong on the tune sets.
         agree = bool(main) and main[0].source.id == found[0].source.id
-        return found if agree or found[0].score >= CONTEXT_SURE else None
+        # Alone it finds only an unsure out-of-scope entry: no reading of its own to weigh.
+        nothing_alone = not main or declines(main[0].source.topic)
+        return found if agree or nothing_alone or found[0].score >= CONTEXT_SURE else None
 
     def _previous_entry_again(
         self, plan: _Plan, readings: tuple[tuple[list[Hit], str | None], ...]

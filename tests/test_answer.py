@@ -710,3 +710,27 @@ def test_a_how_question_and_another_joined_by_and_are_both_answered(
     )
     assert answer.answered is True
     assert [s.id for s in answer.answered_from] == ["atm-bao-ve-tre-em", "dvso-hoc-truc-tuyen"]
+
+
+def test_a_follow_up_that_alone_finds_only_an_out_of_scope_entry_is_read_with_the_previous(
+    kb_answerer: Answerer,
+) -> None:
+    # Alone, "sáu mươi tuổi … còn phải đi đổi nữa không" reads like small talk about age.
+    first = kb_answerer.answer("thẻ căn cước bao nhiêu tuổi thì phải đi đổi")
+    after = kb_answerer.answer(
+        "tôi năm nay sáu mươi tuổi rồi thì còn phải đi đổi nữa không", context=first.turn()
+    )
+    assert after.answered is True
+    assert after.answered_from[0].id == "dvc-cap-doi-cap-lai-can-cuoc"
+
+
+def test_a_two_part_message_declined_whole_still_gets_the_part_it_can_answer(
+    kb_answerer: Answerer,
+) -> None:
+    # Whole, it asks a phone number the entry on returned files lacks; the first part is sure.
+    answer = kb_answerer.answer(
+        "nộp hồ sơ trên dịch vụ công mà bị trả lại thì làm sao còn muốn hỏi cán bộ thì gọi số nào"
+    )
+    assert answer.answered is True
+    assert answer.answered_from[0].id == "dvc-bo-sung-ho-so"
+    assert "Ý còn lại tôi chưa có thông tin chắc chắn" in answer.answer

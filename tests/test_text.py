@@ -93,6 +93,8 @@ def test_nfd_input_matches_nfc() -> None:
         ("tkdd bị khóa", "tài khoản định danh bị khóa"),
         ("dút tiền ở cây atm", "rút tiền ở cây atm"),
         ("số xi xi xi đi", "số căn cước công dân"),
+        ("tài khoản tự nhiên bị khóa", "tài khoản bị khóa"),  # "suddenly" tells nothing
+        ("vneid tu dung khong vao duoc", "vneid không vao duoc"),
     ],
 )
 def test_abbreviations_and_teencode_are_expanded(typed: str, expanded: str) -> None:
