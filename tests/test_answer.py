@@ -38,6 +38,23 @@ def test_an_out_of_scope_question_is_declined_politely(kb_answerer: Answerer) ->
     assert answer.answer.startswith("Xin lỗi")
 
 
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        # Not the love-advice decline, nor a call to 115 for a cow.
+        ("xe máy của tôi đề không nổ thì sửa làm sao", "sửa chữa"),
+        ("con bò nhà tôi bị ốm", "chăn nuôi"),
+    ],
+)
+def test_an_out_of_scope_question_is_declined_for_its_own_reason(
+    kb_answerer: Answerer, question: str, reason: str
+) -> None:
+    answer = kb_answerer.answer(question)
+    assert answer.answered is False
+    assert answer.intent == "out_of_scope"
+    assert reason in answer.answer.split(".")[0]
+
+
 def test_gibberish_is_declined_with_the_offer_of_a_person(kb_answerer: Answerer) -> None:
     answer = kb_answerer.answer("qwrtp zxv lkjh")
     assert answer.answered is False
