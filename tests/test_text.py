@@ -93,7 +93,8 @@ def test_nfd_input_matches_nfc() -> None:
         ("tkdd bị khóa", "tài khoản định danh bị khóa"),
         ("dút tiền ở cây atm", "rút tiền ở cây atm"),
         ("số xi xi xi đi", "số căn cước công dân"),
-        ("tài khoản tự nhiên bị khóa", "tài khoản bị khóa"),  # "suddenly" tells nothing
+        ("tài khoản tự nhiên bị khóa", "tài khoản bị khóa"),
+        ("ck e muốn xem app bhxh", "chồng em muốn xem ứng dụng bảo hiểm xã hội"),  # a husband  # "suddenly" tells nothing
         ("vneid tu dung khong vao duoc", "vneid không vao duoc"),
     ],
 )
