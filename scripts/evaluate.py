@@ -51,6 +51,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-23.jsonl", "tune-22", "heldout-23"),  # 2026-12-04, late evening
     ("blind-24.jsonl", "tune-23", "heldout-24"),  # 2026-12-04, night
     ("blind-25.jsonl", "tune-24", "heldout-25"),  # 2026-12-04, late night
+    ("blind-26.jsonl", "tune-25", "heldout-26"),  # 2026-12-04, after that night's changes
 )
 SETS = (
     "dev",
