@@ -16,7 +16,7 @@ from threading import Lock
 from typing import Literal, cast
 
 from .compose import DOCUMENT_ANSWER_CHARS, PART_ANSWER_CHARS, excerpt, focused, states_fact
-from .knowledge import DECLINE_TOPICS, declines
+from .knowledge import DECLINE_TOPIC, DECLINE_TOPICS, declines
 from .questions import (
     FactKind,
     asking_clause,
@@ -447,6 +447,11 @@ class Answerer:
             plan.used_context = True
             return self.compose(plan.question, str(plan.in_context), within, k, True)
         leaning = hits[plan.with_context] if plan.with_context else []
+        if leaning and plan.context is not None and plan.context.source_ids:
+            # "vậy nộp xong bao lâu thì có thẻ mới" after a question on a card broken while
+            # working in Japan, answered in scope: the previous message's "xuất khẩu lao
+            # động" does not make the follow-up a question on working abroad.
+            leaning = [h for h in leaning if h.source.topic != DECLINE_TOPIC]
         # A follow-up-looking message whose best reading alone is an out-of-scope entry
         # ("làm ở đâu" reads like a question on working abroad) is not sure of itself.
         bare = bool(plan.with_context) and len(topic_words(plan.question)) <= BARE
@@ -461,7 +466,12 @@ class Answerer:
             and not (declines(main[0].source.topic) and looks_like_follow_up(plan.question))
             and not bare
         )
-        if plan.focus and not sure_alone and not (main and declines(main[0].source.topic)):
+        out_of_scope = bool(main) and main[0].source.topic == DECLINE_TOPIC
+        if (
+            plan.focus
+            and (not sure_alone or out_of_scope)
+            and not (main and declines(main[0].source.topic) and not out_of_scope)
+        ):
             # "… nghị quyết 57 là gì, thấy trên xã treo băng rôn hoài": the asking clause alone;
             # not when the whole leans to a refusal, whose reason may lie in the other clauses,
             # nor to refuse: "… ông muốn ủy quyền cho con trai nhận lương hưu, giấy ủy quyền làm

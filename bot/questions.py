@@ -205,6 +205,7 @@ _FIRST = re.compile(r"\b(mot la|thu nhat|1 la)\b")
 # A "how" or a wish before a task with its object: "cách cài vssid và xem …", not "tôi muốn
 # xem và tải … ở đâu" (one question on two verbs).
 _WANTS = re.compile(r"^(?:\S+ ){0,3}(cach|lam sao|muon|can) \S+ \S+")
+_WISH = re.compile(r"\b(muon|can|xin|nho) (?!(?:hoi|biet|noi)\b)\S+")
 _HOW = re.compile(r"^(?:\S+ ){0,3}(cach|lam sao|lam the nao|lam nhu nao)( de)? \S+ \S+ \S+")
 # A clause that ends on a question word ("… nhắm tới những ai", "… có được không"), so that a
 # comma after it may close one question: "nhắm tới những ai, làm bằng những cách gì?".
@@ -430,6 +431,10 @@ def asking_clause(message: str) -> str | None:
     if len(clauses) < 2:
         return None
     asking = [c for c in clauses if _clause_asks(_folded(c))]
+    if not asking:
+        # "em đi xuất khẩu lao động ở Hàn mới về, muốn đổi số điện thoại trên VNeID": no
+        # clause asks, the one that wants something is the question.
+        asking = [c for c in clauses if _WISH.search(_folded(c))]
     if len(asking) != 1 or not content_words(asking[0]):
         return None
     return asking[0]

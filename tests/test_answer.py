@@ -751,3 +751,16 @@ def test_a_two_part_message_declined_whole_still_gets_the_part_it_can_answer(
     assert answer.answered is True
     assert answer.answered_from[0].id == "dvc-bo-sung-ho-so"
     assert "Ý còn lại tôi chưa có thông tin chắc chắn" in answer.answer
+
+
+def test_a_returning_workers_question_is_not_declined_as_one_on_working_abroad(
+    kb_answerer: Answerer,
+) -> None:
+    answer = kb_answerer.answer(
+        "tôi đi xuất khẩu lao động ở Hàn mới về, muốn đổi số điện thoại trên VNeID"
+    )
+    assert answer.answered is True
+    assert answer.answered_from[0].id == "vneid-doi-so-dien-thoai"
+    # Working abroad itself is still not what the bot answers.
+    abroad = kb_answerer.answer("tôi muốn đi xuất khẩu lao động Nhật, cần chuẩn bị gì")
+    assert abroad.intent == "out_of_scope"

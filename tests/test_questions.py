@@ -316,6 +316,11 @@ def test_one_question_with_a_comma_or_and_stays_whole(message: str) -> None:
         ("à mà này, mã OTP là gì, hôm qua nhận được tin nhắn lạ", "mã OTP là gì"),
         ("mã OTP là gì", None),  # one clause: the message itself
         ("OTP là gì, sao ngân hàng cứ gửi về máy", None),  # two clauses ask
+        (  # none asks: the one that wants something
+            "tôi đi xuất khẩu lao động ở Hàn mới về, muốn đổi số điện thoại trên VNeID",
+            "muốn đổi số điện thoại trên VNeID",
+        ),
+        ("em ở bản xa, muốn hỏi chút", None),  # wanting to ask is no question
     ],
 )
 def test_the_one_clause_that_asks_is_found_amid_ones_that_only_tell(

@@ -94,7 +94,8 @@ def test_nfd_input_matches_nfc() -> None:
         ("dút tiền ở cây atm", "rút tiền ở cây atm"),
         ("số xi xi xi đi", "số căn cước công dân"),
         ("tài khoản tự nhiên bị khóa", "tài khoản bị khóa"),
-        ("ck e muốn xem app bhxh", "chồng em muốn xem ứng dụng bảo hiểm xã hội"),  # a husband  # "suddenly" tells nothing
+        ("ck e muốn xem app bhxh", "chồng em muốn xem ứng dụng bảo hiểm xã hội"),  # a husband
+        ("cài ê tắc mô bai", "cài etax mobile"),  # "suddenly" tells nothing
         ("vneid tu dung khong vao duoc", "vneid không vao duoc"),
     ],
 )
