@@ -205,6 +205,7 @@ _FIRST = re.compile(r"\b(mot la|thu nhat|1 la)\b")
 # A "how" or a wish before a task with its object: "cách cài vssid và xem …", not "tôi muốn
 # xem và tải … ở đâu" (one question on two verbs).
 _WANTS = re.compile(r"^(?:\S+ ){0,3}(cach|lam sao|muon|can) \S+ \S+")
+_NONE_OF = re.compile(r"\b(?:chua|khong) co (?:\S+ ){0,3}nao\b")
 _WISH = re.compile(r"\b(muon|can|xin|nho) (?!(?:hoi|biet|noi)\b)\S+")
 _HOW = re.compile(r"^(?:\S+ ){0,3}(cach|lam sao|lam the nao|lam nhu nao)( de)? \S+ \S+ \S+")
 # A clause that ends on a question word ("… nhắm tới những ai", "… có được không"), so that a
@@ -388,7 +389,8 @@ def _comma_pieces(message: str) -> list[str]:
     if len(pieces) < 2:
         return []
     folded = [_folded(p).rstrip(" ?!") for p in pieces]
-    if all(_ENDS_ASKING.search(f) for f in folded[:-1]) and _ASKS.search(folded[-1]):
+    last = _NONE_OF.sub(" ", folded[-1])  # "chưa có tài khoản nào" tells, it does not ask
+    if all(_ENDS_ASKING.search(f) for f in folded[:-1]) and _ASKS.search(last):
         return pieces
     return []
 
