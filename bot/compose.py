@@ -70,6 +70,9 @@ _PLAIN_SHAPES: tuple[FactKind, ...] = ("number", "money", "duration", "time", "c
 # "Trong 15 ngày kể từ …" is a deadline: the answer to "phải làm trong vòng bao nhiêu ngày",
 # not to "mất bao lâu" (how long the office takes).
 _DEADLINE = re.compile(r"\btrong \d+ (ngày|tháng)", re.I)
+# "giảm bao nhiêu phần trăm" asks for a share: any other number is no answer.
+_ASKS_PERCENT = re.compile(r"\b(bao nhieu|may) (phan tram|%)")
+_PERCENT = re.compile(r"\d\s*%|\d+ phần trăm", re.I)
 _ASKS_DEADLINE = re.compile(r"\b(trong (vong )?(bao nhieu|may|bao lau)|han|cham nhat|toi da)\b")
 # How long a paper is valid ("Giá trị: … hoặc 6 tháng kể từ ngày cấp") answers "giấy đó dùng
 # được bao lâu", not "mấy ngày thì có kết quả".
@@ -145,6 +148,8 @@ def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
         if _ASKS_ENDING.search(question) and _SITE_ENDING.search(bare):
             return True
         return bool(_WEBSITE.search(bare))  # "trang web nào": an address, not "tại xã"
+    if kind == "number" and _ASKS_PERCENT.search(fold(normalize(question))):
+        return bool(_PERCENT.search(bare))
     if kind == "duration":
         asked = fold(normalize(question))
         if _DEADLINE.search(bare) and _ASKS_DEADLINE.search(asked):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.compose import excerpt, focused, lead
+from bot.compose import excerpt, focused, lead, states_fact
 from bot.questions import FactKind
 
 
@@ -365,3 +365,15 @@ def test_a_phone_number_asked_for_leads_though_its_sentence_shares_no_word() -> 
     first = lead(entry, "vậy tôi báo cho ai, gọi số điện thoại nào", weigh, "contact")
     # The whole item, without its number: "3." means nothing once it opens the answer.
     assert first == "Đến công an cấp xã nơi cư trú để trình báo. Nếu bị đe dọa khẩn cấp, gọi 113."
+
+
+def test_a_share_asked_is_stated_only_by_a_percentage() -> None:
+    entry = (
+        "Mức đóng tính theo mức lương cơ sở; từ người thứ hai trong hộ được giảm dần. "
+        "Thẻ có giá trị sau 30 ngày kể từ ngày đóng."
+    )
+    asked = "người thứ ba trong nhà được giảm bao nhiêu phần trăm"
+    assert states_fact(entry, asked, "number") is False
+    assert states_fact("Kinh tế số đạt tối thiểu 30% GDP.", asked, "number") is True
+    # A percentage the question only states asks for none: any number answers.
+    assert states_fact(entry, "lãi 5 phần trăm thì sau bao nhiêu ngày thẻ dùng được", "number")
