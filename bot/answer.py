@@ -467,15 +467,14 @@ class Answerer:
             and not bare
         )
         out_of_scope = bool(main) and main[0].source.topic == DECLINE_TOPIC
-        if (
-            plan.focus
-            and (not sure_alone or out_of_scope)
-            and not (main and declines(main[0].source.topic) and not out_of_scope)
-        ):
-            # "… nghị quyết 57 là gì, thấy trên xã treo băng rôn hoài": the asking clause alone;
-            # not when the whole leans to a refusal, whose reason may lie in the other clauses,
-            # nor to refuse: "… ông muốn ủy quyền cho con trai nhận lương hưu, giấy ủy quyền làm
-            # ở đâu" is no forgery, though its last clause alone reads like one.
+        refused = bool(main) and declines(main[0].source.topic) and not out_of_scope
+        if plan.focus and (not sure_alone or out_of_scope) and not refused:
+            # "… nghị quyết 57 là gì, thấy trên xã treo băng rôn hoài": the asking clause alone,
+            # also when the whole leans to an out-of-scope entry ("em đi xuất khẩu lao động ở
+            # Hàn mới về, muốn đổi số điện thoại trên VNeID"); not when it leans to a refusal,
+            # whose reason may lie in the other clauses, nor to refuse: "… ông muốn ủy quyền
+            # cho con trai nhận lương hưu, giấy ủy quyền làm ở đâu" is no forgery, though its
+            # last clause alone reads like one.
             focused_hits = hits[plan.focus]
             if (
                 focused_hits
