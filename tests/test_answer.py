@@ -722,33 +722,6 @@ def test_a_follow_up_that_alone_finds_only_an_out_of_scope_entry_is_read_with_th
     assert after.answered_from[0].id == "dvc-cap-doi-cap-lai-can-cuoc"
 
 
-@pytest.mark.parametrize(
-    ("message", "entry"),
-    [
-        # Read whole, the two asks blur into the entry on opening Bình dân học vụ số (0.46);
-        # the first part alone is the entry on its learning materials, far surer.
-        (
-            "Cô giáo được giao dạy Bình dân học vụ số thì tài liệu lấy ở đâu? "
-            "Và học sinh dưới 14 tuổi đăng ký VNeID thế nào?",
-            "bdhvs-tai-lieu",
-        ),
-        # Whole, it asks a phone number the entry on returned files lacks.
-        (
-            "nộp hồ sơ trên dịch vụ công mà bị trả lại thì làm sao còn muốn hỏi cán bộ "
-            "thì gọi số nào",
-            "dvc-bo-sung-ho-so",
-        ),
-    ],
-)
-def test_the_sure_part_of_a_two_part_message_is_answered_when_the_whole_is_not(
-    kb_answerer: Answerer, message: str, entry: str
-) -> None:
-    answer = kb_answerer.answer(message)
-    assert answer.answered is True
-    assert answer.answered_from[0].id == entry
-    assert answer.answer.startswith("Câu hỏi của bạn có hai ý. Tôi trả lời được một ý")
-
-
 def test_a_returning_workers_question_is_not_declined_as_one_on_working_abroad(
     kb_answerer: Answerer,
 ) -> None:
@@ -760,3 +733,27 @@ def test_a_returning_workers_question_is_not_declined_as_one_on_working_abroad(
     # Working abroad itself is still not what the bot answers.
     abroad = kb_answerer.answer("tôi muốn đi xuất khẩu lao động Nhật, cần chuẩn bị gì")
     assert abroad.intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("message", "entries"),
+    [
+        (
+            "thẻ bảo hiểm y tế trên điện thoại xem ở đâu còn hết hạn rồi thì gia hạn thế nào",
+            ["dvso-the-bhyt-tren-vneid", "dvso-bhyt-ho-gia-dinh"],
+        ),
+        (  # whole, the two asks blur into the entry on opening Bình dân học vụ số
+            "Cô giáo được giao dạy Bình dân học vụ số thì tài liệu lấy ở đâu? "
+            "Và học sinh dưới 14 tuổi đăng ký VNeID thế nào?",
+            ["bdhvs-tai-lieu", "vneid-tre-em"],
+        ),
+    ],
+)
+def test_both_parts_are_answered_when_each_ranks_its_entry_first_though_less_surely(
+    kb_answerer: Answerer, message: str, entries: list[str]
+) -> None:
+    # A part says less than a whole question: its entry ranks first under the threshold for
+    # a whole message (0.36 and 0.31 here).
+    answer = kb_answerer.answer(message)
+    assert answer.answered is True
+    assert [s.id for s in answer.answered_from] == entries
