@@ -568,7 +568,8 @@ class Answerer:
         # Either reading confirms the other's guess, or the previous message's words make it
         # very sure: half the other answers this way were wrong on the tune sets.
         agree = bool(main) and main[0].source.id == found[0].source.id
-        # Alone it finds only an unsure out-of-scope entry: no reading of its own to weigh.
+        # Alone it finds only a decline entry (out of scope, or a refusal too unsure to stand
+        # alone): no reading of its own to weigh against the previous message's.
         nothing_alone = not main or declines(main[0].source.topic)
         return found if agree or nothing_alone or found[0].score >= CONTEXT_SURE else None
 

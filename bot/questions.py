@@ -207,6 +207,7 @@ _FIRST = re.compile(r"\b(mot la|thu nhat|1 la)\b")
 _WANTS = re.compile(r"^(?:\S+ ){0,3}(cach|lam sao|muon|can) \S+ \S+")
 _NONE_OF = re.compile(r"\b(?:chua|khong) co (?:\S+ ){0,3}nao\b")
 _WISH = re.compile(r"\b(muon|can|xin|nho) (?!(?:hoi|biet|noi)\b)\S+")
+# A "how" opening a clause (unlike _WANTS, not a wish): "làm sao để con không xem …".
 _HOW = re.compile(r"^(?:\S+ ){0,3}(cach|lam sao|lam the nao|lam nhu nao)( de)? \S+ \S+ \S+")
 # A clause that ends on a question word ("… nhắm tới những ai", "… có được không"), so that a
 # comma after it may close one question: "nhắm tới những ai, làm bằng những cách gì?".
