@@ -52,6 +52,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-24.jsonl", "tune-23", "heldout-24"),  # 2026-12-04, night
     ("blind-25.jsonl", "tune-24", "heldout-25"),  # 2026-12-04, late night
     ("blind-26.jsonl", "tune-25", "heldout-26"),  # 2026-12-04, after that night's changes
+    ("blind-27.jsonl", "tune-26", "heldout-27"),  # 2026-12-04, a new session
 )
 SETS = (
     "dev",
