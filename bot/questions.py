@@ -275,9 +275,14 @@ def asks_besides(question: str, kind: FactKind) -> bool:
 
 
 def content_words(text: str) -> list[str]:
-    """The folded words of a message that carry its topic."""
-    folded = (fold(w) for w in normalize(text).split() if w not in _MARKED_ONLY_STOPWORDS)
-    return [w for w in folded if w not in _STOPWORDS and len(w) > 1]
+    """The folded words of a message that carry its topic ("chữ ký số" three of them)."""
+    folded = [fold(w) for w in normalize(text).split() if w not in _MARKED_ONLY_STOPWORDS]
+    return [
+        w
+        for before, w, after in zip(["", *folded[:-1]], folded, [*folded[1:], ""], strict=True)
+        if (w not in _STOPWORDS and len(w) > 1)
+        or {(before, w), (w, after)} & _NAMES_WITH_STOPWORDS
+    ]
 
 
 def looks_like_follow_up(question: str) -> bool:

@@ -609,6 +609,10 @@ def test_a_question_on_another_subject_is_not_read_as_a_follow_up(kb_answerer: A
             "Và học sinh dưới 14 tuổi đăng ký VNeID thế nào?",
             ["bdhvs-tai-lieu", "vneid-tre-em"],
         ),
+        (  # "chữ ký số" names a subject though "chữ" and "ký" alone are stopwords (tune-22)
+            "ad cho e hoi dk ket hon online dc ko, vs lai chu ky so mua o dau",
+            ["dvc-dang-ky-ket-hon", "dvso-chu-ky-so-la-gi"],
+        ),
     ],
 )
 def test_both_questions_of_a_two_part_message_are_answered(
