@@ -212,6 +212,8 @@ _HOW = re.compile(r"^(?:\S+ ){0,3}(cach|lam sao|lam the nao|lam nhu nao)( de)? \
 # A clause that ends on a question word ("… nhắm tới những ai", "… có được không"), so that a
 # comma after it may close one question: "nhắm tới những ai, làm bằng những cách gì?".
 _ENDS_ASKING = re.compile(rf"\b({_ASKING})( (vay|a|nhi|the|nhe|ha|ad))?$")
+# "học online hay phải đến lớp": a choice asked, whatever the clause ends on.
+_EITHER_OR = re.compile(r"\S \S+ hay (la|phai) \S")
 _ASKS = re.compile(rf"\b({_ASKING}|dau|may)\b|\bsao$")  # "… thì lấy lại sao"
 # A plain question word anywhere in a clause (see asking_clause).
 _PLAIN_ASKS = re.compile(rf"\b({_PLAIN_ASKING}|la gi|nhu nao|sao)\b")
@@ -280,8 +282,7 @@ def content_words(text: str) -> list[str]:
     return [
         w
         for before, w, after in zip(["", *folded[:-1]], folded, [*folded[1:], ""], strict=True)
-        if (w not in _STOPWORDS and len(w) > 1)
-        or {(before, w), (w, after)} & _NAMES_WITH_STOPWORDS
+        if (w not in _STOPWORDS and len(w) > 1) or {(before, w), (w, after)} & _NAMES_WITH_STOPWORDS
     ]
 
 
@@ -396,7 +397,9 @@ def _comma_pieces(message: str) -> list[str]:
         return []
     folded = [_folded(p).rstrip(" ?!") for p in pieces]
     last = _NONE_OF.sub(" ", folded[-1])  # "chưa có tài khoản nào" tells, it does not ask
-    if all(_ENDS_ASKING.search(f) for f in folded[:-1]) and _ASKS.search(last):
+    if all(_ENDS_ASKING.search(f) or _EITHER_OR.search(f) for f in folded[:-1]) and _ASKS.search(
+        last
+    ):
         return pieces
     return []
 

@@ -239,6 +239,10 @@ def test_a_hotline_question_names_whose_number_it_asks(
             "lam the nao de biet cuoc goi do la cong an that hay gia, neu lo bi lua thi bao ai",
             ["lam the nao de biet cuoc goi do la cong an that hay gia", "neu lo bi lua thi bao ai"],
         ),
+        (  # a choice asked ("… hay phải …"), then a comma and another question
+            "bình dân học vụ số học online hay phải đến lớp, học xong có cấp chứng chỉ k",
+            ["bình dân học vụ số học online hay phải đến lớp", "học xong có cấp chứng chỉ k"],
+        ),
         (  # "với cả", dictated
             "bà tôi không có mạng có dùng được vneid không với cả máy cục gạch có cài được không",
             [
@@ -302,6 +306,7 @@ def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) ->
         "toi o ban xa, con toi 10 tuoi thi lam vneid o dau",  # "con" unmarked: a child
         "à cho em hỏi luôn, nghị quyết 57 là gì",
         "cho em hỏi thêm cách cài vneid trên điện thoại mới",
+        "tôi hay phải đi xa, đổi địa chỉ trên vneid thế nào",  # "hay" as often, no choice
     ],
 )
 def test_one_question_with_a_comma_or_and_stays_whole(message: str) -> None:
