@@ -431,6 +431,24 @@ def test_where_and_how_soon_an_id_card_is_issued_are_answered(
     assert said in answer.answer[:400]
 
 
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        (
+            "bố tôi già yếu không đi được, lĩnh lương hưu có nhờ con cháu nhận thay được không",
+            "ủy quyền",
+        ),
+        ("ông tôi 85 tuổi ốm nằm một chỗ, bưu điện có mang lương hưu đến nhà không", "tại nhà"),
+    ],
+)
+def test_a_pensioner_far_from_an_atm_or_unable_to_travel_is_told_how_to_collect(
+    kb_answerer: Answerer, question: str, said: str
+) -> None:
+    answer = kb_answerer.answer(question)
+    assert answer.answered and answer.answered_from[0].id == "ttso-luong-huu-khong-di-duoc"
+    assert said in answer.answer[:300]
+
+
 def test_a_second_part_that_names_no_service_is_read_within_the_firsts(
     kb_answerer: Answerer,
 ) -> None:
