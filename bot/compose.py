@@ -23,6 +23,13 @@ DOCUMENT_ANSWER_CHARS = 700
 PART_ANSWER_CHARS = 650  # each answer of a two-part message
 # An entry's line that names a place by its label: "Nơi làm: …", "Nơi nộp: …".
 _PLACE_LABEL = r"^Nơi [^:]{1,25}:"
+# A place named outright: a website, a "Nơi làm:" label, "đến" a place (not "đến khi", "đến
+# ngày", "đến năm 2030", "đến tuổi đổi thẻ"); a bare "ở", "tại" is in too many sentences.
+_PLACE_NAMED = (
+    r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b"
+    rf"|{_PLACE_LABEL}"
+    r"|\bđến\b(?! (khi|ngày|năm|nay|hết|lúc|tháng|trước|sau|tuổi|\d))"
+)
 # What a sentence holding each kind of fact looks like.
 _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     "number": re.compile(r"\d"),
@@ -55,12 +62,7 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
         r"Tổng công ty|Công ty|Điện lực|Hợp tác xã|Viettel|VNPT|EVN)\b"
     ),
     # "đến" a place, not "đến khi", "đến ngày", "đến năm 2030", "đến tuổi đổi thẻ".
-    "where": re.compile(
-        r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b|\b(tại|ở)\b"
-        rf"|{_PLACE_LABEL}"
-        r"|\bđến\b(?! (khi|ngày|năm|nay|hết|lúc|tháng|trước|sau|tuổi|\d))",
-        re.I,
-    ),
+    "where": re.compile(rf"{_PLACE_NAMED}|\b(tại|ở)\b", re.I),
     "contact": re.compile(r"\b\d{3,4}([ .]?\d{2,4})*\b"),
     "yes_no": re.compile(r"^(Có|Không|Được|Chưa|Nên|Phải|Cần)\b"),  # for passages only
 }
@@ -113,6 +115,7 @@ _LABELLED_AS: dict[FactKind, re.Pattern[str]] = {
 }
 DATED_BONUS = 0.5  # ... that dates the very document the question names by its number
 LEAD_MARGIN = 0.1  # how much better than the opening sentence a lead must match
+LOOSE_SHARE = 0.3  # ... how nearly as well, when a bare "ở", "tại" is all its shape
 YES_NO_MARGIN = 0.2  # ... for a yes/no question, whose shape no sentence shows
 YES_NO_MATCH = 0.15  # the share of a yes/no question a "Có …"/"Không …" sentence must match
 
@@ -260,8 +263,18 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
         shaped = holds[best] and (
             _asks_address(question, kind)
             or kind == "contact"
-            or scores[best] > FACT_BONUS
-            or (kind in _PLAIN_SHAPES and not shares.any())
+            or (kind in _PLAIN_SHAPES and (scores[best] > FACT_BONUS or not shares.any()))
+            # A sentence with a bare "ở", "tại" goes first only when it matches the question
+            # nearly as well as the opening: "nhờ Tổ công nghệ số ở thôn, bản hướng dẫn thêm"
+            # is no answer to where in VNeID the health book is.
+            or (
+                scores[best] > FACT_BONUS
+                and (
+                    kind != "where"
+                    or _names_place(sentences[best])
+                    or scores[best] - FACT_BONUS >= LOOSE_SHARE * scores[first]
+                )
+            )
         )
     if (
         best == first
@@ -287,6 +300,11 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
         # quá 15 ngày" is misread from its second sentence alone.
         text = _LIST_MARK.sub("", lines[numbered[best][0]]).strip()
     return text
+
+
+def _names_place(sentence: str) -> bool:
+    """Whether a sentence names a place outright (_PLACE_NAMED), not by a bare "ở", "tại"."""
+    return re.search(_PLACE_NAMED, _LIST_MARK.sub("", sentence), re.I) is not None
 
 
 def _asking_part(question: str, kind: FactKind) -> str:

@@ -377,3 +377,14 @@ def test_a_share_asked_is_stated_only_by_a_percentage() -> None:
     assert states_fact("Kinh tế số đạt tối thiểu 30% GDP.", asked, "number") is True
     # A percentage the question only states asks for none: any number answers.
     assert states_fact(entry, "lãi 5 phần trăm thì sau bao nhiêu ngày thẻ dùng được", "number")
+
+
+def test_a_sentence_with_a_bare_o_sharing_little_of_the_question_does_not_lead() -> None:
+    # "ở thôn, bản" has the shape of a place, but says nothing on where the health book is.
+    entry = (
+        "Cách xem Sổ sức khỏe điện tử:\n"
+        "1. Mở ứng dụng VNeID, đăng nhập bằng tài khoản định danh điện tử mức 2.\n"
+        "2. Tìm và chọn mục Sổ sức khỏe điện tử.\n"
+        "Bạn có thể nhờ Tổ công nghệ số cộng đồng ở thôn, bản hướng dẫn thêm."
+    )
+    assert lead(entry, "sổ sức khỏe điện tử xem ở đâu trong VNeID", weigh, "where") is None
