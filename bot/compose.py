@@ -60,6 +60,8 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
         r"Trung tâm|Hội|Đoàn|Mặt trận|Báo(?= [A-ZĐ])|Đài(?= [A-ZĐ])|Tổ|Quốc hội|Tòa án|"
         r"Viện kiểm sát|Bưu điện|Bảo hiểm xã hội(?= [A-ZĐ])|BHXH|Tập đoàn|"
         r"Tổng công ty|Công ty|Điện lực|Hợp tác xã|Viettel|VNPT|EVN)\b"
+        # "liên hệ cơ quan bảo hiểm xã hội nơi bạn đang nhận": a body named in lower case.
+        r"|\b[Cc]ơ quan (bảo hiểm|thuế|công an|quản lý|đăng ký|hộ tịch)\b"
     ),
     # "đến" a place, not "đến khi", "đến ngày", "đến năm 2030", "đến tuổi đổi thẻ".
     "where": re.compile(rf"{_PLACE_NAMED}|\b(tại|ở)\b", re.I),

@@ -388,3 +388,17 @@ def test_a_sentence_with_a_bare_o_sharing_little_of_the_question_does_not_lead()
         "Bạn có thể nhờ Tổ công nghệ số cộng đồng ở thôn, bản hướng dẫn thêm."
     )
     assert lead(entry, "sổ sức khỏe điện tử xem ở đâu trong VNeID", weigh, "where") is None
+
+
+def test_a_body_named_in_lower_case_answers_whom_to_ask() -> None:
+    entry = (
+        "Được. Lương hưu có thể nhận qua tài khoản ngân hàng.\n"
+        "Cách đăng ký:\n"
+        "1. Với lương hưu: liên hệ cơ quan bảo hiểm xã hội nơi bạn đang nhận để được hướng dẫn "
+        "chuyển sang nhận qua tài khoản.\n"
+        "Ủy ban nhân dân xã không gọi điện đòi bạn chuyển tiền. Gặp yêu cầu như vậy, bạn hỏi "
+        "trực tiếp cán bộ xã."
+    )
+    question = "đang lĩnh lương hưu tiền mặt, muốn chuyển sang nhận vào tài khoản thì hỏi ai"
+    first = lead(entry, question, weigh, "who")
+    assert first is not None and "cơ quan bảo hiểm xã hội nơi bạn đang nhận" in first
