@@ -21,6 +21,7 @@ from bot.text import fold
     [
         ("Kinh tế số chiếm bao nhiêu phần trăm GDP năm 2030?", "number"),
         ("kinh te so chiem bao nhieu phan tram gdp", "number"),
+        ("Đến những tuổi nào thì phải đi đổi thẻ căn cước?", "number"),  # the ages asked
         ("Nghị quyết 57 ban hành ngày nào?", "time"),
         ("bao lau thi co giay khai sinh", "duration"),
         ("lam ly lich tu phap mat bao nhieu tien", "money"),
