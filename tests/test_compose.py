@@ -228,6 +228,24 @@ def test_the_sentence_holding_the_asked_fact_leads(
             "duration",
             id="a paper's validity is no answer to how soon it is issued",
         ),
+        pytest.param(
+            "Bạn có thể bán hàng qua mạng theo các bước:\n"
+            "1. Chụp ảnh sản phẩm rõ ràng, ghi giá và cách giao hàng.\n"
+            "2. Đăng lên trang cá nhân hoặc sàn thương mại điện tử.\n"
+            "Không chuyển tiền cho người lạ hứa bao tiêu sản phẩm.",
+            "bán măng khô trên mạng có cần giấy phép không",
+            "yes_no",
+            id="'Không chuyển tiền' starts like a no but speaks of something else",
+        ),
+        pytest.param(
+            "Cách xem Sổ sức khỏe điện tử:\n"
+            "1. Mở ứng dụng VNeID, đăng nhập bằng tài khoản định danh điện tử mức 2.\n"
+            "2. Tìm và chọn mục Sổ sức khỏe điện tử.\n"
+            "Bạn có thể nhờ Tổ công nghệ số cộng đồng ở thôn, bản hướng dẫn thêm.",
+            "sổ sức khỏe điện tử xem ở đâu trong VNeID",
+            "where",
+            id="'ở thôn, bản' looks like a place but says nothing on where the health book is",
+        ),
     ],
 )
 def test_no_sentence_leads_when_none_holds_the_asked_fact(
@@ -248,19 +266,6 @@ def test_a_documents_date_is_the_one_given_beside_its_number() -> None:
     first = lead(entry, "quyết định 12/QĐ-UBND ban hành ngày nào", weigh, "time")
     assert first is not None and "15/2/2025" in first
     assert "3/6/2025" not in first
-
-
-def test_a_sentence_opening_with_khong_is_no_answer_to_a_yes_no_question_it_does_not_match() -> (
-    None
-):
-    # "Không chuyển tiền …" starts like an answer ("không") but speaks of something else.
-    entry = (
-        "Bạn có thể bán hàng qua mạng theo các bước:\n"
-        "1. Chụp ảnh sản phẩm rõ ràng, ghi giá và cách giao hàng.\n"
-        "2. Đăng lên trang cá nhân hoặc sàn thương mại điện tử.\n"
-        "Không chuyển tiền cho người lạ hứa bao tiêu sản phẩm."
-    )
-    assert lead(entry, "bán măng khô trên mạng có cần giấy phép không", weigh, "yes_no") is None
 
 
 def test_den_khi_is_a_time_not_the_place_a_where_question_asks_for() -> None:
@@ -377,17 +382,6 @@ def test_a_share_asked_is_stated_only_by_a_percentage() -> None:
     assert states_fact("Kinh tế số đạt tối thiểu 30% GDP.", asked, "number") is True
     # A percentage the question only states asks for none: any number answers.
     assert states_fact(entry, "lãi 5 phần trăm thì sau bao nhiêu ngày thẻ dùng được", "number")
-
-
-def test_a_sentence_with_a_bare_o_sharing_little_of_the_question_does_not_lead() -> None:
-    # "ở thôn, bản" has the shape of a place, but says nothing on where the health book is.
-    entry = (
-        "Cách xem Sổ sức khỏe điện tử:\n"
-        "1. Mở ứng dụng VNeID, đăng nhập bằng tài khoản định danh điện tử mức 2.\n"
-        "2. Tìm và chọn mục Sổ sức khỏe điện tử.\n"
-        "Bạn có thể nhờ Tổ công nghệ số cộng đồng ở thôn, bản hướng dẫn thêm."
-    )
-    assert lead(entry, "sổ sức khỏe điện tử xem ở đâu trong VNeID", weigh, "where") is None
 
 
 def test_a_body_named_in_lower_case_answers_whom_to_ask() -> None:
