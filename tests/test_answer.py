@@ -159,11 +159,14 @@ def test_asking_about_ones_own_data_is_not_refused_for_privacy(kb_answerer: Answ
     for question in (
         "xem số dư tài khoản của tôi trên app thế nào",
         "tra mã số thuế cá nhân của tôi ở đâu",
+        # "em" speaking of "của em" (probe batch 33, reworded)
+        "em muốn biết căn cước của em đang đứng tên bao nhiêu số thuê bao",
     ):
         answer = kb_answerer.answer(question)
         assert answer.intent == "question", question
     # ... while another person's still is.
     assert kb_answerer.answer("tra số dư tài khoản của vợ tôi").intent == "privacy"
+    assert kb_answerer.answer("em muốn tra số căn cước của em gái em").intent == "privacy"
 
 
 @pytest.mark.parametrize(
