@@ -25,10 +25,11 @@ PART_ANSWER_CHARS = 650  # each answer of a two-part message
 _PLACE_LABEL = r"^Nơi [^:]{1,25}:"
 # A place named outright: a website, a "Nơi làm:" label, "đến" a place (not "đến khi", "đến
 # ngày", "đến năm 2030", "đến tuổi đổi thẻ"); a bare "ở", "tại" is in too many sentences.
-_PLACE_NAMED = (
+_PLACE_NAMED = re.compile(
     r"https?://|\b[\w-]+(\.[\w-]+)*\.(vn|com|org|net)\b"
     rf"|{_PLACE_LABEL}"
-    r"|\bđến\b(?! (khi|ngày|năm|nay|hết|lúc|tháng|trước|sau|tuổi|\d))"
+    r"|\bđến\b(?! (khi|ngày|năm|nay|hết|lúc|tháng|trước|sau|tuổi|\d))",
+    re.I,
 )
 # What a sentence holding each kind of fact looks like.
 _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
@@ -63,8 +64,7 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
         # "liên hệ cơ quan bảo hiểm xã hội nơi bạn đang nhận": a body named in lower case.
         r"|\b[Cc]ơ quan (bảo hiểm|thuế|công an|quản lý|đăng ký|hộ tịch)\b"
     ),
-    # "đến" a place, not "đến khi", "đến ngày", "đến năm 2030", "đến tuổi đổi thẻ".
-    "where": re.compile(rf"{_PLACE_NAMED}|\b(tại|ở)\b", re.I),
+    "where": re.compile(rf"{_PLACE_NAMED.pattern}|\b(tại|ở)\b", re.I),
     "contact": re.compile(r"\b\d{3,4}([ .]?\d{2,4})*\b"),
     "yes_no": re.compile(r"^(Có|Không|Được|Chưa|Nên|Phải|Cần)\b"),  # for passages only
 }
@@ -306,7 +306,7 @@ def lead(answer: str, question: str, weigh: Weigh, kind: FactKind) -> str | None
 
 def _names_place(sentence: str) -> bool:
     """Whether a sentence names a place outright (_PLACE_NAMED), not by a bare "ở", "tại"."""
-    return re.search(_PLACE_NAMED, _LIST_MARK.sub("", sentence), re.I) is not None
+    return _PLACE_NAMED.search(_LIST_MARK.sub("", sentence)) is not None
 
 
 def _asking_part(question: str, kind: FactKind) -> str:

@@ -280,10 +280,18 @@ def asks_besides(question: str, kind: FactKind) -> bool:
 def content_words(text: str) -> list[str]:
     """The folded words of a message that carry its topic ("chữ ký số" three of them)."""
     folded = [fold(w) for w in normalize(text).split() if w not in _MARKED_ONLY_STOPWORDS]
+    return [w for w, names in _with_names(folded) if (w not in _STOPWORDS and len(w) > 1) or names]
+
+
+def _with_names(words: list[str]) -> list[tuple[str, set[tuple[str, str]]]]:
+    """Each word with the names of _NAMES_WITH_STOPWORDS it is a syllable of, read with its
+    neighbours: "ký" in "chữ ký số" belongs to one, in "đăng ký" to none."""
+    folded = [fold(w) for w in words]
     return [
-        w
-        for before, w, after in zip(["", *folded[:-1]], folded, [*folded[1:], ""], strict=True)
-        if (w not in _STOPWORDS and len(w) > 1) or {(before, w), (w, after)} & _NAMES_WITH_STOPWORDS
+        (w, {(before, f), (f, after)} & _NAMES_WITH_STOPWORDS)
+        for w, before, f, after in zip(
+            words, ["", *folded[:-1]], folded, [*folded[1:], ""], strict=True
+        )
     ]
 
 
@@ -350,8 +358,7 @@ def topic_anchor(previous: str, question: str) -> str:
         # "còn đến năm 2045 thì sao" after a question on 2030 asks the same of 2045.
         words = [w for w in words if not _YEAR.fullmatch(w)]
     kept = []
-    for before, w, after in zip(["", *words[:-1]], words, [*words[1:], ""], strict=True):
-        names = {(fold(before), fold(w)), (fold(w), fold(after))} & _NAMES_WITH_STOPWORDS
+    for w, names in _with_names(words):
         if names:
             # A name is kept whole unless the new message says all of it ("đăng ký" has "ký").
             if not all(set(name) <= said for name in names):
