@@ -38,6 +38,8 @@ def test_the_same_question_typed_many_ways_reaches_the_same_entry(kb_answerer: A
         # Not the love-advice decline, nor a call to 115 for a cow.
         ("xe máy của tôi đề không nổ thì sửa làm sao", "sửa chữa"),
         ("con bò nhà tôi bị ốm", "chăn nuôi"),
+        # Working abroad itself, though a returning worker's VNeID question is answered.
+        ("tôi muốn đi xuất khẩu lao động Nhật, cần chuẩn bị gì", "nước ngoài"),
     ],
 )
 def test_an_out_of_scope_question_is_declined_politely_for_its_own_reason(
@@ -627,6 +629,10 @@ def test_a_question_on_another_subject_is_not_read_as_a_follow_up(kb_answerer: A
             "Và học sinh dưới 14 tuổi đăng ký VNeID thế nào?",
             ["bdhvs-tai-lieu", "vneid-tre-em"],
         ),
+        (  # a "how" question, then "và" and a question of its own
+            "lam sao de con khong xem noi dung xau tren mang va cho con hoc online thi dung app gi",
+            ["atm-bao-ve-tre-em", "dvso-hoc-truc-tuyen"],
+        ),
         (  # "chữ ký số" names a subject though "chữ" and "ký" alone are stopwords (tune-22)
             "ad cho e hoi dk ket hon online dc ko, vs lai chu ky so mua o dau",
             ["dvc-dang-ky-ket-hon", "dvso-chu-ky-so-la-gi"],
@@ -683,11 +689,24 @@ def test_a_question_that_stands_alone_is_served_from_the_cache_in_any_conversati
     )
 
 
-def test_a_question_amid_chatter_is_answered_from_its_asking_clause(kb_answerer: Answerer) -> None:
-    # The whole message ranks nothing with confidence; its one asking clause does.
-    answer = kb_answerer.answer("nhà em ở bản xa lắm, thôn chưa có sóng, nghị quyết 57 là gì vậy")
-    assert answer.answered
-    assert answer.answered_from[0].id == "nq57-la-gi"
+@pytest.mark.parametrize(
+    ("message", "entry"),
+    [
+        # The whole message ranks nothing with confidence; its one asking clause does.
+        ("nhà em ở bản xa lắm, thôn chưa có sóng, nghị quyết 57 là gì vậy", "nq57-la-gi"),
+        # No clause asks; the one that wants something is the question, not working abroad.
+        (
+            "tôi đi xuất khẩu lao động ở Hàn mới về, muốn đổi số điện thoại trên VNeID",
+            "vneid-doi-so-dien-thoai",
+        ),
+    ],
+)
+def test_a_question_amid_chatter_is_answered_from_its_asking_clause(
+    kb_answerer: Answerer, message: str, entry: str
+) -> None:
+    answer = kb_answerer.answer(message)
+    assert answer.answered is True
+    assert answer.answered_from[0].id == entry
 
 
 def test_keeping_others_out_of_ones_own_account_is_answered_not_refused(
@@ -733,16 +752,6 @@ def test_the_answerable_part_of_a_two_part_message_is_answered_and_the_other_sai
     assert answer.citation is not None
 
 
-def test_a_how_question_and_another_joined_by_and_are_both_answered(
-    kb_answerer: Answerer,
-) -> None:
-    answer = kb_answerer.answer(
-        "lam sao de con khong xem noi dung xau tren mang va cho con hoc online thi dung app gi"
-    )
-    assert answer.answered is True
-    assert [s.id for s in answer.answered_from] == ["atm-bao-ve-tre-em", "dvso-hoc-truc-tuyen"]
-
-
 def test_a_follow_up_that_alone_finds_only_an_out_of_scope_entry_is_read_with_the_previous(
     kb_answerer: Answerer,
 ) -> None:
@@ -753,16 +762,3 @@ def test_a_follow_up_that_alone_finds_only_an_out_of_scope_entry_is_read_with_th
     )
     assert after.answered is True
     assert after.answered_from[0].id == "dvc-cap-doi-cap-lai-can-cuoc"
-
-
-def test_a_returning_workers_question_is_not_declined_as_one_on_working_abroad(
-    kb_answerer: Answerer,
-) -> None:
-    answer = kb_answerer.answer(
-        "tôi đi xuất khẩu lao động ở Hàn mới về, muốn đổi số điện thoại trên VNeID"
-    )
-    assert answer.answered is True
-    assert answer.answered_from[0].id == "vneid-doi-so-dien-thoai"
-    # Working abroad itself is still not what the bot answers.
-    abroad = kb_answerer.answer("tôi muốn đi xuất khẩu lao động Nhật, cần chuẩn bị gì")
-    assert abroad.intent == "out_of_scope"
