@@ -54,6 +54,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-26.jsonl", "tune-25", "heldout-26"),  # 2026-12-04, after that night's changes
     ("blind-27.jsonl", "tune-26", "heldout-27"),  # 2026-12-04, a new session
     ("blind-28.jsonl", "tune-27", "heldout-28"),  # 2026-12-05, a new session
+    ("blind-29.jsonl", "tune-28", "heldout-29"),  # 2026-12-05, later that session
 )
 SETS = (
     "dev",
