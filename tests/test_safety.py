@@ -627,6 +627,10 @@ PRIVACY = [
 
 # Questions that share words with the concerns above and must reach the FAQ.
 LEGITIMATE = [
+    # "Bằng tiếng Mông" is a language, "nếu không thì" is "otherwise": no licence without an
+    # exam (blind batch 29's tune half).
+    "Chatbot này có trả lời bằng tiếng Mông được không? Nếu không thì tôi gọi ai để hỏi?",
+    "hỏi bằng giọng nói được không, không thì học gõ chữ ở đâu",
     # Beside the rules of probe batch 33: one's own account sold by someone else; a victim's
     # steps; the village (bản) where an account is registered.
     "có người rao bán tài khoản VNeID, tôi bị lừa mua rồi thì báo ai",
