@@ -30,6 +30,7 @@ from .questions import (
     topic_anchor,
     topic_words,
     typed_in,
+    without_opening,
 )
 from .safety import REPLIES as SAFETY_REPLIES
 from .safety import (
@@ -333,7 +334,7 @@ class Answerer:
             if canned is not None:
                 results[i] = canned
                 continue
-            normalised = normalize(question)
+            normalised = without_opening(normalize(question))
             cached = None if leans(question, context) else self._cache_get((normalised, k))
             if (
                 cached is not None
@@ -419,7 +420,7 @@ class Answerer:
         if len(parts) >= 2:
             first, rest = parts[0], " ".join(parts[1:])
             plan.clauses = (first, rest)
-            plan.parts = [normalize(first), normalize(rest)]
+            plan.parts = [without_opening(normalize(first)), normalize(rest)]
             if looks_like_follow_up(rest):
                 plan.second_alone = plan.parts[1]
                 plan.parts[1] = f"{plan.parts[1]} {topic_anchor(first, rest)}".strip()

@@ -443,6 +443,28 @@ def _asks_its_own(before: str, after: str) -> bool:
     return bool(_HOW.search(before) and _PLAIN_ASKS.search(after) and " la gi" not in after)
 
 
+# What only greets the bot or asks leave to ask ("ad ơi cho em hỏi", "Chào ad, cho tôi hỏi hai
+# việc:"): words no entry shares, which only thin out how much of a question an entry covers
+# ("ad ơi cho e hỏi dk vneid mức 2 thì lm ntn" found the level-1 entry).
+_OPENING = re.compile(
+    r"^(?:(?:xin )?chao(?: (?:ad|admin|anh|chi|em|ban|bac|co|chu|bot|moi nguoi))?\s*)?"
+    r"(?:(?:ad|admin|anh|chi|em|ban|bac|co|chu|bot|chatbot|moi nguoi) oi\s*)?"
+    r"(?:(?:ad |admin )?(?:cho|xin|lam on cho) (?:toi |em |e |minh |chau |con |bac |to |anh |chi )?"
+    r"(?:duoc )?hoi(?: (?:chut|voi|ti|xiu|thu|nhe|nha|a))*"
+    r"(?: (?:hai|2|may|mot|vai) (?:viec|y|cau|van de|chuyen)(?: la)?)?\b\s*)?"
+)
+
+
+def without_opening(normalised: str) -> str:
+    """A normalised message without its greeting and leave to ask; the message itself when
+    that is all it says ("cho hỏi")."""
+    folded = fold(normalised)
+    if len(folded) != len(normalised):  # folding kept every letter in place: cut by position
+        return normalised
+    rest = normalised[_OPENING.match(folded).end() :].strip()
+    return rest or normalised
+
+
 def asking_clause(message: str) -> str | None:
     """The one clause of a message that asks, when the others only tell ("à cho em hỏi luôn,
     nghị quyết 57 là gì, thấy trên xã treo băng rôn hoài"); None otherwise."""

@@ -31,6 +31,16 @@ def test_the_same_question_typed_many_ways_reaches_the_same_entry(kb_answerer: A
     assert entries == {"ttso-tien-dien"}
 
 
+def test_a_greeting_and_leave_to_ask_do_not_change_the_answer(kb_answerer: Answerer) -> None:
+    # Their words are in no entry: they thinned out the match until the level-1 entry won.
+    for question in (
+        "dk vneid mức 2 thì lm ntn",
+        "ad ơi cho e hỏi dk vneid mức 2 thì lm ntn ạ",
+        "Chào ad, cho tôi hỏi: dk vneid mức 2 thì lm ntn",
+    ):
+        assert kb_answerer.answer(question).answered_from[0].id == "vneid-dang-ky-muc-2"
+
+
 @pytest.mark.parametrize(
     ("question", "reason"),
     [

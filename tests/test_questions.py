@@ -12,8 +12,9 @@ from bot.questions import (
     looks_like_follow_up,
     split_parts,
     topic_anchor,
+    without_opening,
 )
-from bot.text import fold
+from bot.text import fold, normalize
 
 
 @pytest.mark.parametrize(
@@ -335,3 +336,21 @@ def test_the_one_clause_that_asks_is_found_amid_ones_that_only_tell(
     message: str, clause: str | None
 ) -> None:
     assert asking_clause(message) == clause
+
+
+@pytest.mark.parametrize(
+    ("message", "left"),
+    [
+        (
+            "ad ơi cho e hỏi dk vneid mức 2 thì lm ntn ạ",
+            "đăng ký vneid mức 2 thì làm như thế nào ạ",
+        ),
+        ("Chào ad, cho tôi hỏi hai việc: con tôi 10 tuổi", "con tôi 10 tuổi"),
+        ("bác ơi cho cháu hỏi chút, đăng ký sim", "đăng ký sim"),
+        # Nothing but the greeting, or "cho" that gives rather than asks leave: kept.
+        ("cho hỏi", "cho hỏi"),
+        ("app nào cho vay tiền", "ứng dụng nào cho vay tiền"),
+    ],
+)
+def test_the_greeting_and_leave_to_ask_are_left_out(message: str, left: str) -> None:
+    assert without_opening(normalize(message)) == left
