@@ -447,7 +447,8 @@ def _asks_its_own(before: str, after: str) -> bool:
 # việc:"): words no entry shares, which only thin out how much of a question an entry covers
 # ("ad ơi cho e hỏi dk vneid mức 2 thì lm ntn" found the level-1 entry).
 _OPENING = re.compile(
-    r"^(?:(?:xin )?chao(?: (?:ad|admin|anh|chi|em|ban|bac|co|chu|bot|moi nguoi))?\s*)?"
+    r"^(?:(?:xin )?chao (?:ad|admin|anh|chi|em|ban|bac|co|chu|bot|moi nguoi)\b\s*|xin chao\b\s*"
+    r"|chao (?=(?:cho|xin) ))?"
     r"(?:(?:ad|admin|anh|chi|em|ban|bac|co|chu|bot|chatbot|moi nguoi) oi\s*)?"
     r"(?:(?:ad |admin )?(?:cho|xin|lam on cho) (?:toi |em |e |minh |chau |con |bac |to |anh |chi )?"
     r"(?:duoc )?hoi(?: (?:chut|voi|ti|xiu|thu|nhe|nha|a))*"

@@ -350,6 +350,8 @@ def test_the_one_clause_that_asks_is_found_amid_ones_that_only_tell(
         # Nothing but the greeting, or "cho" that gives rather than asks leave: kept.
         ("cho hỏi", "cho hỏi"),
         ("app nào cho vay tiền", "ứng dụng nào cho vay tiền"),
+        ("chào mừng ngày chuyển đổi số là ngày nào", "chào mừng ngày chuyển đổi số là ngày nào"),
+        ("chào, cho hỏi đăng ký kết hôn", "đăng ký kết hôn"),
     ],
 )
 def test_the_greeting_and_leave_to_ask_are_left_out(message: str, left: str) -> None:
