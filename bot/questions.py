@@ -460,10 +460,11 @@ def without_opening(normalised: str) -> str:
     """A normalised message without its greeting and leave to ask; the message itself when
     that is all it says ("cho hỏi")."""
     folded = fold(normalised)
-    if len(folded) != len(normalised):  # folding kept every letter in place: cut by position
+    opening = _OPENING.match(folded)
+    # Folding maps each letter to one: the opening found folded is cut from the text by position.
+    if opening is None or len(folded) != len(normalised):
         return normalised
-    rest = normalised[_OPENING.match(folded).end() :].strip()
-    return rest or normalised
+    return normalised[opening.end() :].strip() or normalised
 
 
 def asking_clause(message: str) -> str | None:
