@@ -405,9 +405,8 @@ def _comma_pieces(message: str) -> list[str]:
         return []
     folded = [_folded(p).rstrip(" ?!") for p in pieces]
     last = _NONE_OF.sub(" ", folded[-1])  # "chưa có tài khoản nào" tells, it does not ask
-    if all(_ENDS_ASKING.search(f) or _EITHER_OR.search(f) for f in folded[:-1]) and _ASKS.search(
-        last
-    ):
+    closes = [_ENDS_ASKING.search(f) or _EITHER_OR.search(f) for f in folded[:-1]]
+    if all(closes) and _ASKS.search(last):
         return pieces
     return []
 
@@ -446,10 +445,10 @@ def _asks_its_own(before: str, after: str) -> bool:
 # What only greets the bot or asks leave to ask ("ad ơi cho em hỏi", "Chào ad, cho tôi hỏi hai
 # việc:"): words no entry shares, which only thin out how much of a question an entry covers
 # ("ad ơi cho e hỏi dk vneid mức 2 thì lm ntn" found the level-1 entry).
+_ADDRESSED = "ad|admin|anh|chi|em|ban|bac|co|chu|bot|moi nguoi"
 _OPENING = re.compile(
-    r"^(?:(?:xin )?chao (?:ad|admin|anh|chi|em|ban|bac|co|chu|bot|moi nguoi)\b\s*|xin chao\b\s*"
-    r"|chao (?=(?:cho|xin) ))?"
-    r"(?:(?:ad|admin|anh|chi|em|ban|bac|co|chu|bot|chatbot|moi nguoi) oi\s*)?"
+    rf"^(?:(?:xin )?chao (?:{_ADDRESSED})\b\s*|xin chao\b\s*|chao (?=(?:cho|xin) ))?"
+    rf"(?:(?:{_ADDRESSED}|chatbot) oi\s*)?"
     r"(?:(?:ad |admin )?(?:cho|xin|lam on cho) (?:toi |em |e |minh |chau |con |bac |to |anh |chi )?"
     r"(?:duoc )?hoi(?: (?:chut|voi|ti|xiu|thu|nhe|nha|a))*"
     r"(?: (?:hai|2|may|mot|vai) (?:viec|y|cau|van de|chuyen)(?: la)?)?\b\s*)?"
