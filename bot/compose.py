@@ -77,6 +77,9 @@ _DEADLINE = re.compile(r"\btrong \d+ (ngày|tháng)", re.I)
 # "giảm bao nhiêu phần trăm" asks for a share: any other number is no answer.
 _ASKS_PERCENT = re.compile(r"\b(bao nhieu|may) (phan tram|%)")
 _PERCENT = re.compile(r"\d\s*%|\d+ phần trăm", re.I)
+# "bao nhiêu phút", "mấy ký tự" ask for a count of that unit: the "1." of a numbered step or
+# the "6 chữ số" of a passcode is no answer to how long an OTP lasts.
+_ASKS_UNIT = re.compile(r"\b(?:bao nhieu|may) (phut|giay|gio|tieng|ky tu|chu so)\b")
 _ASKS_DEADLINE = re.compile(r"\b(trong (vong )?(bao nhieu|may|bao lau)|han|cham nhat|toi da)\b")
 # How long a paper is valid ("Giá trị: … hoặc 6 tháng kể từ ngày cấp") answers "giấy đó dùng
 # được bao lâu", not "mấy ngày thì có kết quả".
@@ -153,8 +156,13 @@ def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
         if _ASKS_ENDING.search(question) and _SITE_ENDING.search(bare):
             return True
         return bool(_WEBSITE.search(bare))  # "trang web nào": an address, not "tại xã"
-    if kind == "number" and _ASKS_PERCENT.search(fold(normalize(question))):
-        return bool(_PERCENT.search(bare))
+    if kind == "number":
+        asked = fold(normalize(question))
+        if _ASKS_PERCENT.search(asked):
+            return bool(_PERCENT.search(bare))
+        unit = _ASKS_UNIT.search(asked)
+        if unit:
+            return re.search(rf"\d\s*{unit.group(1)}\b", fold(bare)) is not None
     if kind == "duration":
         asked = fold(normalize(question))
         if _DEADLINE.search(bare) and _ASKS_DEADLINE.search(asked):

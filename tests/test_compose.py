@@ -384,6 +384,17 @@ def test_a_share_asked_is_stated_only_by_a_percentage() -> None:
     assert states_fact(entry, "lãi 5 phần trăm thì sau bao nhiêu ngày thẻ dùng được", "number")
 
 
+def test_a_count_of_a_unit_asked_is_stated_only_with_that_unit() -> None:
+    entry = (
+        "Các nguyên tắc an toàn:\n1. Không đọc mã OTP cho ai.\n"
+        "2. Passcode là dãy 6 chữ số bạn tự đặt."
+    )
+    # How long an OTP lasts: a numbered step, or a passcode's six digits, says nothing of it.
+    assert states_fact(entry, "mã OTP dùng được trong bao nhiêu phút", "number") is False
+    assert states_fact("Mã OTP có hiệu lực trong 5 phút.", "otp hieu luc may phut", "number")
+    assert states_fact(entry, "passcode vneid có mấy chữ số", "number") is True
+
+
 def test_a_body_named_in_lower_case_answers_whom_to_ask() -> None:
     entry = (
         "Được. Lương hưu có thể nhận qua tài khoản ngân hàng.\n"
