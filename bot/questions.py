@@ -212,7 +212,9 @@ _WISH = re.compile(r"\b(muon|can|xin|nho) (?!(?:hoi|biet|noi)\b)\S+")
 _HOW = re.compile(r"^(?:\S+ ){0,3}(cach|lam sao|lam the nao|lam nhu nao)( de)? \S+ \S+ \S+")
 # A clause that ends on a question word ("… nhắm tới những ai", "… có được không"), so that a
 # comma after it may close one question: "nhắm tới những ai, làm bằng những cách gì?".
-_ENDS_ASKING = re.compile(rf"\b({_ASKING})( (vay|a|nhi|the|nhe|ha|ad))?$")
+_ENDS_ASKING = re.compile(rf"\b({_ASKING})( (vay|a|nhi|the|nhe|ha|ad)){{0,2}}$")
+# A question asked within a clause ("do ai ký", "gồm những gì", "ở đâu"), not only at its end.
+_ASKED_WITHIN = re.compile(rf"\b(?:{_PLAIN_ASKING}|(?:do|la|voi|cho|nhung) ai)\b")
 # "học online hay phải đến lớp": a choice asked, whatever the clause ends on.
 _EITHER_OR = re.compile(r"\S \S+ hay (la|phai) \S")
 _ASKS = re.compile(rf"\b({_ASKING}|dau|may)\b|\bsao$")  # "… thì lấy lại sao"
@@ -398,17 +400,25 @@ def split_parts(message: str) -> list[str]:
 
 
 def _comma_pieces(message: str) -> list[str]:
-    """The clauses of a message split at commas, when every clause but the last ends on a
-    question word and the last asks something too; [] otherwise."""
-    pieces = [p.strip(" .") for p in re.split(r"[,;]", message) if p.strip(" .?")]
-    if len(pieces) < 2:
+    """The questions of a message split at commas: each runs up to a clause that ends on a
+    question word, so that what only tells ("e bị lừa chuyển 5tr r, e ko bít báo công an ở
+    đâu, …") leads into the question after it; the last must ask too. [] for one question."""
+    clauses = [p.strip(" .") for p in re.split(r"[,;]", message) if p.strip(" .?")]
+    pieces: list[str] = []
+    told: list[str] = []
+    for clause in clauses[:-1]:
+        told.append(clause)
+        folded = _folded(clause).rstrip(" ?!")
+        if _ENDS_ASKING.search(folded) or _EITHER_OR.search(folded):
+            pieces.append(", ".join(told))
+            told = []
+    if not pieces or not clauses:
         return []
-    folded = [_folded(p).rstrip(" ?!") for p in pieces]
-    last = _NONE_OF.sub(" ", folded[-1])  # "chưa có tài khoản nào" tells, it does not ask
-    closes = [_ENDS_ASKING.search(f) or _EITHER_OR.search(f) for f in folded[:-1]]
-    if all(closes) and _ASKS.search(last):
-        return pieces
-    return []
+    last = ", ".join([*told, clauses[-1]])
+    # "chưa có tài khoản nào" tells, it does not ask.
+    if not _ASKS.search(_NONE_OF.sub(" ", _folded(clauses[-1]).rstrip(" ?!"))):
+        return []
+    return [*pieces, last]
 
 
 def _spoken_pieces(message: str) -> list[str]:
@@ -437,9 +447,11 @@ def _spoken_pieces(message: str) -> list[str]:
 
 
 def _asks_its_own(before: str, after: str) -> bool:
-    """Whether, after a "how" question, what follows "và" asks a question of its own: not
-    "cách đăng ký tài khoản VNeID và dịch vụ công là gì" (one thing, the two named)."""
-    return bool(_HOW.search(before) and _PLAIN_ASKS.search(after) and " la gi" not in after)
+    """Whether, after a question ("how", or one asking who or what: "Nghị quyết 57 do ai ký
+    ban hành và tỉnh đã làm gì để triển khai"), what follows "và" asks a question of its own:
+    not "cách đăng ký tài khoản VNeID và dịch vụ công là gì" (one thing, the two named)."""
+    asked = _HOW.search(before) or _ASKED_WITHIN.search(before)
+    return bool(asked and _PLAIN_ASKS.search(after) and " la gi" not in after)
 
 
 # What only greets the bot or asks leave to ask ("ad ơi cho em hỏi", "Chào ad, cho tôi hỏi hai

@@ -286,6 +286,18 @@ def test_a_hotline_question_names_whose_number_it_asks(
                 "tiện cho hỏi luôn làm lý lịch tư pháp online được không",
             ],
         ),
+        (  # what only tells leads into the question after it
+            "e bị lừa chuyển 5tr r, e ko bít báo công an ở đâu, có lấy lại đc tiền ko ạ",
+            ["e bị lừa chuyển 5tr r, e ko bít báo công an ở đâu", "có lấy lại đc tiền ko ạ"],
+        ),
+        (  # a question closed by two particles ("v ad")
+            "vneid với vssid khác nhau chỗ nào v ad, sv bọn e cần cài cái nào",
+            ["vneid với vssid khác nhau chỗ nào v ad", "sv bọn e cần cài cái nào"],
+        ),
+        (  # a question asked within its clause ("do ai ký"), then "và" and one of its own
+            "Nghị quyết 57 do ai ký ban hành và tỉnh Lai Châu đã làm gì để triển khai?",
+            ["nghị quyết 57 do ai ký ban hành", "tỉnh lai châu đã làm gì để triển khai"],
+        ),
     ],
 )
 def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) -> None:
@@ -309,6 +321,9 @@ def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) ->
         "à cho em hỏi luôn, nghị quyết 57 là gì",
         "cho em hỏi thêm cách cài vneid trên điện thoại mới",
         "tôi hay phải đi xa, đổi địa chỉ trên vneid thế nào",  # "hay" as often, no choice
+        # Telling clauses before the one question stay with it.
+        "Tôi ở Sìn Hồ, con tôi 5 tuổi, làm căn cước ở đâu",
+        "Làm căn cước ở đâu, con tôi 5 tuổi",
     ],
 )
 def test_one_question_with_a_comma_or_and_stays_whole(message: str) -> None:
