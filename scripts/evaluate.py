@@ -56,6 +56,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-28.jsonl", "tune-27", "heldout-28"),  # 2026-12-05, a new session
     ("blind-29.jsonl", "tune-28", "heldout-29"),  # 2026-12-05, later that session
     ("blind-30.jsonl", "tune-29", "heldout-30"),  # 2026-12-05, a new session
+    ("blind-31.jsonl", "tune-30", "heldout-31"),  # 2026-12-05, later that session
 )
 SETS = (
     "dev",
