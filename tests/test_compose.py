@@ -391,6 +391,7 @@ def test_a_count_of_a_unit_asked_is_stated_only_with_that_unit() -> None:
     )
     # How long an OTP lasts: a numbered step, or a passcode's six digits, says nothing of it.
     assert states_fact(entry, "mã OTP dùng được trong bao nhiêu phút", "number") is False
+    assert states_fact(entry, "ma otp co hieu luc trong may phut", "number") is False
     assert states_fact("Mã OTP có hiệu lực trong 5 phút.", "otp hieu luc may phut", "number")
     assert states_fact(entry, "passcode vneid có mấy chữ số", "number") is True
 

@@ -36,6 +36,7 @@ from bot.text import fold, normalize
         ("có mất nhiều thời gian không", "yes_no"),
         ("xem được mình đã đóng bao nhiêu tháng không", "number"),
         ("cấp phiếu mất bao nhiêu ngày", "duration"),
+        ("ma otp co hieu luc trong may phut", "number"),  # a count of minutes
         ("Cơ quan nào chủ trì kế hoạch tuyên truyền?", "who"),
         ("ai ký nghị quyết 57", "who"),
         ("Trang web học Bình dân học vụ số ở đâu?", "where"),
