@@ -47,7 +47,8 @@ _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
         "number",
         re.compile(
             r"\b(bao nhieu|may (phan tram|ngay|thang|nam|lan|buoc|nhom|muc|doanh nghiep|"
-            r"nguoi|tuoi|so|ky tu|chu so|tieng|gio|phut|giay)|ty le|phan tram|muc phi|le phi|het bao nhieu|"
+            r"nguoi|tuoi|so|ky tu|chu so|tieng|gio|phut|giay)|"
+            r"ty le|phan tram|muc phi|le phi|het bao nhieu|"
             r"(nhung |moc )?tuoi nao|"
             r"mat bao nhieu)\b"
         ),
