@@ -413,7 +413,7 @@ def _comma_pieces(message: str) -> list[str]:
         if _ENDS_ASKING.search(folded) or _EITHER_OR.search(folded):
             pieces.append(", ".join(told))
             told = []
-    if not pieces or not clauses:
+    if not pieces:
         return []
     last = ", ".join([*told, clauses[-1]])
     # "chưa có tài khoản nào" tells, it does not ask.
