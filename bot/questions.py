@@ -463,9 +463,14 @@ _OPENING = re.compile(
     rf"^(?:(?:xin )?chao (?:{_ADDRESSED})\b\s*|xin chao\b\s*|chao (?=(?:cho|xin) ))?"
     rf"(?:(?:{_ADDRESSED}|chatbot) oi\s*)?"
     r"(?:(?:ad |admin )?(?:cho|xin|lam on cho) (?:toi |em |e |minh |chau |con |bac |to |anh |chi )?"
-    r"(?:duoc )?hoi(?: (?:chut|voi|ti|xiu|thu|nhe|nha|a))*"
-    r"(?: (?:hai|2|may|mot|vai) (?:viec|y|cau|van de|chuyen)(?: la)?)?\b\s*)?"
+    r"(?:duoc )?hoi\b)?"
 )
+# The softening words after "hỏi", as typed: "thủ tục", "nhà tôi" hold no "thử", "nha" (folded,
+# they are). Typed without marks, only the words that are seldom anything else ("thu", but
+# not "thu tuc"); "nha" is as often "nhà".
+_SOFTENERS = frozenset({"chút", "với", "tí", "xíu", "thử", "nhé", "nhá", "ạ", "chut", "xiu"})
+_SOFTENERS_BARE = frozenset({"voi", "ti", "thu", "nhe"})
+_HOW_MANY_ASKED = re.compile(r"(?:hai|2|may|mot|vai) (?:viec|y|cau|van de|chuyen)(?: la)?\b")
 
 
 def without_opening(normalised: str) -> str:
@@ -476,7 +481,16 @@ def without_opening(normalised: str) -> str:
     # Folding maps each letter to one: the opening found folded is cut from the text by position.
     if opening is None or len(folded) != len(normalised):
         return normalised
-    return normalised[opening.end() :].strip() or normalised
+    words = normalised[opening.end() :].split()
+    if opening.group().rstrip().endswith("hoi"):
+        while words and (
+            words[0] in _SOFTENERS or (words[0] in _SOFTENERS_BARE and words[1:2] != ["tuc"])
+        ):
+            words = words[1:]
+        many = _HOW_MANY_ASKED.match(fold(" ".join(words)))
+        if many:
+            words = words[len(many.group().split()) :]
+    return " ".join(words) or normalised
 
 
 def asking_clause(message: str) -> str | None:

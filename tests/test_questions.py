@@ -368,6 +368,11 @@ def test_the_one_clause_that_asks_is_found_amid_ones_that_only_tell(
         ("app nào cho vay tiền", "ứng dụng nào cho vay tiền"),
         ("chào mừng ngày chuyển đổi số là ngày nào", "chào mừng ngày chuyển đổi số là ngày nào"),
         ("chào, cho hỏi đăng ký kết hôn", "đăng ký kết hôn"),
+        # "thủ tục", "nhà" are words of the question, though they fold to "thử", "nha".
+        ("Cho tôi hỏi thủ tục đăng ký kết hôn", "thủ tục đăng ký kết hôn"),
+        ("cho e hoi thu tuc lam giay khai sinh", "thu tuc lam giay khai sinh"),
+        ("cho hỏi nhà tôi ở bản xa thì học ở đâu", "nhà tôi ở bản xa thì học ở đâu"),
+        ("cho tôi hỏi thử, VNeID là gì", "vneid là gì"),
     ],
 )
 def test_the_greeting_and_leave_to_ask_are_left_out(message: str, left: str) -> None:
