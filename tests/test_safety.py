@@ -633,6 +633,9 @@ PRIVACY = [
 
 # Questions that share words with the concerns above and must reach the FAQ.
 LEGITIMATE = [
+    # "trong bản cài VNeID" (install, in the village) folds to "bán cái VNeID" (blind batch
+    # 32's tune half, reworded).
+    "trưởng bản làm sao vận động bà con trong ban cai VNeID",
     # "… để nhận, bà không biết dùng điện thoại": what she cannot do, nothing hidden from her.
     "xã bảo mẹ tôi mở tài khoản để nhận, mẹ không biết dùng điện thoại thì rút tiền sao",
     # "Phụ huynh thì …" is parents, not a person named Huỳnh Thị (blind batch 30's tune half).
