@@ -462,8 +462,8 @@ _ADDRESSED = "ad|admin|anh|chi|em|ban|bac|co|chu|bot|moi nguoi"
 _OPENING = re.compile(
     rf"^(?:(?:xin )?chao (?:{_ADDRESSED})\b\s*|xin chao\b\s*|chao (?=(?:cho|xin) ))?"
     rf"(?:(?:{_ADDRESSED}|chatbot) oi\s*)?"
-    r"(?:(?:ad |admin )?(?:cho|xin|lam on cho) (?:toi |em |e |minh |chau |con |bac |to |anh |chi )?"
-    r"(?:duoc )?hoi\b)?"
+    r"(?P<leave>(?:ad |admin )?(?:cho|xin|lam on cho) "
+    r"(?:toi |em |e |minh |chau |con |bac |to |anh |chi )?(?:duoc )?hoi\b)?"
 )
 # The softening words after "hỏi", as typed: "thủ tục", "nhà tôi" hold no "thử", "nha" (folded,
 # they are). Typed without marks, only the words that are seldom anything else ("thu", but
@@ -482,7 +482,7 @@ def without_opening(normalised: str) -> str:
     if opening is None or len(folded) != len(normalised):
         return normalised
     words = normalised[opening.end() :].split()
-    if opening.group().rstrip().endswith("hoi"):
+    if opening.group("leave"):  # softeners and "hai việc" follow only a leave to ask
         while words and (
             words[0] in _SOFTENERS or (words[0] in _SOFTENERS_BARE and words[1:2] != ["tuc"])
         ):
