@@ -519,11 +519,25 @@ class Answerer:
             return self.compose(plan.question, read, found, k, with_previous, found[0].score)
         if plan.parts:
             first, second = hits[plan.parts[0]], hits[plan.parts[1]]
-            if plan.second_alone and not self._sure(second):
+            if plan.second_alone:
                 # "… app ngân hàng giả, còn nếu lỡ cài rồi thì xử lý sao": the first part's
-                # words drown the second's own subject; alone it may be sure.
+                # words drown the second's own subject; alone it may be sure. Sure with them
+                # too, it is still read alone when it names a subject of its own, is far surer
+                # so, and the first part's words only lead back to the first part's entry or
+                # away from the second's own topic ("xem ở mục nào" names nothing: not alone).
                 alone = hits[plan.second_alone]
-                if self._sure(alone):
+                if self._sure(alone) and (
+                    not self._sure(second)
+                    or (
+                        len(topic_words(plan.second_alone)) > BARE
+                        and alone[0].score >= second[0].score + CONTEXT_MARGIN
+                        and bool(first)
+                        and (
+                            second[0].source.id == first[0].source.id
+                            or alone[0].source.topic != first[0].source.topic
+                        )
+                    )
+                ):
                     second = alone
             if not self._answers_apart(first, second) or (
                 first[0].source.topic != second[0].source.topic

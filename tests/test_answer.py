@@ -674,6 +674,14 @@ def test_both_questions_of_a_two_part_message_are_answered(
             # ngân hàng giả") it finds nothing sure; alone, the entry on an app installed by link.
             id="a second part unsure with the first part's words is read alone",
         ),
+        pytest.param(
+            "Làm sao biết cuộc gọi tự xưng nhân viên điện lực là thật hay giả, và nếu bị lừa"
+            " mất tiền rồi thì báo ở đâu?",
+            ["atm-gia-danh-dien-luc", "atm-bi-lua-phai-lam-gi"],
+            # With the first part's words the second only finds the first part's entry again;
+            # alone it is sure of its own (tune-31).
+            id="a second part led back to the first part's entry is read alone",
+        ),
     ],
 )
 def test_the_second_part_of_a_message_is_read_in_the_light_that_makes_it_sure(
