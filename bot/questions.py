@@ -142,6 +142,8 @@ _ASKS_HOTLINE = re.compile(
 _CONTACT_WORDS = frozenset(
     ("so", "sdt", "tong", "dai", "hotline", "thoai", "duong", "day", "nong", "goi", "lien", "he")
     + ("ho", "tro", "co", "quan", "cua", "bn")
+    # "ứng dụng", "app", "phần mềm": whose app, not which; every app entry names the word.
+    + ("ung", "dung", "app", "phan", "mem")
 )
 _MARKED_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 # Stopwords only as typed with their marks: "bạn" (you) carries no topic, but bare "ban" is as

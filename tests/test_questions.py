@@ -191,6 +191,7 @@ def test_a_fact_question_that_names_its_topic_stands_alone(message: str) -> None
     [
         ("số tổng đài bảo hiểm xã hội là bao nhiêu", ["bảo", "hiểm", "xã", "hội"]),
         ("so hotline vneid", ["vneid"]),
+        ("cái ứng dụng vssid thì tổng đài số mấy", ["vssid"]),
         ("e đổi sdt mới r, tk vneid vẫn để số cũ thì phải làm ntn", None),
         # Of two parts, the one that asks for the number: not VNeID's, the power company's.
         ("cài vneid thế nào, còn tổng đài điện lực số mấy", ["điện", "lực"]),
