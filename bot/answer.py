@@ -481,6 +481,7 @@ class Answerer:
             focused_hits = hits[plan.focus]
             if (
                 focused_hits
+                and not (plan.with_context and len(topic_words(plan.focus)) <= BARE)
                 and not _refuses(focused_hits[0])
                 and (not main or focused_hits[0].score > main[0].score)
             ):

@@ -556,6 +556,18 @@ def test_a_short_follow_up_stays_on_the_previous_topic(kb_answerer: Answerer) ->
     assert any("VNeID" in s for s in after.suggestions) or "VNeID" in after.answer
 
 
+def test_a_follow_ups_asking_clause_that_names_nothing_is_not_read_alone(
+    kb_answerer: Answerer,
+) -> None:
+    # "không nhận được mã thì sao" alone reads, surely, as asking for a person to help; after
+    # a question on VNeID's password it is that password's code (tune-32).
+    first = kb_answerer.answer("Tôi quên mật khẩu VNeID, giờ lấy lại kiểu gì?")
+    after = kb_answerer.answer(
+        "Nếu sim đăng ký hồi trước bị khóa rồi, không nhận được mã thì sao?", context=first.turn()
+    )
+    assert after.answered_from and after.answered_from[0].id.startswith("vneid-")
+
+
 def test_a_follow_up_far_surer_with_the_previous_message_is_read_with_it(
     kb_answerer: Answerer,
 ) -> None:
