@@ -100,6 +100,12 @@ def test_the_topic_of_the_previous_message_leaves_its_question_words_behind() ->
     assert "gì" not in anchor and "vậy" not in anchor
 
 
+def test_a_name_whose_syllable_is_a_stopword_stays_whole_in_the_topic() -> None:
+    # Folded, "căn" is "cần" (need); in "căn cước" it is half the card's name.
+    anchor = topic_anchor("ad ơi lm căn cước cho bé 5 tuổi online đc ko", "có cần chụp ảnh ko")
+    assert "căn cước" in anchor
+
+
 def test_a_follow_up_on_another_year_leaves_the_previous_year_behind() -> None:
     previous = "Nghị quyết 57 đặt mục tiêu gì đến năm 2030?"
     assert "2030" not in topic_anchor(previous, "còn đến năm 2045 thì sao").split()
