@@ -153,7 +153,7 @@ _MARKED_ONLY_STOPWORDS = frozenset({"bạn"})
 # (thường trú), "thuong mai" (thương mại), "vay app" (a loan app, not "vậy").
 _BARE_TOPIC_WORDS = frozenset({"dang", "thuong", "vay"})
 # Names whose words, folded, are stopwords: "Lai Châu" is not "lại châu", "chu ky so" is
-# "chữ ký số", not "chứ kỹ số"; "căn cước" keeps "căn" (not "cần").
+# "chữ ký số", not "chứ kỹ số"; "căn cước" keeps "căn" when the new message says "cần".
 _NAMES_WITH_STOPWORDS = frozenset({("lai", "chau"), ("chu", "ky"), ("can", "cuoc")})
 _YEAR = re.compile(r"(19|20)\d\d")
 # Where one message holds two questions: after a question mark, or a comma or "và" that

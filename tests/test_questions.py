@@ -101,7 +101,7 @@ def test_the_topic_of_the_previous_message_leaves_its_question_words_behind() ->
 
 
 def test_a_name_whose_syllable_is_a_stopword_stays_whole_in_the_topic() -> None:
-    # Folded, "căn" is "cần" (need); in "căn cước" it is half the card's name.
+    # "cần" (need) folds to the "căn" of "căn cước", which is half the card's name.
     anchor = topic_anchor("ad ơi lm căn cước cho bé 5 tuổi online đc ko", "có cần chụp ảnh ko")
     assert "căn cước" in anchor
 
