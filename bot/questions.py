@@ -38,7 +38,9 @@ _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
             r"gia bao nhieu|(het|ton|mat|dong|nop|tra) bao nhieu"
             r"(?! (ngay|thang|nam|gio|phut|lau|lan|buoc|nguoi|ky tu|tuoi))|"
             # "có mất phí không": whether it costs anything, asked as a yes or no.
-            r"co (phai )?(mat|ton|thu|bi tru|bi thu|tinh|tra|dong|nop) (them )?(tien|phi|le phi)|"
+            r"co (phai )?(mat|ton|thu|bi tru|bi thu|tinh|tra|dong|nop) (them )?(tien|phi|le phi)"
+            # "có phải trả phí gì không": any fee at all, not which one.
+            r"( gi| nao)?|"
             # "… hay miễn phí": the other half of the same yes or no.
             r"hay (la )?(mien phi|khong mat (tien|phi)))\b"
         ),

@@ -202,6 +202,12 @@ def test_asking_about_ones_own_data_is_not_refused_for_privacy(kb_answerer: Answ
             "chuyển khoản bằng app ngân hàng có mất phí không",
             "Phí chuyển tiền tùy từng ngân hàng",
         ),
+        (  # "phí gì" asks whether there is any fee, not what else (tune-27)
+            "bán nông sản trên postmart có phải nộp phí gì cho bưu điện không",
+            "số tiền",
+            "chuyển khoản bằng app ngân hàng có mất phí không",
+            "Phí chuyển tiền tùy từng ngân hàng",
+        ),
     ],
 )
 def test_a_figure_the_knowledge_base_does_not_state_is_said_to_be_unknown(
