@@ -42,7 +42,10 @@ _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
             # "có phải trả phí gì không": any fee at all, not which one.
             r"( gi| nao)?|"
             # "… hay miễn phí": the other half of the same yes or no.
-            r"hay (la )?(mien phi|khong mat (tien|phi)))\b"
+            r"hay (la )?(mien phi|khong mat (tien|phi))|"
+            # "doanh thu dưới bao nhiêu một năm": an amount of money, not a count.
+            r"(doanh thu|thu nhap)( (mot|moi|1|hang) (nam|thang))?"
+            r"( (tu|duoi|tren|la|duoc|khoang|toi thieu|toi da))? (bao nhieu|bn))\b"
         ),
     ),
     (

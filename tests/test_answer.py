@@ -202,6 +202,12 @@ def test_asking_about_ones_own_data_is_not_refused_for_privacy(kb_answerer: Answ
             "chuyển khoản bằng app ngân hàng có mất phí không",
             "Phí chuyển tiền tùy từng ngân hàng",
         ),
+        (  # a revenue threshold: the entry cites decrees, which are no amount (tune-16)
+            "hộ kinh doanh doanh thu dưới bao nhiêu một năm thì không phải nộp thuế",
+            "số tiền",
+            "chuyển khoản bằng app ngân hàng có mất phí không",
+            "Phí chuyển tiền tùy từng ngân hàng",
+        ),
         (  # "phí gì" asks whether there is any fee, not what else (tune-27)
             "bán nông sản trên postmart có phải nộp phí gì cho bưu điện không",
             "số tiền",

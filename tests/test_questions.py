@@ -30,6 +30,8 @@ from bot.text import fold, normalize
         ("đăng ký kết hôn lệ phí bao nhiêu", "money"),
         ("kích hoạt VNeID có mất tiền không", "money"),
         ("chuyen khoan co bi tru phi ko", "money"),
+        # Revenue is an amount of money, not a count: "1." or a decree's number is no answer.
+        ("hộ kd doanh thu dưới bn 1 năm thì ko phải nộp thuế", "money"),
         # A loss after a slip, not a fee; a fee asked after one still is.
         ("lỡ nhập mã OTP cho nó rồi thì có mất tiền không", "yes_no"),
         ("bị lừa nạp thẻ rồi, rút tiền về có mất phí không", "money"),
