@@ -96,6 +96,9 @@ MISSING_FACT_REPLY = (
 MISSING_FACT_NOTE = "Riêng {what} bạn hỏi thì tôi chưa có thông tin chắc chắn. Nội dung liên quan:"
 HOLDER_FLOOR = 0.05  # how unsure a runner-up holding the asked figure may be
 NAME_WORDS = 3  # up to this many words, whose hotline is asked names one body, as a phrase
+# Which website is asked for ("có trang nào miễn phí"), not a link only mentioned ("tin nhắn
+# kèm đường link có phải lừa đảo không").
+_ASKS_SITE = re.compile(r"\b(trang( web)?|web(site)?|(duong )?link|ten mien) (nao|gi|o dau)\b")
 MISSING_FACT_NAMES: dict[FactKind, str] = {
     "number": "con số",
     "money": "số tiền",
@@ -717,7 +720,8 @@ class Answerer:
                 return self._missing_fact(question, hits, sources, "số điện thoại")
             best = holder
         unknown = ""
-        if kind in MISSING_FACT_NAMES and not _gives_fact(best, question, kind):
+        missing = _missing_name(question, kind)
+        if kind is not None and missing and not _gives_fact(best, question, kind):
             # Another entry may hold the figure: a sure one, or, for a bare follow-up such as
             # "có mất phí không" after a question on birth registration, the runner-up of the
             # same topic that is asked for such a figure (the entry on its fees, not its steps).
@@ -732,11 +736,11 @@ class Answerer:
 
             holder = _holder(hits, question, asked, fits)
             if holder is None and not _asks_more_than_figures(question, kind):
-                return self._missing_fact(question, hits, sources, MISSING_FACT_NAMES[kind])
+                return self._missing_fact(question, hits, sources, missing)
             if holder is None:
                 # "Đưa lên sàn nào thì tốt, có mất phí không?": the entry answers the other
                 # ask; the figure is said to be unknown rather than the whole declined.
-                unknown = MISSING_FACT_NOTE.format(what=MISSING_FACT_NAMES[kind]) + "\n\n"
+                unknown = MISSING_FACT_NOTE.format(what=missing) + "\n\n"
                 kind = None
             else:
                 best = holder
@@ -971,6 +975,14 @@ def _asks_it(hit: Hit, best: Hit, kind: FactKind) -> bool:
         and hit.source.topic == best.source.topic
         and any(fact_kind(q) == kind for q in hit.source.questions)
     )
+
+
+def _missing_name(question: str, kind: FactKind | None) -> str | None:
+    """What to call the asked fact when no entry states it (None: a kind never said missing):
+    a figure, an amount, a time limit, or a website's address ("trang web nào")."""
+    if kind == "where" and _ASKS_SITE.search(fold(normalize(question))):
+        return "địa chỉ trang web"
+    return MISSING_FACT_NAMES.get(kind) if kind is not None else None
 
 
 def _asks_more_than_figures(question: str, kind: FactKind) -> bool:

@@ -208,6 +208,12 @@ def test_asking_about_ones_own_data_is_not_refused_for_privacy(kb_answerer: Answ
             "chuyển khoản bằng app ngân hàng có mất phí không",
             "Phí chuyển tiền tùy từng ngân hàng",
         ),
+        (  # the online-learning entry names no website; the digital-literacy one does
+            "học sinh lớp 12 ôn thi trên mạng thì có trang nào miễn phí không",
+            "địa chỉ trang web",
+            "Học Bình dân học vụ số trên trang web nào?",
+            "binhdanhocvuso.gov.vn",
+        ),
         (  # "phí gì" asks whether there is any fee, not what else (tune-27)
             "bán nông sản trên postmart có phải nộp phí gì cho bưu điện không",
             "số tiền",
