@@ -235,6 +235,13 @@ def test_a_figure_the_knowledge_base_does_not_state_is_said_to_be_unknown(
     assert answered.answered is True and fact in answered.answer[:200]
 
 
+def test_a_fee_named_before_its_amount_is_asked_leads_with_the_fee(kb_answerer: Answerer) -> None:
+    # Read as a count, "là bao nhiêu" was answered by the sentence citing "Điều 18".
+    answer = kb_answerer.answer("Lệ phí đăng ký kết hôn là bao nhiêu?")
+    assert answer.answered_from[0].id == "dvc-dang-ky-ket-hon"
+    assert "miễn lệ phí" in answer.answer[:200]
+
+
 @pytest.mark.parametrize(
     ("question", "what", "entry"),
     [

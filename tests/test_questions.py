@@ -28,6 +28,7 @@ from bot.text import fold, normalize
         ("lam ly lich tu phap mat bao nhieu tien", "money"),
         ("lltp het bn", "money"),
         ("đăng ký kết hôn lệ phí bao nhiêu", "money"),
+        ("Lệ phí đăng ký kết hôn là bao nhiêu?", "money"),  # not a count: "Điều 18" is none
         ("kích hoạt VNeID có mất tiền không", "money"),
         ("chuyen khoan co bi tru phi ko", "money"),
         # Revenue is an amount of money, not a count: "1." or a decree's number is no answer.
