@@ -44,7 +44,8 @@ _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
             # "… hay miễn phí": the other half of the same yes or no.
             r"hay (la )?(mien phi|khong mat (tien|phi))|"
             # "lệ phí đăng ký kết hôn là bao nhiêu": the fee named, then its amount asked.
-            r"(le phi|phi|chi phi|muc phi)( \S+){1,6} (la )?(bao nhieu|bn)|"
+            r"(le phi|phi|chi phi|muc phi)( \S+){1,6} (la )?(bao nhieu|bn)"
+            r"(?! (ngay|thang|nam|gio|phut|lau|lan|buoc|nguoi|ky tu|tuoi))|"
             # "doanh thu dưới bao nhiêu một năm": an amount of money, not a count.
             r"(doanh thu|thu nhap)( (mot|moi|1|hang) (nam|thang))?"
             r"( (tu|duoi|tren|la|duoc|khoang|toi thieu|toi da))? (bao nhieu|bn))\b"

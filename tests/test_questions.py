@@ -29,6 +29,7 @@ from bot.text import fold, normalize
         ("lltp het bn", "money"),
         ("đăng ký kết hôn lệ phí bao nhiêu", "money"),
         ("Lệ phí đăng ký kết hôn là bao nhiêu?", "money"),  # not a count: "Điều 18" is none
+        ("nộp phí xong mất bao nhiêu ngày thì có kết quả", "duration"),  # a fee named, days asked
         ("kích hoạt VNeID có mất tiền không", "money"),
         ("chuyen khoan co bi tru phi ko", "money"),
         # Revenue is an amount of money, not a count: "1." or a decree's number is no answer.
