@@ -21,6 +21,7 @@ from .questions import (
     FactKind,
     asking_clause,
     asks_besides,
+    asks_which_website,
     asks_without_topic,
     contact_subject,
     content_words,
@@ -96,9 +97,6 @@ MISSING_FACT_REPLY = (
 MISSING_FACT_NOTE = "Riêng {what} bạn hỏi thì tôi chưa có thông tin chắc chắn. Nội dung liên quan:"
 HOLDER_FLOOR = 0.05  # how unsure a runner-up holding the asked figure may be
 NAME_WORDS = 3  # up to this many words, whose hotline is asked names one body, as a phrase
-# Which website is asked for ("có trang nào miễn phí"), not a link only mentioned ("tin nhắn
-# kèm đường link có phải lừa đảo không").
-_ASKS_SITE = re.compile(r"\b(trang( web)?|web(site)?|(duong )?link|ten mien) (nao|gi|o dau)\b")
 MISSING_FACT_NAMES: dict[FactKind, str] = {
     "number": "con số",
     "money": "số tiền",
@@ -530,18 +528,7 @@ class Answerer:
                 # so, and the first part's words only lead back to the first part's entry or
                 # away from the second's own topic ("xem ở mục nào" names nothing: not alone).
                 alone = hits[plan.second_alone]
-                if self._sure(alone) and (
-                    not self._sure(second)
-                    or (
-                        len(topic_words(plan.second_alone)) > BARE
-                        and alone[0].score >= second[0].score + CONTEXT_MARGIN
-                        and bool(first)
-                        and (
-                            second[0].source.id == first[0].source.id
-                            or alone[0].source.topic != first[0].source.topic
-                        )
-                    )
-                ):
+                if self._reads_alone(first, second, alone, plan.second_alone):
                     second = alone
             if not self._answers_apart(first, second) or (
                 first[0].source.topic != second[0].source.topic
@@ -650,6 +637,24 @@ class Answerer:
         ):
             return within
         return second
+
+    def _reads_alone(
+        self, first: list[Hit], second: list[Hit], alone: list[Hit], part_alone: str
+    ) -> bool:
+        """Whether a second part is read alone rather than with the first part's words."""
+        if not self._sure(alone):
+            return False
+        if not self._sure(second):
+            return True
+        return (
+            len(topic_words(part_alone)) > BARE
+            and alone[0].score >= second[0].score + CONTEXT_MARGIN
+            and bool(first)
+            and (
+                second[0].source.id == first[0].source.id
+                or alone[0].source.topic != first[0].source.topic
+            )
+        )
 
     def _answers_apart(self, first: list[Hit], second: list[Hit]) -> bool:
         floor = min(self.threshold, PART_FLOOR)
@@ -980,7 +985,7 @@ def _asks_it(hit: Hit, best: Hit, kind: FactKind) -> bool:
 def _missing_name(question: str, kind: FactKind | None) -> str | None:
     """What to call the asked fact when no entry states it (None: a kind never said missing):
     a figure, an amount, a time limit, or a website's address ("trang web nào")."""
-    if kind == "where" and _ASKS_SITE.search(fold(normalize(question))):
+    if kind == "where" and asks_which_website(question):
         return "địa chỉ trang web"
     return MISSING_FACT_NAMES.get(kind) if kind is not None else None
 

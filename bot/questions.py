@@ -16,6 +16,8 @@ from .text import fold, has_diacritics, normalize
 
 FactKind = Literal["number", "money", "duration", "time", "who", "where", "contact", "yes_no"]
 
+# "bao nhiêu" followed by a unit of time or a count asks no amount of money.
+_NOT_MONEY = r"(?! (ngay|thang|nam|gio|phut|lau|lan|buoc|nguoi|ky tu|tuoi))"
 # The first pattern that matches names the kind of fact asked for.
 _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
     (
@@ -36,7 +38,7 @@ _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
         re.compile(
             r"\b(bao nhieu tien|muc phi|le phi bao nhieu|phi bao nhieu|phat bao nhieu|"
             r"gia bao nhieu|(het|ton|mat|dong|nop|tra) bao nhieu"
-            r"(?! (ngay|thang|nam|gio|phut|lau|lan|buoc|nguoi|ky tu|tuoi))|"
+            rf"{_NOT_MONEY}|"
             # "có mất phí không": whether it costs anything, asked as a yes or no.
             r"co (phai )?(mat|ton|thu|bi tru|bi thu|tinh|tra|dong|nop) (them )?(tien|phi|le phi)"
             # "có phải trả phí gì không": any fee at all, not which one.
@@ -45,7 +47,7 @@ _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
             r"hay (la )?(mien phi|khong mat (tien|phi))|"
             # "lệ phí đăng ký kết hôn là bao nhiêu": the fee named, then its amount asked.
             r"(le phi|phi|chi phi|muc phi)( \S+){1,6} (la )?(bao nhieu|bn)"
-            r"(?! (ngay|thang|nam|gio|phut|lau|lan|buoc|nguoi|ky tu|tuoi))|"
+            rf"{_NOT_MONEY}|"
             # "doanh thu dưới bao nhiêu một năm": an amount of money, not a count.
             r"(doanh thu|thu nhap)( (mot|moi|1|hang) (nam|thang))?"
             r"( (tu|duoi|tren|la|duoc|khoang|toi thieu|toi da))? (bao nhieu|bn))\b"
@@ -143,6 +145,7 @@ _STOPWORD_TEXT = (
 )
 _STOPWORDS = frozenset(fold(w) for w in _STOPWORD_TEXT.split())
 # A message asking for a phone number to call (not one about changing its own number).
+_ASKS_SITE = re.compile(r"\b(trang( web)?|web(site)?|(duong )?link|ten mien) (nao|gi|o dau)\b")
 _ASKS_HOTLINE = re.compile(
     r"\b(tong dai|hotline|duong day nong|goi (vao |den )?(so|sdt) (nao|may|gi))\b"
 )
@@ -253,6 +256,12 @@ def fact_kind(question: str) -> FactKind | None:
                 continue  # "lỡ bấm vào link rồi, có mất tiền không": a loss, not a fee
             return kind
     return None
+
+
+def asks_which_website(question: str) -> bool:
+    """Whether a message asks which website ("có trang nào miễn phí", "web nào"), not only
+    mentions a link ("tin nhắn kèm đường link có phải lừa đảo không")."""
+    return _ASKS_SITE.search(_folded(question)) is not None
 
 
 def contact_subject(question: str) -> list[str] | None:
