@@ -59,6 +59,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-31.jsonl", "tune-30", "heldout-31"),  # 2026-12-05, later that session
     ("blind-32.jsonl", "tune-31", "heldout-32"),  # 2026-12-05, at the end of that session
     ("blind-33.jsonl", "tune-32", "heldout-33"),  # 2026-12-05, a new session
+    ("blind-34.jsonl", "tune-33", "heldout-34"),  # 2026-12-05, a new session
 )
 SETS = (
     "dev",
