@@ -222,6 +222,14 @@ class Answer:
         return None
 
 
+def _asked_of(previous: str) -> str:
+    """What the previous message asked: its asking clause when that names a subject; the
+    telling clauses around it ("năm nay ban quản lý bảo tiền … trả qua tài khoản ngân hàng")
+    would pull the follow-up toward another entry."""
+    clause = asking_clause(previous)
+    return clause if clause is not None and len(topic_words(clause)) > BARE else previous
+
+
 def classify(question: str) -> Intent:
     """What kind of message this is, before any retrieval."""
     if not question.strip():
@@ -405,7 +413,7 @@ class Answerer:
             # A message that stands on its own is read on its own: "chatbot này có trả lời
             # bằng tiếng Mông được không" after a question on bank transfers is about the bot.
             # Only one unsure alone is read with the previous message too (in_context).
-            anchor = topic_anchor(context.question, question)
+            anchor = topic_anchor(_asked_of(context.question), question)
             if anchor and _leans_back(question):
                 plan.with_context = f"{normalised} {anchor}"
             elif anchor and context.source_ids:
@@ -455,7 +463,7 @@ class Answerer:
             # "vậy nộp xong bao lâu thì có thẻ mới" after a question on a card broken while
             # working in Japan, answered in scope: the previous message's "xuất khẩu lao
             # động" does not make the follow-up a question on working abroad.
-            leaning = [h for h in leaning if h.source.topic != DECLINE_TOPIC]
+            leaning = [h for h in leaning if not declines(h.source.topic)]
         # A follow-up-looking message whose best reading alone is an out-of-scope entry
         # ("làm ở đâu" reads like a question on working abroad) is not sure of itself.
         bare = bool(plan.with_context) and len(topic_words(plan.question)) <= BARE

@@ -378,6 +378,21 @@ def test_a_follow_up_is_read_after_the_question_it_follows(kb_answerer: Answerer
     assert after.answered is True and after.answered_from[0].id == "bdhvs-chi-phi"
 
 
+def test_a_follow_up_is_read_with_what_the_previous_message_asked(kb_answerer: Answerer) -> None:
+    # The previous message's telling clauses (money for forest protection paid into a bank
+    # account) read like a refusal entry's; its question was where to open an account, and
+    # the follow-up asks the cost of that: no refusal.
+    first = kb_answerer.answer(
+        "Nhà tôi nhận khoán bảo vệ rừng ở Mường Tè, năm nay ban quản lý bảo tiền dịch vụ môi "
+        "trường rừng sẽ trả qua tài khoản ngân hàng chứ không phát tiền mặt nữa. Tôi phải mở "
+        "tài khoản ở đâu?"
+    )
+    assert first.answered_from[0].id == "ttso-mo-tai-khoan"
+    after = kb_answerer.answer("Mở cái đó có mất đồng nào không?", context=first.turn())
+    assert after.intent == "question"
+    assert after.answered and after.answered_from[0].id == "ttso-mo-tai-khoan"
+
+
 def test_a_bare_follow_up_is_not_answered_by_what_it_means_alone(kb_answerer: Answerer) -> None:
     # Alone, "có mất tiền không" is surely a question on whether the bot is free; after a
     # question on VNeID level 2 it asks the fee of that (none), after one on a child's ID
