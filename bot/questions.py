@@ -23,7 +23,10 @@ _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
     (
         "contact",
         re.compile(
-            r"\b(so dien thoai|tong dai|hotline|duong day nong|goi so|so may|goi cho so|dau so)\b"
+            # One's own number changed, lost or registered is no number asked for.
+            r"\b((?<!doi )(?<!thay )(?<!mat )(?<!cap nhat )(?<!sua )(?<!them )(?<!dang ky )"
+            r"(?<!bang )so dien thoai|tong dai|hotline|duong day nong|goi so|so may|goi cho so|"
+            r"dau so)\b"
         ),
     ),
     (

@@ -49,6 +49,9 @@ from bot.text import fold, normalize
         ("Thẻ BHYT tích hợp VNeID được không?", "yes_no"),
         ("học trên binhdanhocvuso có cần đăng ký không ad", "yes_no"),
         ("Hướng dẫn cài VNeID", None),
+        # One's own number changed is no number asked for: the fee of the change is.
+        ("doi sdt tren vneid co mat phi k ad", "money"),
+        ("cho xin số điện thoại công an xã", "contact"),
     ],
 )
 def test_the_kind_of_fact_a_question_asks_for_is_recognised(question: str, kind: str) -> None:
