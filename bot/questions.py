@@ -406,7 +406,7 @@ def typed_in(word: str, marked: Collection[str], folded: Collection[str]) -> boo
 
 def split_parts(message: str) -> list[str]:
     """The questions of a message that asks two (or more) things; [] for one question."""
-    pieces = [p.strip(" ,;.") for p in _PART_BREAK.split(message) if p and p.strip(" ,;.")]
+    pieces = _with_telling_joined(_break_pieces(message))
     if len(pieces) < 2:
         pieces = _comma_pieces(message)
     if len(pieces) < 2:
@@ -420,6 +420,40 @@ def split_parts(message: str) -> list[str]:
         else:
             parts.append(piece)
     return parts if len(parts) >= 2 else []
+
+
+def _break_pieces(message: str) -> list[tuple[str, bool]]:
+    """The message cut at _PART_BREAK, each piece with whether a question mark closed it."""
+    pieces, start = [], 0
+    for match in [*_PART_BREAK.finditer(message), None]:
+        end = match.start() if match else len(message)
+        piece = message[start:end].strip(" ,;.")
+        if piece:
+            marked = bool(match and match.group().startswith("?")) or piece.endswith("?")
+            pieces.append((piece, marked))
+        start = match.end() if match else end
+    return pieces
+
+
+def _with_telling_joined(pieces: list[tuple[str, bool]]) -> list[str]:
+    """The pieces, a last one that only tells after a question mark joined to the question
+    it explains: "Tổng đài … là số nào ạ? Tôi đang ở viện chăm bố không về được" asks one
+    thing. (Unmarked pieces before it are often questions typed without a mark.)"""
+    texts = [p for p, _ in pieces]
+    if len(pieces) >= 2 and pieces[-2][1] and not pieces[-1][1] and not _piece_asks(texts[-1]):
+        return [*texts[:-2], f"{texts[-2]}? {texts[-1]}"]
+    return texts
+
+
+def _piece_asks(piece: str) -> bool:
+    folded = _folded(piece).rstrip(" ?!.")
+    return bool(
+        _ENDS_ASKING.search(folded)
+        or _PLAIN_ASKS.search(folded)
+        or _ASKED_WITHIN.search(folded)
+        or _EITHER_OR.search(folded)
+        or _WISH.search(folded)
+    )
 
 
 def _comma_pieces(message: str) -> list[str]:

@@ -339,6 +339,8 @@ def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) ->
         # Telling clauses before the one question stay with it.
         "Tôi ở Sìn Hồ, con tôi 5 tuổi, làm căn cước ở đâu",
         "Làm căn cước ở đâu, con tôi 5 tuổi",
+        # A sentence that only tells, after the question mark, explains the question.
+        "Tổng đài hỗ trợ của Cổng dịch vụ công quốc gia là số nào ạ? Tôi đang ở viện chăm bố.",
     ],
 )
 def test_one_question_with_a_comma_or_and_stays_whole(message: str) -> None:
