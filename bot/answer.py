@@ -225,14 +225,6 @@ class Answer:
         return None
 
 
-def _asked_of(previous: str) -> str:
-    """What the previous message asked: its asking clause when that names a subject; the
-    telling clauses around it ("năm nay ban quản lý bảo tiền … trả qua tài khoản ngân hàng")
-    would pull the follow-up toward another entry."""
-    clause = asking_clause(previous)
-    return clause if clause is not None and len(topic_words(clause)) > BARE else previous
-
-
 def classify(question: str) -> Intent:
     """What kind of message this is, before any retrieval."""
     if not question.strip():
@@ -416,7 +408,7 @@ class Answerer:
             # A message that stands on its own is read on its own: "chatbot này có trả lời
             # bằng tiếng Mông được không" after a question on bank transfers is about the bot.
             # Only one unsure alone is read with the previous message too (in_context).
-            anchor = topic_anchor(_asked_of(context.question), question)
+            anchor = topic_anchor(context.question, question)
             if anchor and _leans_back(question):
                 plan.with_context = f"{normalised} {anchor}"
             elif anchor and context.source_ids:
