@@ -195,6 +195,7 @@ class Answer:
     suggestions: list[str] = field(default_factory=list)
     intent: Intent = "question"
     answered_from: tuple[SourceRef, ...] = ()  # the sources the answer quotes, in order
+    read: str | None = None  # the clause it was read from, when not the whole message
 
     def to_contract(self) -> dict:
         """The stable JSON shape of the CLI and the HTTP API."""
@@ -214,7 +215,7 @@ class Answer:
 
     def turn(self) -> Turn:
         """What a conversation remembers of this answer, for the next message."""
-        return Turn(self.question, tuple(s.id for s in self.answered_from))
+        return Turn(self.read or self.question, tuple(s.id for s in self.answered_from))
 
     @property
     def citation(self) -> str | None:
@@ -552,7 +553,12 @@ class Answerer:
                 return self._one_part(plan.question, *sure[0], main, k)
         with_previous = text == plan.with_context
         floor = FOLLOW_UP_FLOOR if with_previous and self._in_previous_topic(plan, main) else None
-        return self.compose(plan.question, text, main, k, with_previous, floor)
+        answer = self.compose(plan.question, text, main, k, with_previous, floor)
+        if text == plan.focus and answer.answered:
+            # What the conversation was about: "tôi phải mở tài khoản ở đâu", not the story
+            # of forest-protection money paid into accounts told around it.
+            answer = replace(answer, read=plan.focus)
+        return answer
 
     def _in_previous_topic(self, plan: _Plan, hits: list[Hit]) -> bool:
         """Whether a follow-up read with the previous message lands, not far under the

@@ -49,7 +49,10 @@ def _kept(answer: Answer, asked: str | None) -> Turn | None:
     if answer.intent not in ("question", "out_of_scope"):
         return None
     turn = answer.turn()
-    return turn if asked is None else Turn(asked, turn.source_ids)
+    if asked is None:
+        return turn
+    # An answer read from one clause keeps that clause (masked), not the whole message.
+    return Turn(mask(clean(answer.read)) if answer.read else asked, turn.source_ids)
 
 
 class Memory:

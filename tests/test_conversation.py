@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,22 @@ def test_thanks_and_greetings_do_not_end_the_thread() -> None:
     memory.remember("web", "u1", _answer("cảm ơn", intent="thanks"))
     turn = memory.recall("web", "u1")
     assert turn is not None and turn.question == "VNeID là gì?"
+
+
+def test_an_answer_read_from_one_clause_keeps_that_clause_masked() -> None:
+    # The story told around a question is not what the conversation was about; a number in
+    # the clause is masked like one in the whole message.
+    memory = Memory()
+    answer = replace(
+        _answer("Nhà tôi ở Mường Tè, số 0912345678. Tôi phải mở tài khoản ở đâu?"),
+        read="tôi phải mở tài khoản ở đâu 0912345678",
+    )
+    memory.remember(
+        "zalo", "u1", answer, asked="Nhà tôi ở Mường Tè, … Tôi phải mở tài khoản ở đâu?"
+    )
+    turn = memory.recall("zalo", "u1")
+    assert turn is not None and turn.question.startswith("tôi phải mở tài khoản ở đâu")
+    assert "0912345678" not in turn.question
 
 
 def test_the_oldest_conversations_are_dropped_beyond_the_capacity() -> None:
