@@ -38,7 +38,7 @@ _FACT_SHAPES: dict[FactKind, re.Pattern[str]] = {
     "money": re.compile(
         r"\d[\d.,]*\s*(đồng|nghìn|ngàn|triệu|tỷ|VNĐ|đ)\b|miễn (lệ )?phí|"
         r"không (mất|thu|tính|phải trả|phải nộp) (phí|tiền|lệ phí)|"
-        r"(số tiền|lệ phí|mức phí)[^.]{0,40}(hiện|ghi|xem|tra)|hiện số tiền|"
+        r"(số tiền|lệ phí|mức phí)[^.]{0,40}\b(hiện|ghi|xem|tra cứu)\b|hiện số tiền|"
         # A fee that depends on the bank; not "tên mục có thể khác tùy ngân hàng".
         r"(phí|giá|mất tiền|thu tiền|trả tiền)[^.]{0,60}"
         r"tùy (từng |theo )?(ngân hàng|nhà mạng|đơn vị|nơi|gói)",
@@ -79,6 +79,9 @@ _ASKS_PERCENT = re.compile(r"\b(bao nhieu|may) (phan tram|%)")
 _PERCENT = re.compile(r"\d\s*%|\d+ phần trăm", re.I)
 # "bao nhiêu phút", "mấy ký tự" ask for a count of that unit: the "1." of a numbered step or
 # the "6 chữ số" of a passcode is no answer to how long an OTP lasts.
+# A fine asked ("quá hạn bị phạt bao nhiêu"): a fee, or its waiver, is no answer.
+_ASKS_FINE = re.compile(r"\b(bi phat|xu phat|muc phat|tien phat|phat (bao nhieu|bn|may|tien))\b")
+_FINE = re.compile(r"\b(phạt|xử phạt)\b", re.I)
 _ASKS_UNIT = re.compile(r"\b(?:bao nhieu|may) (phut|giay|gio|tieng|ky tu|chu so)\b")
 _ASKS_DEADLINE = re.compile(r"\b(trong (vong )?(bao nhieu|may|bao lau)|han|cham nhat|toi da)\b")
 # How long a paper is valid ("Giá trị: … hoặc 6 tháng kể từ ngày cấp") answers "giấy đó dùng
@@ -163,6 +166,8 @@ def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
         unit = _ASKS_UNIT.search(asked)
         if unit:
             return re.search(rf"\d\s*{unit.group(1)}\b", fold(bare)) is not None
+    if kind == "money" and _ASKS_FINE.search(fold(normalize(question))):
+        return bool(_FINE.search(bare) and _FACT_SHAPES[kind].search(bare))
     if kind == "duration":
         asked = fold(normalize(question))
         if _DEADLINE.search(bare) and _ASKS_DEADLINE.search(asked):

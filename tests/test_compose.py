@@ -384,6 +384,26 @@ def test_a_share_asked_is_stated_only_by_a_percentage() -> None:
     assert states_fact(entry, "lãi 5 phần trăm thì sau bao nhiêu ngày thẻ dùng được", "number")
 
 
+def test_a_fine_asked_is_stated_only_by_a_sentence_on_fines() -> None:
+    entry = (
+        "Lệ phí: đăng ký khai sinh đúng hạn (trong 60 ngày kể từ ngày sinh) được miễn lệ phí. "
+        "Thời hạn giải quyết: trong ngày."
+    )
+    # The fee of registering on time, waived, says nothing of the fine for being late.
+    asked = "Đăng ký khai sinh quá 60 ngày thì bị phạt bao nhiêu tiền?"
+    assert states_fact(entry, asked, "money") is False
+    assert states_fact(entry, "đăng ký khai sinh có mất tiền không", "money") is True
+    fined = "Người đăng ký quá hạn có thể bị phạt cảnh cáo hoặc phạt tiền từ 200.000 đồng."
+    assert states_fact(fined, asked, "money") is True
+
+
+def test_checking_the_amount_typed_is_no_fee() -> None:
+    steps = "Cách quét mã QR để trả tiền: nhập số tiền (nếu chưa có sẵn), kiểm tra lại số tiền."
+    assert states_fact(steps, "quét mã QR trả tiền có mất phí không", "money") is False
+    shown = "Lệ phí (nếu có): hệ thống hiện số tiền khi bạn nộp hồ sơ."
+    assert states_fact(shown, "đăng ký tạm trú mất bao nhiêu tiền", "money") is True
+
+
 def test_a_count_of_a_unit_asked_is_stated_only_with_that_unit() -> None:
     entry = (
         "Các nguyên tắc an toàn:\n1. Không đọc mã OTP cho ai.\n"
