@@ -372,36 +372,49 @@ def test_a_phone_number_asked_for_leads_though_its_sentence_shares_no_word() -> 
     assert first == "Đến công an cấp xã nơi cư trú để trình báo. Nếu bị đe dọa khẩn cấp, gọi 113."
 
 
-def test_a_share_asked_is_stated_only_by_a_percentage() -> None:
-    entry = (
-        "Mức đóng tính theo mức lương cơ sở; từ người thứ hai trong hộ được giảm dần. "
-        "Thẻ có giá trị sau 30 ngày kể từ ngày đóng."
-    )
-    asked = "người thứ ba trong nhà được giảm bao nhiêu phần trăm"
-    assert states_fact(entry, asked, "number") is False
-    assert states_fact("Kinh tế số đạt tối thiểu 30% GDP.", asked, "number") is True
-    # A percentage the question only states asks for none: any number answers.
-    assert states_fact(entry, "lãi 5 phần trăm thì sau bao nhiêu ngày thẻ dùng được", "number")
+_CARD = (
+    "Mức đóng tính theo mức lương cơ sở; từ người thứ hai trong hộ được giảm dần. "
+    "Thẻ có giá trị sau 30 ngày kể từ ngày đóng."
+)
+_BIRTH_FEE = (
+    "Lệ phí: đăng ký khai sinh đúng hạn (trong 60 ngày kể từ ngày sinh) được miễn lệ phí. "
+    "Thời hạn giải quyết: trong ngày."
+)
+_SHARE = "người thứ ba trong nhà được giảm bao nhiêu phần trăm"
+_FINE = "Đăng ký khai sinh quá 60 ngày thì bị phạt bao nhiêu tiền?"
 
 
-def test_a_fine_asked_is_stated_only_by_a_sentence_on_fines() -> None:
-    entry = (
-        "Lệ phí: đăng ký khai sinh đúng hạn (trong 60 ngày kể từ ngày sinh) được miễn lệ phí. "
-        "Thời hạn giải quyết: trong ngày."
-    )
-    # The fee of registering on time, waived, says nothing of the fine for being late.
-    asked = "Đăng ký khai sinh quá 60 ngày thì bị phạt bao nhiêu tiền?"
-    assert states_fact(entry, asked, "money") is False
-    assert states_fact(entry, "đăng ký khai sinh có mất tiền không", "money") is True
-    fined = "Người đăng ký quá hạn có thể bị phạt cảnh cáo hoặc phạt tiền từ 200.000 đồng."
-    assert states_fact(fined, asked, "money") is True
-
-
-def test_checking_the_amount_typed_is_no_fee() -> None:
-    steps = "Cách quét mã QR để trả tiền: nhập số tiền (nếu chưa có sẵn), kiểm tra lại số tiền."
-    assert states_fact(steps, "quét mã QR trả tiền có mất phí không", "money") is False
-    shown = "Lệ phí (nếu có): hệ thống hiện số tiền khi bạn nộp hồ sơ."
-    assert states_fact(shown, "đăng ký tạm trú mất bao nhiêu tiền", "money") is True
+@pytest.mark.parametrize(
+    ("sentences", "question", "kind", "states"),
+    [
+        # A share asked is stated only by a percentage.
+        (_CARD, _SHARE, "number", False),
+        ("Kinh tế số đạt tối thiểu 30% GDP.", _SHARE, "number", True),
+        # A percentage the question only states asks for none: any number answers.
+        (_CARD, "lãi 5 phần trăm thì sau bao nhiêu ngày thẻ dùng được", "number", True),
+        # The fee of registering on time, waived, says nothing of the fine for being late.
+        (_BIRTH_FEE, _FINE, "money", False),
+        (_BIRTH_FEE, "đăng ký khai sinh có mất tiền không", "money", True),
+        ("Đăng ký quá hạn có thể bị phạt tiền từ 200.000 đồng.", _FINE, "money", True),
+        # Checking the amount one typed is no fee; an amount the system shows is.
+        (
+            "Cách quét mã QR để trả tiền: nhập số tiền (nếu chưa có sẵn), kiểm tra lại số tiền.",
+            "quét mã QR trả tiền có mất phí không",
+            "money",
+            False,
+        ),
+        (
+            "Lệ phí (nếu có): hệ thống hiện số tiền khi bạn nộp hồ sơ.",
+            "đăng ký tạm trú mất bao nhiêu tiền",
+            "money",
+            True,
+        ),
+    ],
+)
+def test_a_sentence_states_the_asked_fact_only_in_its_shape(
+    sentences: str, question: str, kind: FactKind, states: bool
+) -> None:
+    assert states_fact(sentences, question, kind) is states
 
 
 def test_a_count_of_a_unit_asked_is_stated_only_with_that_unit() -> None:
