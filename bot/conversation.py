@@ -1,8 +1,8 @@
 """A short memory per conversation, so that "vậy có mất phí không" is read after the question
 it follows.
 
-A conversation is one user on one channel. Only the last turn is kept (the question and the
-entries that answered it), in process memory, and forgotten after a quarter of an hour of
+A conversation is one user on one channel. Only the last turn is kept (the question, or the
+one clause of it that was answered, and the entries that answered it), in process memory, and forgotten after a quarter of an hour of
 silence: long enough for a follow-up, short enough that tomorrow's question starts afresh.
 The answer core decides whether a new message leans on that turn (bot/answer.py).
 
