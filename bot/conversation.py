@@ -2,8 +2,9 @@
 it follows.
 
 A conversation is one user on one channel. Only the last turn is kept (the question, or the
-one clause of it that was answered, and the entries that answered it), in process memory, and forgotten after a quarter of an hour of
-silence: long enough for a follow-up, short enough that tomorrow's question starts afresh.
+one clause of it that was answered, and the entries that answered it), in process memory,
+and forgotten after a quarter of an hour of silence: long enough for a follow-up, short
+enough that tomorrow's question starts afresh.
 The answer core decides whether a new message leans on that turn (bot/answer.py).
 
 Servers sharing a PostgreSQL database keep the turn in its `conversation_turns` table
