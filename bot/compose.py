@@ -77,11 +77,11 @@ _DEADLINE = re.compile(r"\btrong \d+ (ngày|tháng)", re.I)
 # "giảm bao nhiêu phần trăm" asks for a share: any other number is no answer.
 _ASKS_PERCENT = re.compile(r"\b(bao nhieu|may) (phan tram|%)")
 _PERCENT = re.compile(r"\d\s*%|\d+ phần trăm", re.I)
-# "bao nhiêu phút", "mấy ký tự" ask for a count of that unit: the "1." of a numbered step or
-# the "6 chữ số" of a passcode is no answer to how long an OTP lasts.
 # A fine asked ("quá hạn bị phạt bao nhiêu"): a fee, or its waiver, is no answer.
 _ASKS_FINE = re.compile(r"\b(bi phat|xu phat|muc phat|tien phat|phat (bao nhieu|bn|may|tien))\b")
 _FINE = re.compile(r"\b(phạt|xử phạt)\b", re.I)
+# "bao nhiêu phút", "mấy ký tự" ask for a count of that unit: the "1." of a numbered step or
+# the "6 chữ số" of a passcode is no answer to how long an OTP lasts.
 _ASKS_UNIT = re.compile(r"\b(?:bao nhieu|may) (phut|giay|gio|tieng|ky tu|chu so)\b")
 _ASKS_DEADLINE = re.compile(r"\b(trong (vong )?(bao nhieu|may|bao lau)|han|cham nhat|toi da)\b")
 # How long a paper is valid ("Giá trị: … hoặc 6 tháng kể từ ngày cấp") answers "giấy đó dùng
