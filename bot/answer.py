@@ -566,9 +566,13 @@ class Answerer:
         reading ("giờ quên luôn mật khẩu thì làm gì" after VNeID would not log in)."""
         if not hits or plan.context is None or hits[0].score < FOLLOW_UP_FLOOR:
             return False
+        topic = hits[0].source.topic
+        return topic in self._topics_of(plan.context) and not declines(topic)
+
+    def _topics_of(self, turn: Turn) -> set[str | None]:
+        """The topics of the entries that answered a conversation's previous turn."""
         sources = self.retriever.index.sources
-        before = {sources[s].topic for s in plan.context.source_ids if s in sources}
-        return hits[0].source.topic in before and not declines(hits[0].source.topic)
+        return {sources[s].topic for s in turn.source_ids if s in sources}
 
     def _stands_alone(self, score: float, refuses: bool) -> bool:
         """Whether what a message finds alone stands whatever came before: sure, and no
@@ -588,9 +592,7 @@ class Answerer:
         found = hits[str(plan.in_context)]
         if not self._sure(found) or found[0].score < alone + CONTEXT_MARGIN:
             return None
-        sources = self.retriever.index.sources
-        before = {sources[s].topic for s in plan.context.source_ids if s in sources}
-        if found[0].source.topic not in before:
+        if found[0].source.topic not in self._topics_of(plan.context):
             return None
         # Either reading confirms the other's guess, or the previous message's words make it
         # very sure: half the other answers this way were wrong on the tune sets.

@@ -147,8 +147,9 @@ _STOPWORD_TEXT = (
     "cũng vẫn lúc bây nay hôm hỏi giúp xin cảm ơn đấy đây"
 )
 _STOPWORDS = frozenset(fold(w) for w in _STOPWORD_TEXT.split())
-# A message asking for a phone number to call (not one about changing its own number).
+# A message asking which website ("trang nào", "web gì"), not one only naming a link.
 _ASKS_SITE = re.compile(r"\b(trang( web)?|web(site)?|(duong )?link|ten mien) (nao|gi|o dau)\b")
+# A message asking for a phone number to call (not one about changing its own number).
 _ASKS_HOTLINE = re.compile(
     r"\b(tong dai|hotline|duong day nong|goi (vao |den )?(so|sdt) (nao|may|gi))\b"
 )
@@ -448,8 +449,7 @@ def _with_telling_joined(pieces: list[tuple[str, bool]]) -> list[str]:
 def _piece_asks(piece: str) -> bool:
     folded = _folded(piece).rstrip(" ?!.")
     return bool(
-        _ENDS_ASKING.search(folded)
-        or _PLAIN_ASKS.search(folded)
+        _clause_asks(folded)
         or _ASKED_WITHIN.search(folded)
         or _EITHER_OR.search(folded)
         or _WISH.search(folded)
