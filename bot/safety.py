@@ -235,7 +235,7 @@ def _legal_pattern() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _excuse_pattern() -> re.Pattern[str]:
-    return _compile("{victim}|{meaning}|{consent}|{lawful}", _rules_lists(), 0)
+    return _compile("{victim}|{meaning}|{consent}|{lawful}|{spotting}", _rules_lists(), 0)
 
 
 @lru_cache(maxsize=1)
