@@ -86,6 +86,7 @@ def test_nfd_input_matches_nfc() -> None:
         ("8h sáng mai", "8h sáng mai"),
         ("số tổng đài vê nờ ai đi", "số tổng đài vneid"),
         ("giờ mik quên luôn mk", "giờ mình quên luôn mật khẩu"),  # "mk" beside "quên luôn"
+        ("còn tiền nc thì s a", "còn tiền nước thì sao a"),  # "nc" beside the bill it names
         ("chuyển đổi sổ là cái gì", "chuyển đổi số là cái gì"),  # a tone misheard
         ("còn đến năm hai không bốn năm thì sao", "còn đến năm 2045 thì sao"),  # digit by digit
         ("sàn pốt mát là của ai", "sàn postmart là của ai"),  # a brand name said aloud
