@@ -46,6 +46,8 @@ _FACT_PATTERNS: list[tuple[FactKind, re.Pattern[str]]] = [
             r"co (phai )?(mat|ton|thu|bi tru|bi thu|tinh|tra|dong|nop) (them )?(tien|phi|le phi)"
             # "có phải trả phí gì không": any fee at all, not which one.
             r"( gi| nao)?|"
+            # "mất phí không", typed without its "có".
+            r"(mat|ton) (them )?(tien|phi|le phi)( gi)? (khong|chua)( (a|ad|nhi|vay|ha))?$|"
             # "… hay miễn phí": the other half of the same yes or no.
             r"hay (la )?(mien phi|khong mat (tien|phi))|"
             # "lệ phí đăng ký kết hôn là bao nhiêu": the fee named, then its amount asked.

@@ -378,6 +378,14 @@ def test_a_follow_up_is_read_after_the_question_it_follows(kb_answerer: Answerer
     assert after.answered is True and after.answered_from[0].id == "bdhvs-chi-phi"
 
 
+def test_a_bare_fee_follow_up_is_answered_with_the_fee_first(kb_answerer: Answerer) -> None:
+    # Blind batch 34's tune half: "mat phi ko" after a repair shop's question on a QR code.
+    first = kb_answerer.answer("tiệm sửa xe của em muốn in mã QR để khách chuyển khoản thì làm sao")
+    after = kb_answerer.answer("mat phi ko", context=first.turn())
+    assert after.answered_from[0].id == "ttso-nhan-tien-qr"
+    assert after.answer.startswith("Phí:")
+
+
 def test_a_refusal_found_through_the_previous_message_does_not_refuse_a_follow_up(
     kb_answerer: Answerer,
 ) -> None:

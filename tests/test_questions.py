@@ -32,6 +32,11 @@ from bot.text import fold, normalize
         ("nộp phí xong mất bao nhiêu ngày thì có kết quả", "duration"),  # a fee named, days asked
         ("kích hoạt VNeID có mất tiền không", "money"),
         ("chuyen khoan co bi tru phi ko", "money"),
+        # Without its "có" (a bare follow-up), and asked of cash drawn at an ATM; a cash register
+        # ("máy tính tiền") is no fee.
+        ("mat phi ko", "money"),
+        ("rút tiền ở cây ATM có bị mất phí không?", "money"),
+        ("có bắt buộc dùng hóa đơn từ máy tính tiền không", "yes_no"),
         # Revenue is an amount of money, not a count: "1." or a decree's number is no answer.
         ("hộ kd doanh thu dưới bn 1 năm thì ko phải nộp thuế", "money"),
         # A loss after a slip, not a fee; a fee asked after one still is.
