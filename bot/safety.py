@@ -169,9 +169,10 @@ def excused(question: str) -> bool:
     knowledge base matches it best: a victim's ("tôi lỡ đọc mã OTP cho người ta", the rules'
     {victim} list), a question on what a term means ("sim chính chủ là gì", {meaning}), on
     keeping others out of one's own account ({guard} with {own}), something done with the
-    person's consent ({consent}), or others' data kept as the law asks ({lawful}: "lưu bản
-    sao căn cước của nhân viên thế nào cho đúng quy định"). Prevention and "is it
-    punished?" words do not count here: a refusal entry, which says the act is unlawful,
+    person's consent ({consent}), others' data kept as the law asks ({lawful}: "lưu bản
+    sao căn cước của nhân viên thế nào cho đúng quy định"), or how to spot a scam
+    ({spotting}: "cách nhận biết tin nhắn giả mạo ngân hàng"). Other prevention words and
+    "is it punished?" do not count here: a refusal entry, which says the act is unlawful,
     answers "làm giả giấy tờ bị phạt thế nào" better than the nearest other entry would."""
     text = " " + fold(normalize(question))
     if _excuse_pattern().search(text) is not None:
