@@ -159,17 +159,16 @@ def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
         if _ASKS_ENDING.search(question) and _SITE_ENDING.search(bare):
             return True
         return bool(_WEBSITE.search(bare))  # "trang web nào": an address, not "tại xã"
+    asked = fold(normalize(question))
     if kind == "number":
-        asked = fold(normalize(question))
         if _ASKS_PERCENT.search(asked):
             return bool(_PERCENT.search(bare))
         unit = _ASKS_UNIT.search(asked)
         if unit:
             return re.search(rf"\d\s*{unit.group(1)}\b", fold(bare)) is not None
-    if kind == "money" and _ASKS_FINE.search(fold(normalize(question))):
+    if kind == "money" and _ASKS_FINE.search(asked):
         return bool(_FINE.search(bare) and _FACT_SHAPES[kind].search(bare))
     if kind == "duration":
-        asked = fold(normalize(question))
         if _DEADLINE.search(bare) and _ASKS_DEADLINE.search(asked):
             return True
         if _VALIDITY.search(bare) and _ASKS_VALIDITY.search(asked):
