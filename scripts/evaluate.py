@@ -61,6 +61,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-33.jsonl", "tune-32", "heldout-33"),  # 2026-12-05, a new session
     ("blind-34.jsonl", "tune-33", "heldout-34"),  # 2026-12-05, a new session
     ("blind-35.jsonl", "tune-34", "heldout-35"),  # 2026-12-05, a new session
+    ("blind-36.jsonl", "tune-35", "heldout-36"),  # 2026-12-05, a new session
 )
 SETS = (
     "dev",
