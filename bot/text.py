@@ -194,8 +194,71 @@ def _normalize_once(text: str) -> tuple[str, bool]:
             # "0z" or "5kg" stay whole: split, their "z" and "kg" would be expanded by the
             # next normalisation, and a normalised text must already be final.
             pieces.append(word)
-    rewritten = _rewrite(pieces)
+    rewritten = _spoken_numbers(_rewrite(pieces))
     return " ".join(rewritten), expanded or rewritten != pieces
+
+
+# Numbers said aloud, as voice typing writes them ("bảy mươi hai tuổi", "mười triệu"): the
+# knowledge base writes digits. Only accented words are read (a recogniser always writes
+# marks; unaccented "muoi" may be "muối"), and only runs that hold mươi, mười, trăm or
+# nghìn: a lone "một" or "hai" is a word as often as a number. "năm" after mươi/mười is
+# "year" ("hai mươi năm"), so 5 there must be said "lăm".
+_DIGITS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "bẩy": 7,
+           "tám": 8, "chín": 9}  # fmt: skip
+_LAST_DIGITS = {**_DIGITS, "mốt": 1, "tư": 4, "lăm": 5}
+del _LAST_DIGITS["năm"]
+
+
+def _tens(w: list[str], i: int) -> tuple[int, int] | None:
+    """A number below 100 with "mười" or "mươi" at w[i:], and where it ends."""
+    if i < len(w) and w[i] == "mười":
+        value, i = 10, i + 1
+    elif i + 1 < len(w) and w[i] in _DIGITS and w[i] != "một" and w[i + 1] == "mươi":
+        value, i = 10 * _DIGITS[w[i]], i + 2
+    else:
+        return None
+    if i < len(w) and w[i] in _LAST_DIGITS and not (value == 10 and w[i] == "mốt"):
+        value, i = value + _LAST_DIGITS[w[i]], i + 1
+    return value, i
+
+
+def _below_thousand(w: list[str], i: int) -> tuple[int, int] | None:
+    if i + 1 < len(w) and w[i + 1] == "trăm" and (w[i] in _DIGITS or w[i] == "không"):
+        value, i = 100 * _DIGITS.get(w[i], 0), i + 2
+        if i + 1 < len(w) and w[i] in ("linh", "lẻ") and w[i + 1] in _DIGITS:
+            return value + _DIGITS[w[i + 1]], i + 2
+        tens = _tens(w, i)
+        return (value + tens[0], tens[1]) if tens else (value, i)
+    return _tens(w, i)
+
+
+def _spoken_number(w: list[str], i: int) -> tuple[int, int] | None:
+    """The number said at w[i:] (below a million), and where it ends; None if none is."""
+    head = _below_thousand(w, i)
+    if head is None and i + 1 < len(w) and w[i] in _DIGITS and w[i + 1] in ("nghìn", "ngàn"):
+        head = _DIGITS[w[i]], i + 1
+    if head is None or head[0] == 0:
+        return None
+    value, end = head
+    if end < len(w) and w[end] in ("nghìn", "ngàn"):
+        rest = _below_thousand(w, end + 1)
+        return (value * 1000 + rest[0], rest[1]) if rest else (value * 1000, end + 1)
+    return head
+
+
+def _spoken_numbers(words_in: list[str]) -> list[str]:
+    """Numbers said in words written in digits: "năm mươi tám tuổi" → "58 tuổi"."""
+    out: list[str] = []
+    i = 0
+    while i < len(words_in):
+        found = _spoken_number(words_in, i)
+        if found is None:
+            out.append(words_in[i])
+            i += 1
+        else:
+            out.append(str(found[0]))
+            i = found[1]
+    return out
 
 
 def has_diacritics(text: str) -> bool:

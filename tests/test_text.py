@@ -197,6 +197,34 @@ def test_ai_in_capitals_is_artificial_intelligence_not_who() -> None:
     assert normalize("AI BIẾT CHỈ VỚI") == "ai biết chỉ với"
 
 
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        (
+            "chuyển khoản trên mười triệu có phải quét mặt",
+            "chuyển khoản trên 10 triệu có phải quét mặt",
+        ),
+        ("tôi năm nay năm mươi tám tuổi", "tôi năm nay 58 tuổi"),
+        ("bố tôi bảy mươi mốt tuổi", "bố tôi 71 tuổi"),
+        ("con gái mười lăm tuổi", "con gái 15 tuổi"),
+        ("hai mươi tư giờ", "24 giờ"),
+        ("bán được khoảng hai trăm triệu", "bán được khoảng 200 triệu"),
+        ("một trăm linh năm nghìn đồng", "105000 đồng"),
+        ("đến năm hai nghìn không trăm ba mươi", "đến năm 2030"),
+        ("tháng mười âm lịch", "tháng 10 âm lịch"),
+        # ...and what is not a number said aloud stays as typed.
+        ("hai mươi năm nay", "20 năm nay"),  # years, not twenty-five
+        ("mười năm", "10 năm"),
+        ("một hai người", "một hai người"),
+        ("hàng trăm người", "hàng trăm người"),
+        ("phần trăm", "phần trăm"),
+        ("muoi trieu", "muoi trieu"),  # unaccented: "muối" is salt
+    ],
+)
+def test_numbers_said_aloud_are_written_in_digits(said: str, written: str) -> None:
+    assert normalize(said) == written
+
+
 def test_every_rewrite_key_is_written_once_across_both_tables() -> None:
     # A later line silently overrides an earlier one: an editor's new meaning for a key
     # already in the tables would change answers without a word.
