@@ -207,6 +207,7 @@ _DIGITS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "b�
            "tám": 8, "chín": 9}  # fmt: skip
 _LAST_DIGITS = {**_DIGITS, "mốt": 1, "tư": 4, "lăm": 5}
 del _LAST_DIGITS["năm"]
+_DIGITS_READ_ONE_BY_ONE = {**_DIGITS, **_LAST_DIGITS, "không": 0}
 
 
 def _tens(w: list[str], i: int) -> tuple[int, int] | None:
@@ -232,8 +233,27 @@ def _below_thousand(w: list[str], i: int) -> tuple[int, int] | None:
     return _tens(w, i)
 
 
+def _year_read_by_digits(w: list[str], i: int) -> tuple[int, int] | None:
+    """A year of this century said "hai không" then two digits or tens ("hai không hai lăm",
+    "hai không ba mươi"), and where it ends."""
+    if w[i : i + 2] != ["hai", "không"]:
+        return None
+    tens = _tens(w, i + 2)
+    if tens:
+        return 2000 + tens[0], tens[1]
+    last = w[i + 2 : i + 4]
+    if len(last) == 2 and all(d in _DIGITS_READ_ONE_BY_ONE for d in last):
+        return 2000 + 10 * _DIGITS_READ_ONE_BY_ONE[last[0]] + _DIGITS_READ_ONE_BY_ONE[
+            last[1]
+        ], i + 4
+    return None
+
+
 def _spoken_number(w: list[str], i: int) -> tuple[int, int] | None:
     """The number said at w[i:] (below a million), and where it ends; None if none is."""
+    year = _year_read_by_digits(w, i)
+    if year:
+        return year
     head = _below_thousand(w, i)
     if head is None and i + 1 < len(w) and w[i] in _DIGITS and w[i + 1] in ("nghìn", "ngàn"):
         head = _DIGITS[w[i]], i + 1

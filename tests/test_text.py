@@ -212,6 +212,8 @@ def test_ai_in_capitals_is_artificial_intelligence_not_who() -> None:
         ("một trăm linh năm nghìn đồng", "105000 đồng"),
         ("đến năm hai nghìn không trăm ba mươi", "đến năm 2030"),
         ("tháng mười âm lịch", "tháng 10 âm lịch"),
+        ("năm hai không hai sáu", "năm 2026"),  # a year read digit by digit
+        ("ngày hai mươi hai tháng mười hai năm hai không hai tư", "ngày 22 tháng 12 năm 2024"),
         # ...and what is not a number said aloud stays as typed.
         ("hai mươi năm nay", "20 năm nay"),  # years, not twenty-five
         ("mười năm", "10 năm"),
@@ -219,6 +221,7 @@ def test_ai_in_capitals_is_artificial_intelligence_not_who() -> None:
         ("hàng trăm người", "hàng trăm người"),
         ("phần trăm", "phần trăm"),
         ("muoi trieu", "muoi trieu"),  # unaccented: "muối" is salt
+        ("hai không năm", "hai không năm"),
     ],
 )
 def test_numbers_said_aloud_are_written_in_digits(said: str, written: str) -> None:
