@@ -1,4 +1,4 @@
-"""Vietnamese text normalisation: one place for Unicode, tone marks, abbreviations and folding.
+"""Vietnamese text normalisation: Unicode, tone marks, abbreviations, spoken numbers, folding.
 
 Citizens type in NFC or NFD, with old or new tone placement (hoà / hòa), without
 diacritics, in teencode ("ko dc", "tk", "mk"), and by voice, which spells acronyms as they
@@ -198,11 +198,11 @@ def _normalize_once(text: str) -> tuple[str, bool]:
     return " ".join(rewritten), expanded or rewritten != pieces
 
 
-# Numbers said aloud, as voice typing writes them ("bảy mươi hai tuổi", "mười triệu"): the
-# knowledge base writes digits. Only accented words are read (a recogniser always writes
-# marks; unaccented "muoi" may be "muối"), and only runs that hold mươi, mười, trăm or
-# nghìn: a lone "một" or "hai" is a word as often as a number. "năm" after mươi/mười is
-# "year" ("hai mươi năm"), so 5 there must be said "lăm".
+# Numbers said aloud, as voice typing writes them ("bảy mươi hai tuổi", "mười triệu", "năm hai
+# không ba mươi"): the knowledge base writes digits. Only accented words are read (a
+# recogniser always writes marks; unaccented "muoi" may be "muối"), and only runs that hold
+# mươi, mười, trăm or nghìn, or a year begun "hai không": a lone "một" or "hai" is a word as
+# often as a number. "năm" after mươi/mười is "year" ("hai mươi năm"), so 5 there is "lăm".
 _DIGITS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "bẩy": 7,
            "tám": 8, "chín": 9}  # fmt: skip
 _LAST_DIGITS = {**_DIGITS, "mốt": 1, "tư": 4, "lăm": 5}
@@ -224,6 +224,7 @@ def _tens(w: list[str], i: int) -> tuple[int, int] | None:
 
 
 def _below_thousand(w: list[str], i: int) -> tuple[int, int] | None:
+    """A number below 1000 said at w[i:] ("hai trăm linh năm", "ba mươi"), and where it ends."""
     if i + 1 < len(w) and w[i + 1] == "trăm" and (w[i] in _DIGITS or w[i] == "không"):
         value, i = 100 * _DIGITS.get(w[i], 0), i + 2
         if i + 1 < len(w) and w[i] in ("linh", "lẻ") and w[i + 1] in _DIGITS:
@@ -241,12 +242,10 @@ def _year_read_by_digits(w: list[str], i: int) -> tuple[int, int] | None:
     tens = _tens(w, i + 2)
     if tens:
         return 2000 + tens[0], tens[1]
-    last = w[i + 2 : i + 4]
-    if len(last) == 2 and all(d in _DIGITS_READ_ONE_BY_ONE for d in last):
-        return 2000 + 10 * _DIGITS_READ_ONE_BY_ONE[last[0]] + _DIGITS_READ_ONE_BY_ONE[
-            last[1]
-        ], i + 4
-    return None
+    digits = [_DIGITS_READ_ONE_BY_ONE.get(d) for d in w[i + 2 : i + 4]]
+    if len(digits) < 2 or None in digits:
+        return None
+    return 2000 + 10 * (digits[0] or 0) + (digits[1] or 0), i + 4
 
 
 def _spoken_number(w: list[str], i: int) -> tuple[int, int] | None:

@@ -98,6 +98,11 @@ def test_nfd_input_matches_nfc() -> None:
         ("ck e muốn xem app bhxh", "chồng em muốn xem ứng dụng bảo hiểm xã hội"),  # a husband
         ("cài ê tắc mô bai", "cài etax mobile"),  # "suddenly" tells nothing
         ("vneid tu dung khong vao duoc", "vneid không vao duoc"),
+        ("dky kd online o dau", "đăng ký kinh doanh online o dau"),  # teencode of the young
+        ("e hc lop 11 mun hc lap trinh", "e học lop 11 muốn học lap trinh"),
+        ("sv như e làm đc gì", "sinh viên như e làm được gì"),
+        ("e lm cnhan o nhat ve", "e làm công nhân o nhat ve"),
+        ("ae ơi đki tạm trú ở đâu", "anh em ơi đăng ký tạm trú ở đâu"),
     ],
 )
 def test_abbreviations_and_teencode_are_expanded(typed: str, expanded: str) -> None:
