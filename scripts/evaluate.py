@@ -62,6 +62,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-34.jsonl", "tune-33", "heldout-34"),  # 2026-12-05, a new session
     ("blind-35.jsonl", "tune-34", "heldout-35"),  # 2026-12-05, a new session
     ("blind-36.jsonl", "tune-35", "heldout-36"),  # 2026-12-05, a new session
+    ("blind-37.jsonl", "tune-36", "heldout-37"),  # 2026-12-05, a new session
 )
 SETS = (
     "dev",
