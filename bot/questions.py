@@ -415,6 +415,8 @@ def split_parts(message: str) -> list[str]:
     if len(pieces) < 2:
         pieces = _spoken_pieces(message)
     if len(pieces) < 2:
+        pieces = _loose_pieces(message)
+    if len(pieces) < 2:
         return []
     parts: list[str] = []
     for piece in pieces:
@@ -503,6 +505,40 @@ def _spoken_pieces(message: str) -> list[str]:
         start = match.end()
     pieces.append(normalised[start:].strip())
     return [p for p in pieces if p]
+
+
+# A comma or a linking word; not "so với" (a comparison: "thiếu gì so với mức 2 không").
+_LOOSE_BREAK = re.compile(
+    r",\s*|(?<!\bso)\s+(?:va|voi|vs|con|ma|voi lai|voi ca|them nua|ngoai ra)\s+"
+)
+
+
+def _loose_pieces(message: str) -> list[str]:
+    """The two questions of a message no rule above splits, cut at the first comma or linking
+    word with a question on each side: "cách đặt lịch khám online ở bệnh viện tỉnh còn app
+    eTax Mobile dùng để làm gì" ("còn" unmarked may be "con", a child, so the rules above
+    leave it). What comes before must ask within itself, not only hold a "không" ("tôi không
+    có điện thoại thông minh mà …" tells). A wrong cut costs little: the answerer splits only
+    when each part finds a sure entry of its own (Answerer._answers_apart)."""
+    normalised = normalize(message)
+    folded = fold(normalised)
+    if len(folded) != len(normalised):
+        return []
+    for match in _LOOSE_BREAK.finditer(folded):
+        start, end = match.start(), match.end()
+        before, after = folded[:start], folded[end:]
+        if (
+            len(before.split()) >= MIN_PART_WORDS
+            and len(after.split()) >= MIN_PART_WORDS
+            and (
+                _ENDS_ASKING.search(before.rstrip(" ?!"))
+                or _ASKED_WITHIN.search(before)
+                or _asks_its_own(before, after)
+            )
+            and _ASKS.search(after)
+        ):
+            return [normalised[:start].strip(" ,"), normalised[end:].strip()]
+    return []
 
 
 def _asks_its_own(before: str, after: str) -> bool:

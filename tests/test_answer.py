@@ -719,6 +719,14 @@ def test_a_question_on_another_subject_is_not_read_as_a_follow_up(kb_answerer: A
             "ad cho e hoi dk ket hon online dc ko, vs lai chu ky so mua o dau",
             ["dvc-dang-ky-ket-hon", "dvso-chu-ky-so-la-gi"],
         ),
+        (  # no comma, no rule word: "còn" unmarked, a question on each side
+            "cách đặt lịch khám online ở bệnh viện tỉnh còn app eTax Mobile dùng để làm gì",
+            ["dvso-dat-lich-kham-online", "dvso-etax-mobile-la-gi"],
+        ),
+        (
+            "tổ công nghệ số gồm những ai mà bình dân học vụ số học những gì",
+            ["tcns-thanh-vien", "bdhvs-la-gi"],
+        ),
     ],
 )
 def test_both_questions_of_a_two_part_message_are_answered(

@@ -318,6 +318,14 @@ def test_a_hotline_question_names_whose_number_it_asks(
             "Nghị quyết 57 do ai ký ban hành và tỉnh Lai Châu đã làm gì để triển khai?",
             ["nghị quyết 57 do ai ký ban hành", "tỉnh lai châu đã làm gì để triển khai"],
         ),
+        (  # "còn" unmarked, then a question of its own: no rule word, a question each side
+            "cach dat lich kham online o benh vien tinh con app etax mobile de lam gi",
+            ["cach dat lich kham online o benh vien tinh", "ứng dụng etax mobile de lam gì"],
+        ),
+        (  # "mà" between two questions
+            "tổ công nghệ số gồm những ai mà bình dân học vụ số học những gì",
+            ["tổ công nghệ số gồm những ai", "bình dân học vụ số học những gì"],
+        ),
     ],
 )
 def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) -> None:
@@ -346,6 +354,9 @@ def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) ->
         "Làm căn cước ở đâu, con tôi 5 tuổi",
         # A sentence that only tells, after the question mark, explains the question.
         "Tổng đài hỗ trợ của Cổng dịch vụ công quốc gia là số nào ạ? Tôi đang ở viện chăm bố.",
+        # "so với" compares; a "không" that tells is no question before "mà".
+        "Tài khoản của tôi mới ở mức 1, như vậy có thiếu gì so với mức 2 không?",
+        "tôi không có điện thoại thông minh mà muốn làm vneid thì làm sao",
     ],
 )
 def test_one_question_with_a_comma_or_and_stays_whole(message: str) -> None:
