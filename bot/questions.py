@@ -507,26 +507,30 @@ def _spoken_pieces(message: str) -> list[str]:
     return [p for p in pieces if p]
 
 
-# A comma or a linking word; not "so với" (a comparison: "thiếu gì so với mức 2 không").
+# On the message as typed (normalising drops punctuation): a comma or full stop, or a
+# linking word; not "so với", a comparison ("thiếu gì so với mức 2 không"), nor a comma
+# between digits.
 _LOOSE_BREAK = re.compile(
-    r",\s*|(?<!\bso)\s+(?:va|voi|vs|con|ma|voi lai|voi ca|them nua|ngoai ra)\s+"
+    r"(?<=[^\W\d])\s*(?:[,;]|[.!?]+(?=\s))\s*"
+    r"|(?<!\bso)\s+(?:va|voi|vs|con|ma|voi lai|vs lai|voi ca|them nua|ngoai ra)\s+",
+    re.IGNORECASE,
 )
 
 
 def _loose_pieces(message: str) -> list[str]:
-    """The two questions of a message no rule above splits, cut at the first comma or linking
-    word with a question on each side: "cách đặt lịch khám online ở bệnh viện tỉnh còn app
-    eTax Mobile dùng để làm gì" ("còn" unmarked may be "con", a child, so the rules above
-    leave it). What comes before must ask within itself, not only hold a "không" ("tôi không
-    có điện thoại thông minh mà …" tells). A wrong cut costs little: the answerer splits only
-    when each part finds a sure entry of its own (Answerer._answers_apart)."""
-    normalised = normalize(message)
-    folded = fold(normalised)
-    if len(folded) != len(normalised):
-        return []
-    for match in _LOOSE_BREAK.finditer(folded):
-        start, end = match.start(), match.end()
-        before, after = folded[:start], folded[end:]
+    """The two questions of a message no rule above splits, cut at the first comma, full stop
+    or linking word with a question on each side: "cách đặt lịch khám online ở bệnh viện
+    tỉnh còn app eTax Mobile dùng để làm gì" ("còn" unmarked may be "con", a child, so the
+    rules above leave it). What comes before must ask within itself, not only hold a "không"
+    ("tôi không có điện thoại thông minh mà …" tells). A wrong cut costs little: the
+    answerer splits only when each part finds a sure entry of its own
+    (Answerer._answers_apart)."""
+    folded_message = fold(message)
+    if len(folded_message) != len(message):
+        return []  # positions would not line up
+    for match in _LOOSE_BREAK.finditer(folded_message):
+        first, rest = normalize(message[: match.start()]), normalize(message[match.end() :])
+        before, after = fold(first), fold(rest)
         if (
             len(before.split()) >= MIN_PART_WORDS
             and len(after.split()) >= MIN_PART_WORDS
@@ -535,9 +539,9 @@ def _loose_pieces(message: str) -> list[str]:
                 or _ASKED_WITHIN.search(before)
                 or _asks_its_own(before, after)
             )
-            and _ASKS.search(after)
+            and _ASKS.search(_NONE_OF.sub(" ", after).rstrip(" ?!"))
         ):
-            return [normalised[:start].strip(" ,"), normalised[end:].strip()]
+            return [first, rest]
     return []
 
 

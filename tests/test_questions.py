@@ -322,6 +322,10 @@ def test_a_hotline_question_names_whose_number_it_asks(
             "cach dat lich kham online o benh vien tinh con app etax mobile de lam gi",
             ["cach dat lich kham online o benh vien tinh", "ứng dụng etax mobile de lam gì"],
         ),
+        (  # a full stop, which normalising drops, between two questions
+            "Quên mật khẩu VNeID thì làm sao. Đổi số điện thoại ở đâu",
+            ["quên mật khẩu vneid thì làm sao", "đổi số điện thoại ở đâu"],
+        ),
         (  # "mà" between two questions
             "tổ công nghệ số gồm những ai mà bình dân học vụ số học những gì",
             ["tổ công nghệ số gồm những ai", "bình dân học vụ số học những gì"],
