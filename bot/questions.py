@@ -9,7 +9,9 @@ decide how an answer is laid out and which searches to run, never what the answe
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection
+from itertools import islice, pairwise
 from typing import Literal
 
 from .text import fold, has_diacritics, normalize
@@ -507,6 +509,7 @@ def _spoken_pieces(message: str) -> list[str]:
     return [p for p in pieces if p]
 
 
+LOOSE_CUTS = 8
 # On the message as typed (normalising drops punctuation): a comma or full stop, or a
 # linking word; not "so với", a comparison ("thiếu gì so với mức 2 không"), nor a comma
 # between digits.
@@ -525,11 +528,20 @@ def _loose_pieces(message: str) -> list[str]:
     ("tôi không có điện thoại thông minh mà …" tells). A wrong cut costs little: the
     answerer splits only when each part finds a sure entry of its own
     (Answerer._answers_apart)."""
+    message = unicodedata.normalize("NFC", message)
     folded_message = fold(message)
     if len(folded_message) != len(message):
         return []  # positions would not line up
-    for match in _LOOSE_BREAK.finditer(folded_message):
-        first, rest = normalize(message[: match.start()]), normalize(message[match.end() :])
+    # Each stretch between two breaks, and each break, normalised once; only the first few
+    # breaks are tried, so that a long message of many commas costs no more than a short one.
+    bounds = [0]
+    for match in islice(_LOOSE_BREAK.finditer(folded_message), LOOSE_CUTS):
+        bounds += [match.start(), match.end()]
+    bounds.append(len(message))
+    pieces = [normalize(message[start:end]) for start, end in pairwise(bounds)]
+    for cut in range(1, len(pieces), 2):
+        first = " ".join(p for p in pieces[:cut] if p)
+        rest = " ".join(p for p in pieces[cut + 1 :] if p)
         before, after = fold(first), fold(rest)
         if (
             len(before.split()) >= MIN_PART_WORDS

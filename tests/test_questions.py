@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from bot.questions import (
@@ -334,6 +336,13 @@ def test_a_hotline_question_names_whose_number_it_asks(
 )
 def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) -> None:
     assert split_parts(message) == parts
+
+
+def test_a_message_typed_in_decomposed_unicode_is_split_the_same() -> None:
+    # Some phone keyboards send the marks as separate characters (NFD).
+    message = "Quên mật khẩu VNeID thì làm sao. Đổi số điện thoại ở đâu"
+    assert split_parts(unicodedata.normalize("NFD", message)) == split_parts(message)
+    assert len(split_parts(message)) == 2
 
 
 @pytest.mark.parametrize(
