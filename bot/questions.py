@@ -9,12 +9,11 @@ decide how an answer is laid out and which searches to run, never what the answe
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection
 from itertools import islice, pairwise
 from typing import Literal
 
-from .text import fold, has_diacritics, normalize
+from .text import fold, has_diacritics, nfc, normalize
 
 FactKind = Literal["number", "money", "duration", "time", "who", "where", "contact", "yes_no"]
 
@@ -528,7 +527,7 @@ def _loose_pieces(message: str) -> list[str]:
     ("tôi không có điện thoại thông minh mà …" tells). A wrong cut costs little: the
     answerer splits only when each part finds a sure entry of its own
     (Answerer._answers_apart)."""
-    message = unicodedata.normalize("NFC", message)
+    message = nfc(message)
     folded_message = fold(message)
     if len(folded_message) != len(message):
         return []  # positions would not line up
