@@ -107,10 +107,11 @@ REFUSAL_INTENTS = ("harmful", "privacy")
 # Entries that do not fit a victim's message (left out before ranking: see _plan).
 REFUSAL_TOPICS = tuple(t for t, i in DECLINE_TOPICS.items() if i in REFUSAL_INTENTS)
 REFUSING_INTENTS = (*REFUSAL_INTENTS, "emergency")
+# The note on the unanswered part comes first: the "Nguồn: …" line closes every answer, and
+# the chat channels set it apart (Telegram cuts the body there).
 ONE_PART_REPLY = (
-    "Câu hỏi của bạn có hai ý. Tôi trả lời được một ý:\n\n{title}\n{answer}\n\n"
-    "Ý còn lại tôi chưa có thông tin chắc chắn; bạn có thể hỏi Tổ công nghệ số cộng đồng "
-    "hoặc cán bộ xã."
+    "Câu hỏi của bạn có hai ý. Tôi trả lời được một ý. Ý còn lại tôi chưa có thông tin chắc "
+    "chắn; bạn có thể hỏi Tổ công nghệ số cộng đồng hoặc cán bộ xã.\n\n{title}\n{answer}"
 )
 TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
 # A follow-up sure alone is still read with the previous message when that is this much surer.

@@ -848,6 +848,8 @@ def test_the_answerable_part_of_a_two_part_message_is_answered_and_the_other_sai
     assert answer.answer.startswith("Câu hỏi của bạn có hai ý. Tôi trả lời được một ý")
     assert "Ý còn lại tôi chưa có thông tin chắc chắn" in answer.answer
     assert answer.citation is not None
+    # The source line closes the answer, as in every other: the channels set it apart there.
+    assert answer.answer.splitlines()[-1] == answer.citation
 
 
 @pytest.mark.parametrize(

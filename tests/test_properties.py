@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.answer import Answerer
@@ -113,6 +113,8 @@ questions = st.one_of(
 
 @examples(20)
 @given(questions)
+# Cut in two at its commas, it was answered in one part with a note after the source line.
+@example("00108GÞ0:HOG,K,DAT:MK")
 def test_the_answer_core_answers_any_text_in_the_contract_shape(core: Answerer, text: str) -> None:
     assert_contract(core.answer(text).to_contract(), text)
 
