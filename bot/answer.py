@@ -107,11 +107,12 @@ REFUSAL_INTENTS = ("harmful", "privacy")
 # Entries that do not fit a victim's message (left out before ranking: see _plan).
 REFUSAL_TOPICS = tuple(t for t, i in DECLINE_TOPICS.items() if i in REFUSAL_INTENTS)
 REFUSING_INTENTS = (*REFUSAL_INTENTS, "emergency")
-# The note on the unanswered part comes first: the "Nguồn: …" line closes every answer, and
-# the chat channels set it apart (Telegram cuts the body there).
-ONE_PART_REPLY = (
-    "Câu hỏi của bạn có hai ý. Tôi trả lời được một ý. Ý còn lại tôi chưa có thông tin chắc "
-    "chắn; bạn có thể hỏi Tổ công nghệ số cộng đồng hoặc cán bộ xã.\n\n{title}\n{answer}"
+ONE_PART_REPLY = "Câu hỏi của bạn có hai ý. Tôi trả lời được một ý:\n\n{title}\n{answer}"
+# Set before the answered part's "Nguồn: …" line, which closes every answer: the chat
+# channels set that line apart (Telegram cut off whatever followed it).
+ONE_PART_NOTE = (
+    "Ý còn lại tôi chưa có thông tin chắc chắn; bạn có thể hỏi Tổ công nghệ số cộng đồng "
+    "hoặc cán bộ xã."
 )
 TWO_PARTS_INTRO = "Câu hỏi của bạn có hai ý, tôi trả lời từng ý:"
 # A follow-up sure alone is still read with the previous message when that is this much surer.
@@ -786,19 +787,27 @@ class Answerer:
         )
 
     def _quote(
-        self, hit: Hit, question: str, normalised: str, kind: FactKind | None, limit: int = 0
+        self,
+        hit: Hit,
+        question: str,
+        normalised: str,
+        kind: FactKind | None,
+        limit: int = 0,
+        note: str = "",
     ) -> str:
-        """A hit's text with its "Nguồn: …" line: an FAQ answer (the asked fact first) or the
-        sentences of a document that answer the question."""
+        """A hit's text with its "Nguồn: …" line (and `note` between them): an FAQ answer (the
+        asked fact first) or the sentences of a document that answer the question."""
         weigh = self.retriever.token_weights
         if hit.source.kind == "faq":
             body = focused(hit.source.answer or "", question, weigh, kind)
             if limit:
                 body = excerpt(body, normalised, weigh, kind, limit)
-            return f"{body}\n\nNguồn: {hit.source.citation}"
-        body = excerpt(hit.chunk.text, normalised, weigh, kind, limit or DOCUMENT_ANSWER_CHARS)
-        where = " › ".join(part for part in (hit.source.title, hit.chunk.section) if part)
-        return f"{body}\n\nNguồn: {where}"
+            where = hit.source.citation
+        else:
+            body = excerpt(hit.chunk.text, normalised, weigh, kind, limit or DOCUMENT_ANSWER_CHARS)
+            where = " › ".join(part for part in (hit.source.title, hit.chunk.section) if part)
+        source = f"Nguồn: {where}"
+        return f"{body}\n\n{note}\n\n{source}" if note else f"{body}\n\n{source}"
 
     def _two_parts(
         self,
@@ -833,7 +842,7 @@ class Answerer:
     ) -> Answer:
         """One part of a two-part message answered from its entry; the other said unknown."""
         best = hits[0]
-        quoted = self._quote(best, part, part, fact_kind(part), PART_ANSWER_CHARS)
+        quoted = self._quote(best, part, part, fact_kind(part), PART_ANSWER_CHARS, ONE_PART_NOTE)
         others = [h for h in whole if h.source.id != best.source.id]
         return Answer(
             question,
