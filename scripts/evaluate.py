@@ -63,6 +63,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-35.jsonl", "tune-34", "heldout-35"),  # 2026-12-05, a new session
     ("blind-36.jsonl", "tune-35", "heldout-36"),  # 2026-12-05, a new session
     ("blind-37.jsonl", "tune-36", "heldout-37"),  # 2026-12-05, a new session
+    ("blind-38.jsonl", "tune-37", "heldout-38"),  # 2026-12-05, a new session
 )
 SETS = (
     "dev",
