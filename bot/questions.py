@@ -187,7 +187,9 @@ _PART_BREAK = re.compile(
     r"neu |co can |co phai |co duoc |co mat |co bi |co ai |bao nhieu |bao lau |khi nao |"
     r"o dau |lam sao |cach |"
     r"cho (?:\S+ )?(?:hỏi|hoi) (?:thêm|luôn|them|luon)))"
-    r"|\s+(?=(?:và (?:làm sao|cách|có|ở đâu|bao lâu|bao nhiêu|mấy|ai|khi nào)\b))",
+    r"|\s+(?=(?:và (?:làm sao|cách|có|ở đâu|bao lâu|bao nhiêu|mấy|ai|khi nào)\b))"
+    # The same typed without marks, before a question word no other word is spelt as.
+    r"|\s+(?=(?:va (?:lam sao|cach|o dau|bao lau|bao nhieu|khi nao)\b))",
     re.IGNORECASE,
 )
 # Run-on messages without punctuation ("vneid quen mat khau lay lai the nao voi lai doi so

@@ -727,6 +727,10 @@ def test_a_question_on_another_subject_is_not_read_as_a_follow_up(kb_answerer: A
             "tổ công nghệ số gồm những ai mà bình dân học vụ số học những gì",
             ["tcns-thanh-vien", "bdhvs-la-gi"],
         ),
+        (  # "va cach" unmarked (tune-37)
+            "cach doi mat khau vneid va cach tich hop the bhyt vao",
+            ["vneid-doi-mat-khau", "dvso-the-bhyt-tren-vneid"],
+        ),
     ],
 )
 def test_both_questions_of_a_two_part_message_are_answered(

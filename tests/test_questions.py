@@ -332,6 +332,10 @@ def test_a_hotline_question_names_whose_number_it_asks(
             "tổ công nghệ số gồm những ai mà bình dân học vụ số học những gì",
             ["tổ công nghệ số gồm những ai", "bình dân học vụ số học những gì"],
         ),
+        (  # "và cách" typed without marks, as with them
+            "cach doi mat khau vneid va cach tich hop the bhyt vao",
+            ["cach doi mat khau vneid", "va cach tich hop the bhyt vao"],
+        ),
     ],
 )
 def test_a_message_asking_two_things_is_split(message: str, parts: list[str]) -> None:
