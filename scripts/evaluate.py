@@ -64,6 +64,7 @@ BATCHES: tuple[tuple[str, str | None, str], ...] = (
     ("blind-36.jsonl", "tune-35", "heldout-36"),  # 2026-12-05, a new session
     ("blind-37.jsonl", "tune-36", "heldout-37"),  # 2026-12-05, a new session
     ("blind-38.jsonl", "tune-37", "heldout-38"),  # 2026-12-05, a new session
+    ("blind-39.jsonl", "tune-38", "heldout-39"),  # 2026-12-05, a new session
 )
 SETS = (
     "dev",
