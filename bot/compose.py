@@ -90,7 +90,8 @@ _VALIDITY = re.compile(
     r"(giá trị|hiệu lực)[^.]{0,80}\d+ (ngày|tháng|năm)|\d+ (ngày|tháng|năm) kể từ ngày cấp", re.I
 )
 _ASKS_VALIDITY = re.compile(
-    r"\b(dung (duoc|dc) (bao lau|may)|gia tri (bao lau|may|trong)|hieu luc|han (dung|su dung))\b"
+    r"\b(dung (duoc|dc) (trong )?(bao lau|may|bao nhieu)|gia tri (bao lau|may|trong)|hieu luc|"
+    r"han (dung|su dung))\b"
 )
 _DOCUMENT_DATE = r"(?:ngày\s+)?(?:\d{1,2}/\d{1,2}/\d{4}|\d{1,2} tháng \d{1,2} năm \d{4})"
 # A site's name: "dichvucong.gov.vn", not the bare ending ".gov.vn" that every state site
@@ -166,6 +167,9 @@ def _holds_fact(sentence: str, question: str, kind: FactKind) -> bool:
         unit = _ASKS_UNIT.search(asked)
         if unit:
             return re.search(rf"\d\s*{unit.group(1)}\b", fold(bare)) is not None
+        if _ASKS_VALIDITY.search(asked):
+            # "dùng được trong bao nhiêu tháng": how long it is valid, not any other number.
+            return bool(_VALIDITY.search(bare))
     if kind == "money" and _ASKS_FINE.search(asked):
         return bool(_FINE.search(bare) and _FACT_SHAPES[kind].search(bare))
     if kind == "duration":

@@ -195,6 +195,14 @@ def test_a_list_item_led_is_introduced_by_its_list_not_by_an_item_ending_in_a_co
             id="how long a paper is valid leads with its validity",
         ),
         pytest.param(
+            "Từ ngày 09/01/2025, đăng ký kết hôn trong nước không phải nộp giấy này nữa.\n"
+            + CERTIFICATE,
+            "giấy đó dùng được trong bao nhiêu tháng",
+            "number",
+            "6 tháng kể từ ngày cấp",
+            id="'dùng được trong bao nhiêu tháng' asks the validity, not any other number",
+        ),
+        pytest.param(
             "Thời hạn giải quyết: bạn nhận giấy khai sinh ngay trong ngày nộp đủ giấy tờ cho xã.\n"
             "Với hồ sơ nộp trực tuyến, bạn theo dõi kết quả trên cổng dịch vụ công.\n"
             "Lệ phí: đăng ký khai sinh đúng hạn được miễn lệ phí.",
