@@ -22,7 +22,8 @@ Weigh = Callable[[Sequence[str]], dict[str, float]]
 DOCUMENT_ANSWER_CHARS = 700
 PART_ANSWER_CHARS = 650  # each answer of a two-part message
 # An entry's line that names a place by its label: "Nơi làm: …", "Nơi nộp: …".
-_PLACE_LABEL = r"^Nơi [^:]{1,25}:"
+_ITEM = r"^(?:[-*•+]\s+)?"  # a label may open a list item: "- Nơi giải quyết: …"
+_PLACE_LABEL = _ITEM + r"Nơi [^:]{1,25}:"
 # A place named outright: a website, a "Nơi làm:" label, "đến" a place (not "đến khi", "đến
 # ngày", "đến năm 2030", "đến tuổi đổi thẻ"); a bare "ở", "tại" is in too many sentences.
 _PLACE_NAMED = re.compile(
@@ -118,9 +119,9 @@ LABEL_BONUS = 0.25  # ... whose label names the kind asked ("Nơi làm: …" for
 # Labels that name a kind of fact: an entry's "Thời hạn: …", "Nơi làm: …", "Phí: …" lines.
 _LABELLED_AS: dict[FactKind, re.Pattern[str]] = {
     "where": re.compile(_PLACE_LABEL),
-    "duration": re.compile(r"^Thời hạn[^:]{0,25}:"),
-    "money": re.compile(r"^(Phí|Lệ phí|Mức phí|Chi phí)[^:]{0,25}:"),
-    "who": re.compile(r"^(Cơ quan|Đơn vị)[^:]{0,25}:"),
+    "duration": re.compile(_ITEM + r"Thời hạn[^:]{0,25}:"),
+    "money": re.compile(_ITEM + r"(Phí|Lệ phí|Mức phí|Chi phí)[^:]{0,25}:"),
+    "who": re.compile(_ITEM + r"(Cơ quan|Đơn vị)[^:]{0,25}:"),
 }
 DATED_BONUS = 0.5  # ... that dates the very document the question names by its number
 LEAD_MARGIN = 0.1  # how much better than the opening sentence a lead must match

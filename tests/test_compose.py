@@ -203,6 +203,16 @@ def test_a_list_item_led_is_introduced_by_its_list_not_by_an_item_ending_in_a_co
             id="'dùng được trong bao nhiêu tháng' asks the validity, not any other number",
         ),
         pytest.param(
+            "Theo Luật Hộ tịch năm 2014:\n"
+            "- Trong 15 ngày kể từ ngày có người chết, người thân đi đăng ký khai tử.\n"
+            "- Nơi giải quyết: UBND cấp xã nơi người chết cư trú cuối cùng.\n"
+            "Làm trực tuyến: trên dichvucong.gov.vn, chọn thủ tục liên thông khai tử.",
+            "bố tôi mất ở bệnh viện dưới Hà Nội thì khai tử ở đâu",
+            "where",
+            "UBND cấp xã nơi người chết cư trú cuối cùng",
+            id="a 'Nơi giải quyết:' label opening a list item names the place",
+        ),
+        pytest.param(
             "Thời hạn giải quyết: bạn nhận giấy khai sinh ngay trong ngày nộp đủ giấy tờ cho xã.\n"
             "Với hồ sơ nộp trực tuyến, bạn theo dõi kết quả trên cổng dịch vụ công.\n"
             "Lệ phí: đăng ký khai sinh đúng hạn được miễn lệ phí.",
