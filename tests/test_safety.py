@@ -1178,6 +1178,16 @@ LEGITIMATE = [
     # a message is a scam: the commonest question on scams was refused.
     "làm sao biết tin nhắn lừa đảo",
     "lam sao biet tin nhan ngan hang la gia hay khong",
+    # "thế nào" folds to "the nao": "thế" is no card ("thẻ") made to be sold or rented out.
+    "Làm thế nào để bán mật ong cho khách ở xa?",
+    "lam the nao de lay tien tro cap",
+    "làm thế này rồi cho thuê nhà qua mạng có được không",
+    # An account opened to receive one's own allowance; a land book ("sổ đỏ") before a sale.
+    "mở tài khoản ngân hàng để lấy tiền trợ cấp",
+    "làm sổ đỏ rồi bán đất thì nộp thuế online được không",
+    # "có phải", "chị muốn": no one named "Phải" or "Muốn" whose taxes or loans are sought.
+    "tôi bán hàng online mà không biết có phải đóng thuế không",
+    "xin hỏi chị muốn vay ngân hàng thì cần gì",
 ]
 
 
