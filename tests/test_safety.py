@@ -1184,7 +1184,7 @@ LEGITIMATE = [
     "làm thế này rồi cho thuê nhà qua mạng có được không",
     # An account opened to receive one's own allowance; a land book ("sổ đỏ") before a sale.
     "mở tài khoản ngân hàng để lấy tiền trợ cấp",
-    "làm sổ đỏ rồi bán đất thì nộp thuế online được không",
+    "làm sổ đỏ xong rồi bán đất thì cần giấy tờ gì",
     # "có phải", "chị muốn": no one named "Phải" or "Muốn" whose taxes or loans are sought.
     "tôi bán hàng online mà không biết có phải đóng thuế không",
     "xin hỏi chị muốn vay ngân hàng thì cần gì",
